@@ -1,0 +1,90 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { eksCoreApi } from '../lib/adapters/eksCoreApi.ts';
+import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
+import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
+import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
+import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
+import { parseConfigText } from '../lib/config/loadConfig.ts';
+import { ENV, requireEnv } from '../lib/environment.ts';
+import { AutoscalerError } from '../lib/errors.ts';
+import type { RunnerRegistry } from '../lib/ports.ts';
+import { processJobRecord } from '../lib/scaler/processJobRecord.ts';
+import { newBatchContext, type ScalerDependencies } from '../lib/scaler/scalerContext.ts';
+
+const logger = new Logger({ serviceName: 'eks-runner-autoscaler-scaler' });
+const config = parseConfigText(requireEnv(ENV.config), ENV.config);
+const eks = new EKSClient({});
+const secretsManager = new SecretsManagerClient({});
+const queue = new SqsJobQueue({
+  sqs: new SQSClient({}),
+  queueUrl: requireEnv(ENV.jobQueueUrl),
+  deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
+});
+const dependencies: ScalerDependencies = {
+  config,
+  cluster: new KubernetesRunnerCluster({
+    namespace: config.cluster.namespace,
+    api: eksCoreApi({
+      clusterName: config.cluster.name,
+      region: requireEnv('AWS_REGION'),
+      eks,
+      credentials: eks.config.credentials,
+    }),
+  }),
+  registry: lazyRegistry(),
+  log: powertoolsLog(logger),
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+/** SQS entry point: each record is one job message; only records whose queue send failed are retried by SQS. */
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const batch = newBatchContext(dependencies);
+  return processPartialResponse(
+    event,
+    (record: SQSRecord) => processJobRecord(record.body, batch, queue),
+    processor,
+    {
+      context,
+      processInParallel: true,
+      throwOnFullBatchFailure: false,
+    },
+  );
+}).use(injectLambdaContext(logger));
+
+/** The App's private key is read on first use, so an empty secret fails records (retried), not the function. */
+function lazyRegistry(): RunnerRegistry {
+  let registry: Promise<RunnerRegistry> | undefined;
+  const get = () => {
+    registry ??= loadPrivateKey().then(
+      (privateKey) => new GitHubRunnerRegistry({ github: config.github, privateKey }),
+    );
+    registry.catch(() => {
+      registry = undefined;
+    });
+    return registry;
+  };
+  return {
+    register: async (request) => (await get()).register(request),
+    runnerState: async (runner) => (await get()).runnerState(runner),
+    deregister: async (runner) => (await get()).deregister(runner),
+  };
+}
+
+async function loadPrivateKey(): Promise<string> {
+  const secretArn = requireEnv(ENV.privateKeySecretArn);
+  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  if (!SecretString?.includes('PRIVATE KEY')) {
+    throw new AutoscalerError(
+      `secret ${secretArn} holds no PEM private key: store the GitHub App's private key in it`,
+      { retryable: true },
+    );
+  }
+  return SecretString;
+}

@@ -1,0 +1,16 @@
+import type { RunnerRegistration, RunnerRegistrationRequest, RunnerRegistry, RunnerState } from '../ports.ts';
+
+/** A RunnerRegistry that talks to nobody, for `--dry-run`: every registration succeeds, every runner is idle. */
+export class DryRunRunnerRegistry implements RunnerRegistry {
+  private nextRunnerId = 1;
+
+  async register(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
+    return { kind: 'jit', runnerId: this.nextRunnerId++, encodedJitConfig: `dry-run:${request.name}` };
+  }
+
+  async runnerState(): Promise<RunnerState> {
+    return 'idle';
+  }
+
+  async deregister(): Promise<void> {}
+}

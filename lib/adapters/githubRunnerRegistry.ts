@@ -1,0 +1,217 @@
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/core';
+import { RequestError } from '@octokit/request-error';
+import type { GitHubSettings } from '../config/autoscalerConfig.ts';
+import { AutoscalerError } from '../errors.ts';
+import type {
+  RunnerRef,
+  RunnerRegistration,
+  RunnerRegistrationRequest,
+  RunnerRegistry,
+  RunnerState,
+} from '../ports.ts';
+import type { RunnerScope } from '../runnerScope.ts';
+
+export interface GitHubRunnerRegistryOptions {
+  github: Pick<GitHubSettings, 'appId' | 'apiUrl' | 'registrationMode' | 'runnerGroupId'>;
+  /** The App's private key, PEM. */
+  privateKey: string;
+  /** Abandon a request after this long. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Reuse a registration token until this long before it expires. @default 300000 (5 minutes) */
+  tokenRenewalMarginMs?: number;
+  now?: () => Date;
+  /** For tests: the fetch to use. */
+  fetch?: typeof fetch;
+}
+
+interface RunnerSummary {
+  id: number;
+  name: string;
+  busy: boolean;
+}
+
+/** RunnerRegistry through GitHub's REST API, as a GitHub App; installation tokens are cached by auth-app. */
+export class GitHubRunnerRegistry implements RunnerRegistry {
+  private readonly options: GitHubRunnerRegistryOptions;
+  private readonly clients = new Map<number, Octokit>();
+  private readonly registrationTokens = new Map<string, Promise<{ token: string; renewAt: number }>>();
+  private readonly now: () => Date;
+
+  constructor(options: GitHubRunnerRegistryOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async register(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
+    if (this.options.github.registrationMode === 'registration-token') {
+      return {
+        kind: 'registration-token',
+        token: await this.registrationToken(request.installationId, request.scope),
+      };
+    }
+    try {
+      return await this.generateJitConfig(request);
+    } catch (error) {
+      // A runner of that name exists: an earlier attempt registered it and died before using it.
+      if (!(error instanceof RequestError) || error.status !== 409)
+        throw gitHubError(error, 'generate a JIT config');
+      await this.deregister({ ...request });
+      return await this.generateJitConfig(request).catch((retryError: unknown) => {
+        throw gitHubError(retryError, 'generate a JIT config');
+      });
+    }
+  }
+
+  async runnerState(runner: RunnerRef): Promise<RunnerState> {
+    const found = await this.findRunner(runner);
+    if (!found) return 'absent';
+    return found.busy ? 'busy' : 'idle';
+  }
+
+  async deregister(runner: RunnerRef): Promise<void> {
+    const found = runner.id === undefined ? await this.findRunner(runner) : { id: runner.id };
+    if (!found) return;
+    try {
+      await this.client(runner.installationId).request(
+        `DELETE ${scopePath(runner.scope)}/actions/runners/{runner_id}`,
+        {
+          ...scopeParameters(runner.scope),
+          runner_id: found.id,
+          request: this.requestOptions(),
+        },
+      );
+    } catch (error) {
+      // 404: already gone. 422: it took a job after all, and a single-use runner leaves by itself.
+      if (error instanceof RequestError && (error.status === 404 || error.status === 422)) return;
+      throw gitHubError(error, `remove runner ${runner.name}`);
+    }
+  }
+
+  private async generateJitConfig(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
+    const response = await this.client(request.installationId).request(
+      `POST ${scopePath(request.scope)}/actions/runners/generate-jitconfig`,
+      {
+        ...scopeParameters(request.scope),
+        name: request.name,
+        runner_group_id: this.options.github.runnerGroupId,
+        labels: request.labels,
+        work_folder: '_work',
+        request: this.requestOptions(),
+      },
+    );
+    const data = response.data as { runner: { id: number }; encoded_jit_config: string };
+    return { kind: 'jit', runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config };
+  }
+
+  private registrationToken(installationId: number, scope: RunnerScope): Promise<string> {
+    const key = `${installationId}:${scopePath(scope)}`;
+    const cached = this.registrationTokens.get(key);
+    const fresh = cached?.then((entry) => (this.now().getTime() < entry.renewAt ? entry : undefined));
+    const next = (fresh ?? Promise.resolve(undefined)).then(
+      (entry) => entry ?? this.fetchRegistrationToken(installationId, scope),
+    );
+    this.registrationTokens.set(key, next);
+    next.catch(() => this.registrationTokens.delete(key));
+    return next.then((entry) => entry.token);
+  }
+
+  private async fetchRegistrationToken(installationId: number, scope: RunnerScope) {
+    try {
+      const response = await this.client(installationId).request(
+        `POST ${scopePath(scope)}/actions/runners/registration-token`,
+        { ...scopeParameters(scope), request: this.requestOptions() },
+      );
+      const data = response.data as { token: string; expires_at: string };
+      const margin = this.options.tokenRenewalMarginMs ?? 5 * 60 * 1000;
+      return { token: data.token, renewAt: new Date(data.expires_at).getTime() - margin };
+    } catch (error) {
+      throw gitHubError(error, 'create a registration token');
+    }
+  }
+
+  private async findRunner(runner: RunnerRef): Promise<RunnerSummary | undefined> {
+    const client = this.client(runner.installationId);
+    try {
+      if (runner.id !== undefined) {
+        const response = await client.request(`GET ${scopePath(runner.scope)}/actions/runners/{runner_id}`, {
+          ...scopeParameters(runner.scope),
+          runner_id: runner.id,
+          request: this.requestOptions(),
+        });
+        return response.data as RunnerSummary;
+      }
+      const response = await client.request(`GET ${scopePath(runner.scope)}/actions/runners`, {
+        ...scopeParameters(runner.scope),
+        name: runner.name,
+        request: this.requestOptions(),
+      });
+      return (response.data as { runners: RunnerSummary[] }).runners.find(
+        (found) => found.name === runner.name,
+      );
+    } catch (error) {
+      if (error instanceof RequestError && error.status === 404) return undefined;
+      throw gitHubError(error, `look up runner ${runner.name}`);
+    }
+  }
+
+  private client(installationId: number): Octokit {
+    let client = this.clients.get(installationId);
+    if (!client) {
+      client = new Octokit({
+        baseUrl: this.options.github.apiUrl.replace(/\/$/, ''),
+        authStrategy: createAppAuth,
+        auth: { appId: this.options.github.appId, privateKey: this.options.privateKey, installationId },
+        userAgent: 'eks-runner-autoscaler',
+        ...(this.options.fetch ? { request: { fetch: this.options.fetch } } : {}),
+      });
+      this.clients.set(installationId, client);
+    }
+    return client;
+  }
+
+  private requestOptions() {
+    return {
+      signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    };
+  }
+}
+
+function scopePath(scope: RunnerScope): string {
+  return scope.kind === 'org' ? '/orgs/{org}' : '/repos/{owner}/{repo}';
+}
+
+function scopeParameters(scope: RunnerScope): Record<string, string> {
+  return scope.kind === 'org' ? { org: scope.org } : { owner: scope.owner, repo: scope.repo };
+}
+
+/**
+ * Server errors, rate limits (429, or 403 with a retry-after or an exhausted quota) and timeouts may
+ * pass; anything else GitHub refused (a missing permission, an unknown organisation) will not.
+ */
+export function gitHubError(error: unknown, action: string, now = new Date()): AutoscalerError {
+  if (error instanceof AutoscalerError) return error;
+  if (!(error instanceof RequestError)) {
+    return new AutoscalerError(`GitHub: could not ${action}: ${(error as Error)?.message ?? error}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  const headers = error.response?.headers ?? {};
+  const retryAfter = Number(headers['retry-after']);
+  const resetAt = Number(headers['x-ratelimit-reset']);
+  const rateLimited =
+    error.status === 429 ||
+    (error.status === 403 && (Number.isFinite(retryAfter) || headers['x-ratelimit-remaining'] === '0'));
+  const waitSeconds = Number.isFinite(retryAfter)
+    ? retryAfter
+    : Number.isFinite(resetAt)
+      ? Math.max(0, Math.ceil(resetAt - now.getTime() / 1000))
+      : undefined;
+  return new AutoscalerError(`GitHub: could not ${action} (${error.status}): ${error.message}`, {
+    retryable: rateLimited || error.status >= 500 || error.status === 0,
+    retryAfterSeconds: rateLimited ? waitSeconds : undefined,
+    cause: error,
+  });
+}

@@ -1,0 +1,101 @@
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import { LABEL } from '../pod/labels.ts';
+import type { RunnerCluster, RunnerPod } from '../ports.ts';
+import { toRunnerPod } from './kubernetesRunnerCluster.ts';
+
+export type ClusterAction =
+  | { action: 'create-pod'; pod: string; runnerClass: string; jobId: string }
+  | { action: 'delete-pod'; pod: string };
+
+/**
+ * A RunnerCluster held in memory: what `--dry-run` acts on, reporting each pod it would create or
+ * delete. It checks nothing a real API server checks; the tests of record run on a real one.
+ */
+export class InMemoryRunnerCluster implements RunnerCluster {
+  readonly pods = new Map<string, { pod: V1Pod; runnerPod: RunnerPod }>();
+  readonly secrets = new Map<string, V1Secret>();
+  private readonly report: (action: ClusterAction) => void;
+  private readonly now: () => Date;
+  private nextUid = 1;
+
+  constructor(options: { report?: (action: ClusterAction) => void; now?: () => Date } = {}) {
+    this.report = options.report ?? (() => {});
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }> {
+    const name = pod.metadata?.name ?? '';
+    if (this.pods.has(name)) return { exists: true };
+    const stored: V1Pod = {
+      ...pod,
+      metadata: { ...pod.metadata, uid: `uid-${this.nextUid++}`, creationTimestamp: this.now() },
+      status: { phase: 'Pending' },
+    };
+    const runnerPod = toRunnerPod(stored);
+    this.pods.set(name, { pod: stored, runnerPod });
+    const labels = pod.metadata?.labels ?? {};
+    this.report({
+      action: 'create-pod',
+      pod: name,
+      runnerClass: labels[LABEL.runnerClass] ?? '',
+      jobId: labels[LABEL.jobId] ?? '',
+    });
+    return { created: runnerPod };
+  }
+
+  async readPod(name: string): Promise<RunnerPod | undefined> {
+    const entry = this.pods.get(name);
+    return entry && { ...entry.runnerPod, annotations: { ...entry.runnerPod.annotations } };
+  }
+
+  async countLivePods(runnerClassName: string): Promise<number> {
+    return [...this.pods.values()].filter(
+      ({ pod, runnerPod }) =>
+        pod.metadata?.labels?.[LABEL.runnerClass] === runnerClassName &&
+        runnerPod.phase !== 'Succeeded' &&
+        runnerPod.phase !== 'Failed',
+    ).length;
+  }
+
+  async createSecret(secret: V1Secret): Promise<void> {
+    const name = secret.metadata?.name ?? '';
+    if (!this.secrets.has(name)) this.secrets.set(name, secret);
+  }
+
+  async secretExists(name: string): Promise<boolean> {
+    return this.secrets.has(name);
+  }
+
+  async releasePod(name: string, annotations: Record<string, string>): Promise<boolean> {
+    const entry = this.pods.get(name);
+    if (!entry) return false;
+    entry.runnerPod.gated = false;
+    Object.assign(entry.runnerPod.annotations, annotations);
+    return true;
+  }
+
+  async annotatePod(name: string, annotations: Record<string, string>): Promise<boolean> {
+    const entry = this.pods.get(name);
+    if (!entry) return false;
+    Object.assign(entry.runnerPod.annotations, annotations);
+    return true;
+  }
+
+  async deletePod(name: string, uid?: string): Promise<boolean> {
+    const entry = this.pods.get(name);
+    if (!entry || (uid && entry.runnerPod.uid !== uid)) return false;
+    this.pods.delete(name);
+    this.report({ action: 'delete-pod', pod: name });
+    return true;
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    this.secrets.delete(name);
+  }
+
+  /** Sets a pod's phase, as the kubelet would. */
+  setPhase(name: string, phase: string): void {
+    const entry = this.pods.get(name);
+    if (entry) entry.runnerPod.phase = phase;
+  }
+}

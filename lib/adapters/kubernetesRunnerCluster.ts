@@ -1,0 +1,211 @@
+import {
+  ApiException,
+  type ConfigurationOptions,
+  type CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
+import { AutoscalerError } from '../errors.ts';
+import { managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
+import type { RunnerCluster, RunnerPod } from '../ports.ts';
+
+export interface KubernetesRunnerClusterOptions {
+  /** The runner namespace. */
+  namespace: string;
+  /** Gives the API client to use; called per request so credentials can be refreshed. */
+  api: () => Promise<CoreV1Api>;
+  /** Abandon a request after this long. @default 10000 */
+  requestTimeoutMs?: number;
+}
+
+/** RunnerCluster on a real Kubernetes API server, through @kubernetes/client-node. */
+export class KubernetesRunnerCluster implements RunnerCluster {
+  private readonly namespace: string;
+  private readonly api: () => Promise<CoreV1Api>;
+  private readonly requestOptions: ConfigurationOptions;
+  private readonly patchOptions: ConfigurationOptions;
+
+  constructor(options: KubernetesRunnerClusterOptions) {
+    this.namespace = options.namespace;
+    this.api = options.api;
+    this.requestOptions = requestTimeout(options.requestTimeoutMs ?? 10_000);
+    this.patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.requestOptions);
+  }
+
+  async createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }> {
+    try {
+      const created = await (await this.api()).createNamespacedPod(
+        { namespace: this.namespace, body: pod },
+        this.requestOptions,
+      );
+      return { created: toRunnerPod(created) };
+    } catch (error) {
+      if (statusOf(error) === 409) return { exists: true };
+      throw kubernetesError(error, `create pod ${pod.metadata?.name}`);
+    }
+  }
+
+  async readPod(name: string): Promise<RunnerPod | undefined> {
+    try {
+      const pod = await (await this.api()).readNamespacedPod(
+        { name, namespace: this.namespace },
+        this.requestOptions,
+      );
+      return toRunnerPod(pod);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw kubernetesError(error, `read pod ${name}`);
+    }
+  }
+
+  async countLivePods(runnerClassName: string): Promise<number> {
+    try {
+      const pods = await (await this.api()).listNamespacedPod(
+        { namespace: this.namespace, labelSelector: managedPodSelector(runnerClassName) },
+        this.requestOptions,
+      );
+      return pods.items.filter((pod) => isLive(pod)).length;
+    } catch (error) {
+      throw kubernetesError(error, `list pods of class ${runnerClassName}`);
+    }
+  }
+
+  async createSecret(secret: V1Secret): Promise<void> {
+    try {
+      await (await this.api()).createNamespacedSecret(
+        { namespace: this.namespace, body: secret },
+        this.requestOptions,
+      );
+    } catch (error) {
+      if (statusOf(error) === 409) return;
+      throw kubernetesError(error, `create secret ${secret.metadata?.name}`);
+    }
+  }
+
+  async secretExists(name: string): Promise<boolean> {
+    try {
+      await (await this.api()).readNamespacedSecret({ name, namespace: this.namespace }, this.requestOptions);
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw kubernetesError(error, `read secret ${name}`);
+    }
+  }
+
+  async releasePod(name: string, annotations: Record<string, string>): Promise<boolean> {
+    // A merge patch replaces the whole list; the registration gate is the only one we set.
+    return this.patchPod(name, { metadata: { annotations }, spec: { schedulingGates: [] } }, 'release');
+  }
+
+  async annotatePod(name: string, annotations: Record<string, string>): Promise<boolean> {
+    return this.patchPod(name, { metadata: { annotations } }, 'annotate');
+  }
+
+  async deletePod(name: string, uid?: string): Promise<boolean> {
+    try {
+      await (await this.api()).deleteNamespacedPod(
+        { name, namespace: this.namespace, body: uid ? { preconditions: { uid } } : {} },
+        this.requestOptions,
+      );
+      return true;
+    } catch (error) {
+      // 409: the name now belongs to a newer pod, which is not ours to delete.
+      if (statusOf(error) === 404 || statusOf(error) === 409) return false;
+      throw kubernetesError(error, `delete pod ${name}`);
+    }
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    try {
+      await (await this.api()).deleteNamespacedSecret(
+        { name, namespace: this.namespace },
+        this.requestOptions,
+      );
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      throw kubernetesError(error, `delete secret ${name}`);
+    }
+  }
+
+  private async patchPod(name: string, body: object, what: string): Promise<boolean> {
+    try {
+      await (await this.api()).patchNamespacedPod(
+        { name, namespace: this.namespace, body },
+        this.patchOptions,
+      );
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw kubernetesError(error, `${what} pod ${name}`);
+    }
+  }
+}
+
+export function toRunnerPod(pod: V1Pod): RunnerPod {
+  return {
+    name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+    phase: pod.status?.phase ?? 'Pending',
+    createdAt: new Date(pod.metadata?.creationTimestamp ?? 0),
+    gated: (pod.spec?.schedulingGates ?? []).some((gate) => gate.name === REGISTRATION_GATE),
+    deleting: Boolean(pod.metadata?.deletionTimestamp),
+    annotations: pod.metadata?.annotations ?? {},
+  };
+}
+
+function isLive(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
+}
+
+function requestTimeout(timeoutMs: number): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (request) => {
+          request.setSignal(AbortSignal.timeout(timeoutMs));
+          return of(request);
+        },
+        post: (response) => of(response),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/**
+ * Server errors, throttling, expired credentials and network failures may pass; a refused or invalid
+ * request (403 from RBAC, 422 from validation) will not, so it is not retried.
+ */
+function kubernetesError(error: unknown, action: string): AutoscalerError {
+  if (!(error instanceof ApiException)) {
+    return new AutoscalerError(`Kubernetes ${action} failed: ${(error as Error)?.message ?? error}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  const status = error.code;
+  const retryable = status >= 500 || status === 429 || status === 401;
+  const retryAfter = Number(error.headers?.['retry-after']);
+  return new AutoscalerError(`Kubernetes ${action} failed (${status}): ${serverMessage(error.body)}`, {
+    retryable,
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    cause: error,
+  });
+}
+
+function serverMessage(body: unknown): string {
+  if (typeof body !== 'string') return 'no details';
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 300);
+  } catch {
+    return body.slice(0, 300);
+  }
+}

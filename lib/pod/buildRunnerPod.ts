@@ -1,0 +1,196 @@
+import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { GitHubSettings, RunnerClass } from '../config/autoscalerConfig.ts';
+import type { JobMessage } from '../jobMessage.ts';
+import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
+import { runnerPodName, runnerSecretName } from './runnerNames.ts';
+
+/**
+ * Parent of every pod's own runner root. For `dood` it is a path on the node, mounted at the same path
+ * in the pod, because the node's Docker daemon resolves the job containers' bind mounts on the node.
+ */
+export const RUNNER_ROOT_PARENT = '/var/lib/eks-runner-autoscaler/runners';
+
+/** Keys of the runner Secret. */
+export const SECRET_KEY = { jitConfig: 'jit-config', registrationToken: 'registration-token' } as const;
+
+const DIND_SOCKET_DIR = '/var/run/dind';
+const POD_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface RunnerPodSettings {
+  namespace: string;
+  registrationMode: GitHubSettings['registrationMode'];
+  /** `config.sh --url`, used in `registration-token` mode. */
+  registrationUrl: string;
+}
+
+export type RunnerJob = Pick<
+  JobMessage,
+  'jobId' | 'runId' | 'repository' | 'deliveryId' | 'createdAt' | 'runnerClass'
+>;
+
+/**
+ * The runner pod for one job. Pure: the same inputs give the same pod. The pod is created with a
+ * scheduling gate that the scaler lifts once the runner Secret exists, so no container starts
+ * without its registration.
+ */
+export function buildRunnerPod(job: RunnerJob, runnerClass: RunnerClass, settings: RunnerPodSettings): V1Pod {
+  const name = runnerPodName(runnerClass.name, job.jobId);
+  const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: settings.namespace,
+      labels: {
+        [LABEL.managedBy]: MANAGED_BY,
+        [LABEL.runnerClass]: runnerClass.name,
+        [LABEL.jobId]: String(job.jobId),
+      },
+      annotations: {
+        [ANNOTATION.repository]: job.repository,
+        [ANNOTATION.runId]: String(job.runId),
+        [ANNOTATION.deliveryId]: job.deliveryId,
+        [ANNOTATION.queuedAt]: job.createdAt,
+      },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: runnerClass.maxJobDurationSeconds,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      schedulingGates: [{ name: REGISTRATION_GATE }],
+      nodeSelector: runnerClass.nodeSelector,
+      tolerations: runnerClass.tolerations,
+      initContainers: [
+        prepareRunnerRootContainer(runnerClass, runnerRoot),
+        ...(runnerClass.containerMode === 'dind' ? [dockerdSidecar(runnerClass, runnerRoot)] : []),
+      ],
+      containers: [runnerContainer(name, runnerClass, runnerRoot, settings)],
+      volumes: volumes(runnerClass, runnerRoot),
+    },
+  };
+}
+
+function prepareRunnerRootContainer(runnerClass: RunnerClass, runnerRoot: string): V1Container {
+  return {
+    name: 'prepare-runner-root',
+    image: runnerClass.image,
+    command: ['sh', '-c', 'cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/" && chown -R "$RUNNER_UID" "$RUNNER_ROOT"'],
+    env: [
+      { name: 'RUNNER_HOME', value: runnerClass.runnerHome },
+      { name: 'RUNNER_ROOT', value: runnerRoot },
+      { name: 'RUNNER_UID', value: String(runnerClass.runnerUserId) },
+    ],
+    securityContext: { runAsUser: 0, runAsNonRoot: false },
+    resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    volumeMounts: [{ name: 'runner-root', mountPath: runnerRoot }],
+  };
+}
+
+/** A native sidecar (an init container that keeps running), so the pod still completes when the runner exits. */
+function dockerdSidecar(runnerClass: RunnerClass, runnerRoot: string): V1Container {
+  return {
+    name: 'dockerd',
+    image: runnerClass.dindImage,
+    restartPolicy: 'Always',
+    args: ['dockerd', `--host=unix://${DIND_SOCKET_DIR}/docker.sock`, `--group=${runnerClass.runnerUserId}`],
+    env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],
+    securityContext: { privileged: true },
+    startupProbe: {
+      exec: { command: ['docker', '--host', `unix://${DIND_SOCKET_DIR}/docker.sock`, 'info'] },
+      periodSeconds: 1,
+      failureThreshold: 120,
+    },
+    volumeMounts: [
+      { name: 'runner-root', mountPath: runnerRoot },
+      { name: 'dind-socket', mountPath: DIND_SOCKET_DIR },
+      { name: 'dind-storage', mountPath: '/var/lib/docker' },
+    ],
+  };
+}
+
+function runnerContainer(
+  podName: string,
+  runnerClass: RunnerClass,
+  runnerRoot: string,
+  settings: RunnerPodSettings,
+): V1Container {
+  const secretName = runnerSecretName(podName);
+  const secretEnv = (envName: string, key: string): V1EnvVar => ({
+    name: envName,
+    valueFrom: { secretKeyRef: { name: secretName, key } },
+  });
+  const registration: { command: string[]; env: V1EnvVar[] } =
+    settings.registrationMode === 'jit'
+      ? { command: ['./run.sh'], env: [secretEnv('ACTIONS_RUNNER_INPUT_JITCONFIG', SECRET_KEY.jitConfig)] }
+      : {
+          command: [
+            'sh',
+            '-c',
+            './config.sh --unattended --ephemeral --disableupdate --replace --work _work ' +
+              '--url "$RUNNER_URL" --token "$RUNNER_TOKEN" --name "$RUNNER_NAME" --labels "$RUNNER_LABELS" ' +
+              '&& exec ./run.sh',
+          ],
+          env: [
+            secretEnv('RUNNER_TOKEN', SECRET_KEY.registrationToken),
+            { name: 'RUNNER_URL', value: settings.registrationUrl },
+            { name: 'RUNNER_LABELS', value: runnerClass.labels.join(',') },
+          ],
+        };
+  return {
+    name: 'runner',
+    image: runnerClass.image,
+    workingDir: runnerRoot,
+    command: registration.command,
+    env: [
+      { name: 'RUNNER_NAME', value: podName },
+      { name: 'RUNNER_ROOT', value: runnerRoot },
+      ...dockerHostEnv(runnerClass),
+      ...registration.env,
+    ],
+    resources: runnerClass.resources,
+    securityContext: { runAsUser: runnerClass.runnerUserId, runAsNonRoot: true },
+    volumeMounts: [{ name: 'runner-root', mountPath: runnerRoot }, ...dockerMounts(runnerClass)],
+  };
+}
+
+function dockerHostEnv(runnerClass: RunnerClass): V1EnvVar[] {
+  switch (runnerClass.containerMode) {
+    case 'dood':
+      return [{ name: 'DOCKER_HOST', value: `unix://${POD_DOCKER_SOCKET}` }];
+    case 'dind':
+      return [{ name: 'DOCKER_HOST', value: `unix://${DIND_SOCKET_DIR}/docker.sock` }];
+    case 'none':
+      return [];
+  }
+}
+
+function dockerMounts(runnerClass: RunnerClass): V1VolumeMount[] {
+  switch (runnerClass.containerMode) {
+    case 'dood':
+      return [{ name: 'docker-socket', mountPath: POD_DOCKER_SOCKET }];
+    case 'dind':
+      return [{ name: 'dind-socket', mountPath: DIND_SOCKET_DIR }];
+    case 'none':
+      return [];
+  }
+}
+
+function volumes(runnerClass: RunnerClass, runnerRoot: string): V1Volume[] {
+  switch (runnerClass.containerMode) {
+    case 'dood':
+      return [
+        { name: 'runner-root', hostPath: { path: runnerRoot, type: 'DirectoryOrCreate' } },
+        { name: 'docker-socket', hostPath: { path: runnerClass.dockerSocketPath, type: 'Socket' } },
+      ];
+    case 'dind':
+      return [
+        { name: 'runner-root', emptyDir: {} },
+        { name: 'dind-socket', emptyDir: {} },
+        { name: 'dind-storage', emptyDir: {} },
+      ];
+    case 'none':
+      return [{ name: 'runner-root', emptyDir: {} }];
+  }
+}

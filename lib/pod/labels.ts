@@ -1,0 +1,28 @@
+/** Labels and annotations on everything the autoscaler makes; the cluster is queried by these. */
+const PREFIX = 'eks-runner-autoscaler.io';
+
+export const MANAGED_BY = 'eks-runner-autoscaler';
+
+export const LABEL = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  runnerClass: `${PREFIX}/class`,
+  jobId: `${PREFIX}/job-id`,
+} as const;
+
+export const ANNOTATION = {
+  repository: `${PREFIX}/repository`,
+  runId: `${PREFIX}/run-id`,
+  deliveryId: `${PREFIX}/delivery-id`,
+  queuedAt: `${PREFIX}/queued-at`,
+  runnerId: `${PREFIX}/runner-id`,
+  /** The job the runner actually took, from `in_progress`; it may differ from the job it was made for. */
+  runningJobId: `${PREFIX}/running-job-id`,
+} as const;
+
+/** Holds a new pod back from scheduling until its runner Secret exists. */
+export const REGISTRATION_GATE = `${PREFIX}/runner-registration`;
+
+export function managedPodSelector(runnerClassName?: string): string {
+  const selector = `${LABEL.managedBy}=${MANAGED_BY}`;
+  return runnerClassName ? `${selector},${LABEL.runnerClass}=${runnerClassName}` : selector;
+}

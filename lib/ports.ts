@@ -1,0 +1,94 @@
+/**
+ * The interfaces the core needs from the outside world. Each adapter in `lib/adapters/` implements one;
+ * Lambda, the local mode and the tests each pass in their own.
+ */
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { JobMessage } from './jobMessage.ts';
+import type { RunnerScope } from './runnerScope.ts';
+
+/** Structured logging; Powertools' Logger fits it. Attributes never hold secrets. */
+export interface Log {
+  debug(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** The queue between webhook and scaler. */
+export interface JobQueue {
+  send(message: JobMessage, options?: { delaySeconds?: number }): Promise<void>;
+  /** Parks a message the scaler can never process, with the reason, for an operator to inspect and redrive. */
+  sendToDeadLetter(body: string, reason: string): Promise<void>;
+}
+
+/** The webhook secret, and the previous one while it is being rotated. */
+export interface WebhookSecrets {
+  current: string;
+  previous?: string | undefined;
+}
+
+export interface WebhookSecretSource {
+  /** `refresh` skips any cache, after a signature failed against the cached secrets. */
+  get(options?: { refresh?: boolean }): Promise<WebhookSecrets>;
+}
+
+/** A runner pod as the core sees it. */
+export interface RunnerPod {
+  name: string;
+  uid: string;
+  phase: string;
+  createdAt: Date;
+  /** Still held back by the registration scheduling gate. */
+  gated: boolean;
+  deleting: boolean;
+  annotations: Record<string, string>;
+}
+
+/** The runner namespace of the cluster. Missing objects are `undefined`/`false`, never errors. */
+export interface RunnerCluster {
+  /** Creates the pod, or reports that a pod of that name already exists. */
+  createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }>;
+  readPod(name: string): Promise<RunnerPod | undefined>;
+  /** Pods of the class that hold or may soon hold a runner (not finished, not being deleted). */
+  countLivePods(runnerClassName: string): Promise<number>;
+  /** Creates the Secret; an existing Secret of that name counts as done. */
+  createSecret(secret: V1Secret): Promise<void>;
+  secretExists(name: string): Promise<boolean>;
+  /** Lifts the registration gate and adds the annotations. Returns false when the pod is gone. */
+  releasePod(name: string, annotations: Record<string, string>): Promise<boolean>;
+  /** Returns false when the pod is gone. */
+  annotatePod(name: string, annotations: Record<string, string>): Promise<boolean>;
+  /** Deletes the pod (only if it still has this UID, when given). Returns false when it was already gone. */
+  deletePod(name: string, uid?: string): Promise<boolean>;
+  deleteSecret(name: string): Promise<void>;
+}
+
+export type RunnerRegistration =
+  | { kind: 'jit'; runnerId: number; encodedJitConfig: string }
+  | { kind: 'registration-token'; token: string };
+
+export interface RunnerRegistrationRequest {
+  installationId: number;
+  scope: RunnerScope;
+  name: string;
+  labels: string[];
+}
+
+export interface RunnerRef {
+  installationId: number;
+  scope: RunnerScope;
+  name: string;
+  /** Known for JIT runners; otherwise looked up by name. */
+  id?: number | undefined;
+}
+
+/** GitHub's view of a runner: `busy` is the authority on whether it may be removed. */
+export type RunnerState = 'busy' | 'idle' | 'absent';
+
+/** GitHub's self-hosted runner API, for one App. */
+export interface RunnerRegistry {
+  register(request: RunnerRegistrationRequest): Promise<RunnerRegistration>;
+  runnerState(runner: RunnerRef): Promise<RunnerState>;
+  /** Removes an idle runner's registration; an absent runner counts as done. */
+  deregister(runner: RunnerRef): Promise<void>;
+}

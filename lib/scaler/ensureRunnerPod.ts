@@ -1,0 +1,105 @@
+import type { JobMessage } from '../jobMessage.ts';
+import { buildRunnerPod } from '../pod/buildRunnerPod.ts';
+import { buildRunnerSecret } from '../pod/buildRunnerSecret.ts';
+import { ANNOTATION } from '../pod/labels.ts';
+import { runnerPodName, runnerSecretName } from '../pod/runnerNames.ts';
+import type { RunnerPod } from '../ports.ts';
+import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runnerScope.ts';
+import { done, failed, type JobOutcome, retryLater } from './jobOutcome.ts';
+import { capacityRetryDelaySeconds } from './retryDelay.ts';
+import { findRunnerClass, type ScalerContext } from './scalerContext.ts';
+
+/** A gated pod without its Secret this old was left by a scaler that died mid-way; it is replaced. */
+export const STALE_REGISTRATION_SECONDS = 60;
+const REGISTRATION_IN_PROGRESS_DELAY_SECONDS = 10;
+
+/**
+ * `queued`: make sure exactly one runner pod exists for the job. The pod name comes from the job, so
+ * the API server's AlreadyExists turns every duplicate delivery into a no-op.
+ */
+export async function ensureRunnerPod(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
+  const runnerClass = findRunnerClass(context.config, message.runnerClass);
+  if (!runnerClass) return failed(`runner class "${message.runnerClass}" is no longer configured`);
+
+  if (!(await context.capacity.tryReserve(runnerClass))) {
+    return retryLater(
+      `class ${runnerClass.name} is at capacity (${runnerClass.maxRunners} runners)`,
+      capacityRetryDelaySeconds(message.attempt),
+    );
+  }
+  const scope = runnerScopeForJob(message, context.config.github);
+  const pod = buildRunnerPod(message, runnerClass, {
+    namespace: context.config.cluster.namespace,
+    registrationMode: context.config.github.registrationMode,
+    registrationUrl: runnerRegistrationUrl(context.config.github.apiUrl, scope),
+  });
+  try {
+    const creation = await context.cluster.createPod(pod);
+    if ('exists' in creation) {
+      await context.capacity.release(runnerClass.name);
+      return await resumeExistingPod(runnerPodName(runnerClass.name, message.jobId), context);
+    }
+    return await registerRunner(creation.created, { message, scope, labels: runnerClass.labels }, context);
+  } catch (error) {
+    await context.capacity.release(runnerClass.name);
+    throw error;
+  }
+}
+
+async function registerRunner(
+  pod: RunnerPod,
+  { message, scope, labels }: { message: JobMessage; scope: RunnerScope; labels: string[] },
+  context: ScalerContext,
+): Promise<JobOutcome> {
+  const registration = await context.registry
+    .register({ installationId: message.installationId, scope, name: pod.name, labels })
+    .catch(async (error: unknown) => {
+      // Roll back, so the retry starts from nothing rather than from a pod that can never start.
+      await context.cluster.deletePod(pod.name, pod.uid).catch(() => undefined);
+      throw error;
+    });
+
+  await context.cluster.createSecret(
+    buildRunnerSecret(
+      {
+        name: pod.name,
+        uid: pod.uid,
+        namespace: context.config.cluster.namespace,
+        runnerClassName: message.runnerClass,
+      },
+      registration,
+    ),
+  );
+  const annotations: Record<string, string> =
+    registration.kind === 'jit' ? { [ANNOTATION.runnerId]: String(registration.runnerId) } : {};
+  if (!(await context.cluster.releasePod(pod.name, annotations))) {
+    // Someone removed the pod while we registered it (the job was cancelled): drop the registration too.
+    const runnerId = registration.kind === 'jit' ? registration.runnerId : undefined;
+    await context.registry.deregister({
+      installationId: message.installationId,
+      scope,
+      name: pod.name,
+      id: runnerId,
+    });
+    return done('pod removed while registering; registration withdrawn');
+  }
+  context.log.info('runner pod created', { podName: pod.name });
+  return done('created');
+}
+
+async function resumeExistingPod(podName: string, context: ScalerContext): Promise<JobOutcome> {
+  const pod = await context.cluster.readPod(podName);
+  if (!pod) return retryLater('pod vanished while checking it', REGISTRATION_IN_PROGRESS_DELAY_SECONDS);
+  if (!pod.gated) return done('already exists');
+  if (await context.cluster.secretExists(runnerSecretName(podName))) {
+    await context.cluster.releasePod(podName, {});
+    return done('finished an interrupted registration');
+  }
+  const ageSeconds = (context.now().getTime() - pod.createdAt.getTime()) / 1000;
+  if (ageSeconds < STALE_REGISTRATION_SECONDS) {
+    return retryLater('another delivery is registering this runner', REGISTRATION_IN_PROGRESS_DELAY_SECONDS);
+  }
+  await context.cluster.deletePod(podName, pod.uid);
+  context.log.warn('removed a runner pod whose registration never finished', { podName, ageSeconds });
+  return retryLater('replacing an abandoned registration', 1);
+}

@@ -1,0 +1,36 @@
+import { AutoscalerError, errorMessage, isRetryable } from '../errors.ts';
+import type { JobMessage } from '../jobMessage.ts';
+import { ensureRunnerPod } from './ensureRunnerPod.ts';
+import { failed, type JobOutcome, retryLater } from './jobOutcome.ts';
+import { recordRunnerTookJob } from './recordRunnerTookJob.ts';
+import { removeRunnerAfterJob } from './removeRunnerAfterJob.ts';
+import { errorRetryDelaySeconds } from './retryDelay.ts';
+import type { ScalerContext } from './scalerContext.ts';
+
+/** After this many errors on one message it goes to the dead-letter queue. */
+export const MAX_FAILURES = 8;
+
+/** Acts on one job message and says what should become of it. Errors become retries or failures, never throws. */
+export async function handleJobMessage(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
+  try {
+    switch (message.action) {
+      case 'queued':
+        return await ensureRunnerPod(message, context);
+      case 'in_progress':
+        return await recordRunnerTookJob(message, context);
+      case 'completed':
+        return await removeRunnerAfterJob(message, context);
+    }
+  } catch (error) {
+    return outcomeOfError(error, message);
+  }
+}
+
+function outcomeOfError(error: unknown, message: JobMessage): JobOutcome {
+  const reason = errorMessage(error);
+  if (!isRetryable(error)) return failed(reason);
+  if (message.failures + 1 >= MAX_FAILURES)
+    return failed(`gave up after ${MAX_FAILURES} errors; last: ${reason}`);
+  const retryAfter = error instanceof AutoscalerError ? error.retryAfterSeconds : undefined;
+  return retryLater(reason, errorRetryDelaySeconds(message.failures, retryAfter), true);
+}

@@ -1,0 +1,63 @@
+import { errorMessage } from '../errors.ts';
+import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
+import { logWithAttributes } from '../logWithAttributes.ts';
+import { runnerPodName } from '../pod/runnerNames.ts';
+import type { JobQueue } from '../ports.ts';
+import { handleJobMessage } from './handleJobMessage.ts';
+import type { JobOutcome } from './jobOutcome.ts';
+import type { ScalerContext } from './scalerContext.ts';
+
+/**
+ * Takes one queue record from body to settled: handled, put back on the queue with a delay, or parked
+ * in the dead-letter queue with its reason. It throws only when the queue itself fails, so the caller
+ * reports that record as a batch item failure and SQS delivers it again.
+ */
+export async function processJobRecord(
+  body: string,
+  context: ScalerContext,
+  queue: JobQueue,
+): Promise<JobOutcome> {
+  const message = parseJobMessage(body);
+  if (typeof message === 'string') {
+    context.log.error('job message rejected', { reason: message });
+    await queue.sendToDeadLetter(body, message);
+    return { kind: 'failed', reason: message };
+  }
+  const log = logWithAttributes(context.log, {
+    jobId: message.jobId,
+    deliveryId: message.deliveryId,
+    action: message.action,
+    runnerClass: message.runnerClass,
+    podName: runnerPodName(message.runnerClass, message.jobId),
+  });
+  const outcome = await handleJobMessage(message, { ...context, log });
+  switch (outcome.kind) {
+    case 'done':
+      log.info('job message handled', { result: outcome.result });
+      break;
+    case 'retry':
+      log.warn('job message retried later', { reason: outcome.reason, delaySeconds: outcome.delaySeconds });
+      await queue.send(
+        { ...message, attempt: message.attempt + 1, failures: message.failures + (outcome.failure ? 1 : 0) },
+        { delaySeconds: outcome.delaySeconds },
+      );
+      break;
+    case 'failed':
+      log.error('job message failed', { reason: outcome.reason });
+      await queue.sendToDeadLetter(body, outcome.reason);
+      break;
+  }
+  return outcome;
+}
+
+function parseJobMessage(body: string): JobMessage | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    return `not JSON: ${errorMessage(error)}`;
+  }
+  const result = jobMessageSchema.safeParse(value);
+  if (result.success) return result.data;
+  return `not a job message: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`;
+}

@@ -1,0 +1,22 @@
+import type { JobMessage } from '../jobMessage.ts';
+import { ANNOTATION } from '../pod/labels.ts';
+import { parseRunnerPodName } from '../pod/runnerNames.ts';
+import { done, type JobOutcome } from './jobOutcome.ts';
+import type { ScalerContext } from './scalerContext.ts';
+
+/**
+ * `in_progress`: note on the runner's pod which job it took. A runner may take another job than the
+ * one it was made for; this annotation is what keeps it from being removed as unused.
+ */
+export async function recordRunnerTookJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
+  const classNames = context.config.runnerClasses.map((runnerClass) => runnerClass.name);
+  if (!message.runnerName || !parseRunnerPodName(message.runnerName, classNames)) {
+    return done('not one of our runners');
+  }
+  const annotated = await context.cluster.annotatePod(message.runnerName, {
+    [ANNOTATION.runningJobId]: String(message.jobId),
+  });
+  return done(
+    annotated ? `${message.runnerName} runs job ${message.jobId}` : `${message.runnerName} already gone`,
+  );
+}

@@ -1,0 +1,109 @@
+import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { errorMessage } from '../errors.ts';
+import type { JobQueue, Log, WebhookSecretSource } from '../ports.ts';
+import { routeWorkflowJob } from './routeWorkflowJob.ts';
+import { verifySignature } from './verifySignature.ts';
+import { workflowJobEventSchema } from './workflowJobEvent.ts';
+
+/** An HTTP request as any runtime can supply it. Header names are lower-case. */
+export interface WebhookRequest {
+  method: string;
+  headers: Record<string, string | undefined>;
+  body: Uint8Array;
+}
+
+export interface WebhookResponse {
+  statusCode: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export interface WebhookDependencies {
+  config: Pick<AutoscalerConfig, 'github' | 'runnerClasses' | 'webhook'>;
+  secrets: WebhookSecretSource;
+  queue: Pick<JobQueue, 'send'>;
+  log: Log;
+}
+
+const reply = (statusCode: number, body: string, headers?: Record<string, string>): WebhookResponse =>
+  headers ? { statusCode, body, headers } : { statusCode, body };
+
+/**
+ * Answers one GitHub webhook delivery: checks it, verifies its signature on the raw bytes before
+ * anything reads them, and queues the `workflow_job` events a runner class serves.
+ */
+export function createWebhookHandler(
+  dependencies: WebhookDependencies,
+): (request: WebhookRequest) => Promise<WebhookResponse> {
+  const { config, secrets, queue, log } = dependencies;
+
+  return async (request) => {
+    if (request.method !== 'POST') return reply(405, 'only POST is accepted', { allow: 'POST' });
+    const contentType = request.headers['content-type'] ?? '';
+    if (contentType.startsWith('application/x-www-form-urlencoded')) {
+      return reply(415, 'form-encoded webhooks are not supported: set the content type to application/json');
+    }
+    if (request.body.byteLength > config.webhook.maxBodyBytes) {
+      return reply(413, `body larger than ${config.webhook.maxBodyBytes} bytes`);
+    }
+    const signature = request.headers['x-hub-signature-256'];
+    const event = request.headers['x-github-event'];
+    const deliveryId = request.headers['x-github-delivery'];
+    if (!signature) return reply(400, 'missing X-Hub-Signature-256 header');
+    if (!event) return reply(400, 'missing X-GitHub-Event header');
+    if (!deliveryId) return reply(400, 'missing X-GitHub-Delivery header');
+
+    let check = await verifySignature(request.body, signature, await secrets.get());
+    if (!check.valid && check.reason === 'signature') {
+      // The secret may have been rotated since we cached it.
+      check = await verifySignature(request.body, signature, await secrets.get({ refresh: true }));
+    }
+    if (!check.valid) {
+      log.warn('webhook rejected', { deliveryId, event, reason: `bad ${check.reason}` });
+      return check.reason === 'encoding'
+        ? reply(400, 'body is not UTF-8')
+        : reply(401, 'signature does not match the webhook secret');
+    }
+
+    if (event === 'ping') return reply(200, 'pong');
+    if (event !== 'workflow_job') return ignored(`event ${event}`, deliveryId);
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(check.body);
+    } catch {
+      return reply(400, 'body is not valid JSON');
+    }
+    const parsed = workflowJobEventSchema.safeParse(payload);
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path.join('.') ?? '';
+      return reply(
+        400,
+        `not a workflow_job payload: ${field} ${parsed.error.issues[0]?.message ?? ''}`.trim(),
+      );
+    }
+
+    const receivedAt = new Date().toISOString();
+    const route = routeWorkflowJob(parsed.data, { id: deliveryId, receivedAt }, config);
+    if ('ignore' in route) return ignored(route.ignore, deliveryId, parsed.data.workflow_job.id);
+    const message = route.enqueue;
+    try {
+      await queue.send(message);
+    } catch (error) {
+      log.error('could not queue job', { deliveryId, jobId: message.jobId, error: errorMessage(error) });
+      return reply(503, 'could not queue the job; redeliver it');
+    }
+    log.info('job queued', {
+      deliveryId,
+      jobId: message.jobId,
+      action: message.action,
+      runnerClass: message.runnerClass,
+    });
+    return reply(202, `queued ${message.action} job ${message.jobId} for ${message.runnerClass}`);
+  };
+
+  function ignored(reason: string, deliveryId: string, jobId?: number): WebhookResponse {
+    log.info('webhook ignored', { deliveryId, jobId, reason });
+    return reply(202, `ignored: ${reason}`);
+  }
+}

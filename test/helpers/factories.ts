@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import type { AutoscalerConfig, AutoscalerConfigInput } from '../../lib/config/autoscalerConfig.ts';
+import { parseConfig } from '../../lib/config/loadConfig.ts';
+import { JOB_MESSAGE_SCHEMA_VERSION, type JobMessage } from '../../lib/jobMessage.ts';
+
+export const exampleConfigInput = (): AutoscalerConfigInput =>
+  JSON.parse(readFileSync(new URL('../../autoscaler.config.example.json', import.meta.url), 'utf8'));
+
+/** The example configuration, with `overrides` merged in at the top level of each section. */
+export function testConfig(overrides: Partial<AutoscalerConfigInput> = {}): AutoscalerConfig {
+  const input = exampleConfigInput();
+  return parseConfig({ ...input, ...overrides, github: { ...input.github, ...overrides.github } });
+}
+
+let nextJobId = 1000;
+
+export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
+  const jobId = overrides.jobId ?? nextJobId++;
+  return {
+    schemaVersion: JOB_MESSAGE_SCHEMA_VERSION,
+    deliveryId: `delivery-${jobId}`,
+    action: 'queued',
+    jobId,
+    runId: 77,
+    runAttempt: 1,
+    repository: 'acme/app',
+    org: 'acme',
+    installationId: 42,
+    labels: ['self-hosted', 'linux', 'small'],
+    runnerName: null,
+    runnerId: null,
+    createdAt: '2026-11-28T10:00:00Z',
+    startedAt: null,
+    completedAt: null,
+    runnerClass: 'linux-small',
+    attempt: 0,
+    failures: 0,
+    ...overrides,
+  };
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { RunnerClass } from '../../lib/config/autoscalerConfig.ts';
+import { buildRunnerPod, RUNNER_ROOT_PARENT, type RunnerPodSettings } from '../../lib/pod/buildRunnerPod.ts';
+import { REGISTRATION_GATE } from '../../lib/pod/labels.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+
+const config = testConfig();
+const job = jobMessage({ jobId: 29679449123, runId: 1234, deliveryId: 'abc-123' });
+const settings: RunnerPodSettings = {
+  namespace: 'github-runners',
+  registrationMode: 'jit',
+  registrationUrl: 'https://github.com/acme',
+};
+const classFor = (mode: RunnerClass['containerMode']): RunnerClass => {
+  const found = config.runnerClasses.find((runnerClass) => runnerClass.containerMode === mode);
+  if (!found) throw new Error(`no ${mode} class in the example config`);
+  return found;
+};
+
+describe('buildRunnerPod', () => {
+  describe.each(['none', 'dood', 'dind'] as const)('in %s mode', (mode) => {
+    const runnerClass = classFor(mode);
+    const pod = buildRunnerPod(job, runnerClass, settings);
+    const runner = pod.spec?.containers.find((container) => container.name === 'runner');
+    const runnerRoot = `${RUNNER_ROOT_PARENT}/${pod.metadata?.name}`;
+
+    it('matches the snapshot', () => {
+      expect(pod).toMatchSnapshot();
+    });
+
+    it('is a single-use pod that cannot outlive the class limit and has no API token', () => {
+      expect(pod.spec).toMatchObject({
+        restartPolicy: 'Never',
+        activeDeadlineSeconds: runnerClass.maxJobDurationSeconds,
+        automountServiceAccountToken: false,
+        schedulingGates: [{ name: REGISTRATION_GATE }],
+      });
+    });
+
+    it('gets its own runner root, named after the pod, at the same path in every container', () => {
+      expect(runnerRoot).toContain(pod.metadata?.name);
+      const mountsOfRoot = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]
+        .flatMap((container) => container.volumeMounts ?? [])
+        .filter((mount) => mount.name === 'runner-root');
+      expect(mountsOfRoot.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(mountsOfRoot.map((mount) => mount.mountPath))).toEqual(new Set([runnerRoot]));
+      expect(runner?.workingDir).toBe(runnerRoot);
+    });
+
+    it('takes the JIT config from the Secret, never as a literal', () => {
+      const jit = runner?.env?.find((variable) => variable.name === 'ACTIONS_RUNNER_INPUT_JITCONFIG');
+      expect(jit).toEqual({
+        name: 'ACTIONS_RUNNER_INPUT_JITCONFIG',
+        valueFrom: { secretKeyRef: { name: `${pod.metadata?.name}-runner`, key: 'jit-config' } },
+      });
+      expect(JSON.stringify(pod)).not.toMatch(/jit-secret|encoded_jit_config/);
+    });
+
+    it('carries the class resources, node selector and tolerations', () => {
+      expect(runner?.resources).toEqual(runnerClass.resources);
+      expect(pod.spec?.nodeSelector).toEqual(runnerClass.nodeSelector);
+      expect(pod.spec?.tolerations).toEqual(runnerClass.tolerations);
+    });
+  });
+
+  it('puts the dood runner root on the node at the very path the pod sees, with the node Docker socket', () => {
+    // Act
+    const pod = buildRunnerPod(job, classFor('dood'), settings);
+
+    // Assess
+    const runnerRoot = `${RUNNER_ROOT_PARENT}/${pod.metadata?.name}`;
+    expect(pod.spec?.volumes).toEqual([
+      { name: 'runner-root', hostPath: { path: runnerRoot, type: 'DirectoryOrCreate' } },
+      { name: 'docker-socket', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } },
+    ]);
+    const runner = pod.spec?.containers[0];
+    expect(runner?.env).toContainEqual({ name: 'DOCKER_HOST', value: 'unix:///var/run/docker.sock' });
+  });
+
+  it('gives two jobs of one dood class two different host paths', () => {
+    // Act
+    const first = buildRunnerPod(jobMessage({ jobId: 1 }), classFor('dood'), settings);
+    const second = buildRunnerPod(jobMessage({ jobId: 2 }), classFor('dood'), settings);
+
+    // Assess
+    const hostPath = (pod: typeof first) => pod.spec?.volumes?.[0]?.hostPath?.path;
+    expect(hostPath(first)).not.toBe(hostPath(second));
+  });
+
+  it('runs dind as a privileged native sidecar, so the pod completes when the runner exits', () => {
+    // Act
+    const pod = buildRunnerPod(job, classFor('dind'), settings);
+
+    // Assess
+    const sidecar = pod.spec?.initContainers?.find((container) => container.name === 'dockerd');
+    expect(sidecar).toMatchObject({ restartPolicy: 'Always', securityContext: { privileged: true } });
+    expect(pod.spec?.containers[0]?.securityContext?.privileged).toBeUndefined();
+  });
+
+  it('keeps names and label values within the limits of Kubernetes and GitHub', () => {
+    // Prepare
+    const longest = { ...classFor('none'), name: 'c'.repeat(40) };
+
+    // Act
+    const pod = buildRunnerPod(jobMessage({ jobId: Number.MAX_SAFE_INTEGER }), longest, settings);
+
+    // Assess
+    expect(pod.metadata?.name?.length).toBeLessThanOrEqual(63);
+    expect(pod.metadata?.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    for (const value of Object.values(pod.metadata?.labels ?? {}))
+      expect(value.length).toBeLessThanOrEqual(63);
+  });
+
+  it('registers with a cached token through config.sh in registration-token mode', () => {
+    // Act
+    const pod = buildRunnerPod(job, classFor('none'), {
+      ...settings,
+      registrationMode: 'registration-token',
+    });
+
+    // Assess
+    const runner = pod.spec?.containers[0];
+    expect(runner?.command?.join(' ')).toContain('./config.sh --unattended --ephemeral');
+    expect(runner?.env).toContainEqual({
+      name: 'RUNNER_TOKEN',
+      valueFrom: { secretKeyRef: { name: `${pod.metadata?.name}-runner`, key: 'registration-token' } },
+    });
+    expect(runner?.env).toContainEqual({ name: 'RUNNER_URL', value: 'https://github.com/acme' });
+  });
+
+  it('is pure: the same job and class give the same pod', () => {
+    expect(buildRunnerPod(job, classFor('dind'), settings)).toEqual(
+      buildRunnerPod(job, classFor('dind'), settings),
+    );
+  });
+});

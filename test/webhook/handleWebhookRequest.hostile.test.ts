@@ -1,0 +1,240 @@
+import { createHmac } from 'node:crypto';
+import { sign } from '@octokit/webhooks-methods';
+import { describe, expect, it } from 'vitest';
+import type { JobMessage } from '../../lib/jobMessage.ts';
+import type { WebhookSecrets } from '../../lib/ports.ts';
+import { createWebhookHandler, type WebhookRequest } from '../../lib/webhook/handleWebhookRequest.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { workflowJobExamples } from '../helpers/examples.ts';
+import { testConfig } from '../helpers/factories.ts';
+import { signedDelivery, WEBHOOK_SECRET } from '../helpers/webhookRequests.ts';
+
+const config = testConfig({
+  github: { appId: 1, allowedOrgs: ['acme'] },
+  webhook: { maxBodyBytes: 16_384 },
+});
+
+/** A queued job for the linux-small class, from a real example with our labels and org. */
+function queuedJob() {
+  const example = structuredClone(
+    workflowJobExamples().find((candidate) => candidate.action === 'queued' && candidate.installation),
+  );
+  if (!example) throw new Error('no queued example');
+  example.workflow_job.labels = ['self-hosted', 'linux', 'small'];
+  example.organization = { login: 'acme' };
+  return example;
+}
+
+function newHandler(secrets: { current: string; previous?: string } = { current: WEBHOOK_SECRET }) {
+  const queued: JobMessage[] = [];
+  const log = captureLog();
+  let fetches = 0;
+  const handle = createWebhookHandler({
+    config,
+    secrets: {
+      get: async (): Promise<WebhookSecrets> => {
+        fetches += 1;
+        return secrets;
+      },
+    },
+    queue: { send: async (message) => void queued.push(message) },
+    log,
+  });
+  return { handle, queued, log, fetches: () => fetches };
+}
+
+type Case = [name: string, request: () => Promise<WebhookRequest>, status: number, body: RegExp];
+
+const withHeaders = async (headers: Record<string, string | undefined>, payload: unknown = queuedJob()) => {
+  const request = await signedDelivery(payload);
+  return { ...request, headers: { ...request.headers, ...headers } };
+};
+
+const hostile: Case[] = [
+  ['a GET', async () => ({ ...(await signedDelivery(queuedJob())), method: 'GET' }), 405, /only POST/],
+  [
+    'a form-encoded delivery',
+    async () => withHeaders({ 'content-type': 'application/x-www-form-urlencoded' }),
+    415,
+    /set the content type to application\/json/,
+  ],
+  [
+    'a body over the limit',
+    async () => signedDelivery({ ...queuedJob(), padding: 'x'.repeat(20_000) }),
+    413,
+    /larger than 16384 bytes/,
+  ],
+  [
+    'no signature',
+    async () => withHeaders({ 'x-hub-signature-256': undefined }),
+    400,
+    /missing X-Hub-Signature-256/,
+  ],
+  [
+    'no event header',
+    async () => withHeaders({ 'x-github-event': undefined }),
+    400,
+    /missing X-GitHub-Event/,
+  ],
+  [
+    'no delivery header',
+    async () => withHeaders({ 'x-github-delivery': undefined }),
+    400,
+    /missing X-GitHub-Delivery/,
+  ],
+  [
+    'a forged signature',
+    async () => signedDelivery(queuedJob(), { secret: 'attacker guess' }),
+    401,
+    /signature does not match/,
+  ],
+  [
+    'a valid signature over another body',
+    async () => {
+      const genuine = await signedDelivery(queuedJob());
+      const tampered = JSON.stringify({ ...queuedJob(), action: 'completed' });
+      return { ...genuine, body: Buffer.from(tampered) };
+    },
+    401,
+    /signature does not match/,
+  ],
+  ['signed malformed JSON', async () => signedDelivery('{"action": "queued",'), 400, /not valid JSON/],
+  [
+    'signed JSON that is not a workflow_job',
+    async () => signedDelivery({ action: 'queued', workflow_job: { id: 'seven' } }),
+    400,
+    /not a workflow_job payload: workflow_job\.id/,
+  ],
+  [
+    'a body that is not UTF-8',
+    async () => {
+      const body = Buffer.from([0x7b, 0xff, 0x7d]);
+      const request = await signedDelivery('{}');
+      return {
+        ...request,
+        body,
+        headers: { ...request.headers, 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body.toString()) },
+      };
+    },
+    400,
+    /not UTF-8/,
+  ],
+  [
+    'an empty body with the signature of an empty body',
+    async () => {
+      const request = await signedDelivery('{}');
+      const emptySignature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update('').digest('hex')}`;
+      return {
+        ...request,
+        body: Buffer.alloc(0),
+        headers: { ...request.headers, 'x-hub-signature-256': emptySignature },
+      };
+    },
+    401,
+    /signature/,
+  ],
+];
+
+describe('webhook handler against hostile requests', () => {
+  it.each(hostile)('answers %s with %d and queues nothing', async (_, makeRequest, status, body) => {
+    // Prepare
+    const { handle, queued } = newHandler();
+
+    // Act
+    const response = await handle(await makeRequest());
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.body).toMatch(body);
+    expect(queued).toEqual([]);
+  });
+
+  it('logs a rejected signature without the secret or the signature', async () => {
+    // Prepare
+    const { handle, log } = newHandler();
+    const request = await signedDelivery(queuedJob(), { secret: 'attacker guess' });
+
+    // Act
+    await handle(request);
+
+    // Assess
+    expect(log.lines).toEqual([expect.objectContaining({ level: 'warn', message: 'webhook rejected' })]);
+    expect(log.text()).not.toContain(WEBHOOK_SECRET);
+    expect(log.text()).not.toContain(request.headers['x-hub-signature-256']);
+  });
+
+  it('fetches the secret again once after a mismatch, in case it was rotated', async () => {
+    // Prepare
+    const { handle, fetches } = newHandler();
+
+    // Act
+    await handle(await signedDelivery(queuedJob(), { secret: 'wrong' }));
+
+    // Assess
+    expect(fetches()).toBe(2);
+  });
+});
+
+describe('webhook handler on genuine deliveries', () => {
+  it('answers ping with 200', async () => {
+    const { handle, queued } = newHandler();
+    const response = await handle(
+      await signedDelivery({ zen: 'Keep it logically awesome.' }, { event: 'ping' }),
+    );
+    expect(response).toMatchObject({ statusCode: 200, body: 'pong' });
+    expect(queued).toEqual([]);
+  });
+
+  it('ignores other events with 202 and the reason', async () => {
+    const { handle, queued } = newHandler();
+    const response = await handle(await signedDelivery({ action: 'opened' }, { event: 'pull_request' }));
+    expect(response).toMatchObject({ statusCode: 202, body: 'ignored: event pull_request' });
+    expect(queued).toEqual([]);
+  });
+
+  it('ignores an organisation outside the allow list', async () => {
+    const { handle, queued } = newHandler();
+    const job = { ...queuedJob(), organization: { login: 'other-org' } };
+    const response = await handle(await signedDelivery(job));
+    expect(response).toMatchObject({
+      statusCode: 202,
+      body: 'ignored: organization other-org is not allowed',
+    });
+    expect(queued).toEqual([]);
+  });
+
+  it('queues a job signed with the previous secret during a rotation', async () => {
+    const { handle, queued } = newHandler({ current: 'new secret', previous: WEBHOOK_SECRET });
+    const response = await handle(await signedDelivery(queuedJob()));
+    expect(response.statusCode).toBe(202);
+    expect(queued).toHaveLength(1);
+  });
+
+  it('answers 503 when the queue refuses the job, so the delivery shows as failed on GitHub', async () => {
+    // Prepare
+    const log = captureLog();
+    const handle = createWebhookHandler({
+      config,
+      secrets: { get: async () => ({ current: WEBHOOK_SECRET }) },
+      queue: {
+        send: async () => {
+          throw new Error('SQS unavailable');
+        },
+      },
+      log,
+    });
+
+    // Act
+    const response = await handle(await signedDelivery(queuedJob()));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'could not queue job',
+        attributes: expect.objectContaining({ error: 'Error: SQS unavailable' }),
+      }),
+    );
+  });
+});
