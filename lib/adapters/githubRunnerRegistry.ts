@@ -78,7 +78,6 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         {
           ...scopeParameters(runner.scope),
           runner_id: found.id,
-          request: this.requestOptions(),
         },
       );
     } catch (error) {
@@ -97,7 +96,6 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         runner_group_id: this.options.github.runnerGroupId,
         labels: request.labels,
         work_folder: '_work',
-        request: this.requestOptions(),
       },
     );
     const data = response.data as { runner: { id: number }; encoded_jit_config: string };
@@ -120,7 +118,7 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     try {
       const response = await this.client(installationId).request(
         `POST ${scopePath(scope)}/actions/runners/registration-token`,
-        { ...scopeParameters(scope), request: this.requestOptions() },
+        scopeParameters(scope),
       );
       const data = response.data as { token: string; expires_at: string };
       const margin = this.options.tokenRenewalMarginMs ?? 5 * 60 * 1000;
@@ -137,14 +135,12 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         const response = await client.request(`GET ${scopePath(runner.scope)}/actions/runners/{runner_id}`, {
           ...scopeParameters(runner.scope),
           runner_id: runner.id,
-          request: this.requestOptions(),
         });
         return response.data as RunnerSummary;
       }
       const response = await client.request(`GET ${scopePath(runner.scope)}/actions/runners`, {
         ...scopeParameters(runner.scope),
         name: runner.name,
-        request: this.requestOptions(),
       });
       return (response.data as { runners: RunnerSummary[] }).runners.find(
         (found) => found.name === runner.name,
@@ -163,19 +159,19 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         authStrategy: createAppAuth,
         auth: { appId: this.options.github.appId, privateKey: this.options.privateKey, installationId },
         userAgent: 'eks-runner-autoscaler',
-        ...(this.options.fetch ? { request: { fetch: this.options.fetch } } : {}),
+        request: { fetch: this.fetchWithTimeout },
       });
       this.clients.set(installationId, client);
     }
     return client;
   }
 
-  private requestOptions() {
-    return {
-      signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-    };
-  }
+  /** Every request, the App's own token requests included, gives up after the timeout. */
+  private readonly fetchWithTimeout: typeof fetch = (input, init) => {
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return (this.options.fetch ?? fetch)(input, { ...init, signal });
+  };
 }
 
 function scopePath(scope: RunnerScope): string {

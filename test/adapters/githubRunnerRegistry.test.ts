@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubRunnerRegistry } from '../../lib/adapters/githubRunnerRegistry.ts';
+import { AutoscalerError } from '../../lib/errors.ts';
+import { type GitHubStandIn, startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
+import { openApiResponseChecker } from '../helpers/openApiResponses.ts';
+
+const org = { kind: 'org', org: 'acme' } as const;
+const repo = { kind: 'repo', owner: 'octocat', repo: 'hello' } as const;
+let gitHub: GitHubStandIn;
+
+beforeAll(async () => {
+  gitHub = await startGitHubStandIn();
+});
+afterAll(() => gitHub.close());
+
+function registry(mode: 'jit' | 'registration-token' = 'jit', now?: () => Date) {
+  return new GitHubRunnerRegistry({
+    github: { appId: 1, apiUrl: gitHub.apiUrl, registrationMode: mode, runnerGroupId: 1 },
+    privateKey: gitHub.appPrivateKey,
+    ...(now ? { now } : {}),
+  });
+}
+
+describe('GitHubRunnerRegistry', () => {
+  it('registers a JIT runner as the App installation, in the organisation', async () => {
+    // Act
+    const registration = await registry().register({
+      installationId: 42,
+      scope: org,
+      name: 'linux-small-1',
+      labels: ['linux'],
+    });
+
+    // Assess
+    expect(registration).toEqual({
+      kind: 'jit',
+      runnerId: expect.any(Number),
+      encodedJitConfig: expect.any(String),
+    });
+    expect(gitHub.requests.at(-1)).toEqual({
+      method: 'POST',
+      path: '/orgs/acme/actions/runners/generate-jitconfig',
+      body: { name: 'linux-small-1', runner_group_id: 1, labels: ['linux'], work_folder: '_work' },
+    });
+  });
+
+  it('registers in the repository for a user-owned repository', async () => {
+    await registry().register({ installationId: 42, scope: repo, name: 'linux-small-2', labels: ['linux'] });
+    expect(gitHub.requests.at(-1)?.path).toBe('/repos/octocat/hello/actions/runners/generate-jitconfig');
+  });
+
+  it('replaces a leftover runner of the same name that an interrupted attempt registered', async () => {
+    // Prepare
+    const subject = registry();
+    const first = await subject.register({
+      installationId: 42,
+      scope: org,
+      name: 'linux-small-3',
+      labels: ['linux'],
+    });
+
+    // Act
+    const second = await subject.register({
+      installationId: 42,
+      scope: org,
+      name: 'linux-small-3',
+      labels: ['linux'],
+    });
+
+    // Assess
+    expect(second.kind === 'jit' && first.kind === 'jit' && second.runnerId !== first.runnerId).toBe(true);
+    expect([...gitHub.runners.values()].filter((runner) => runner.name === 'linux-small-3')).toHaveLength(1);
+  });
+
+  it('reports busy, idle and absent runners, and deregisters only idle ones', async () => {
+    // Prepare
+    const subject = registry();
+    const busy = await subject.register({
+      installationId: 42,
+      scope: org,
+      name: 'linux-small-4',
+      labels: ['linux'],
+    });
+    await subject.register({ installationId: 42, scope: org, name: 'linux-small-5', labels: ['linux'] });
+    gitHub.setBusy('linux-small-4', true);
+    const busyId = busy.kind === 'jit' ? busy.runnerId : undefined;
+
+    // Act / Assess
+    expect(
+      await subject.runnerState({ installationId: 42, scope: org, name: 'linux-small-4', id: busyId }),
+    ).toBe('busy');
+    expect(await subject.runnerState({ installationId: 42, scope: org, name: 'linux-small-5' })).toBe('idle');
+    expect(await subject.runnerState({ installationId: 42, scope: org, name: 'no-such-runner' })).toBe(
+      'absent',
+    );
+    await subject.deregister({ installationId: 42, scope: org, name: 'linux-small-4', id: busyId });
+    await subject.deregister({ installationId: 42, scope: org, name: 'linux-small-5' });
+    const names = [...gitHub.runners.values()].map((runner) => runner.name);
+    expect(names).toContain('linux-small-4');
+    expect(names).not.toContain('linux-small-5');
+  });
+
+  it('reuses one registration token per installation and scope until it nears expiry', async () => {
+    // Prepare
+    let clock = new Date();
+    const subject = registry('registration-token', () => clock);
+    const request = { installationId: 42, scope: org, name: 'x', labels: ['linux'] };
+
+    // Act
+    const tokens = await Promise.all([
+      subject.register(request),
+      subject.register(request),
+      subject.register(request),
+    ]);
+    clock = new Date(clock.getTime() + 56 * 60_000);
+    const renewed = await subject.register(request);
+
+    // Assess
+    expect(new Set(tokens.map((token) => JSON.stringify(token))).size).toBe(1);
+    expect(renewed).not.toEqual(tokens[0]);
+    expect(gitHub.requests.filter((request) => request.path.endsWith('/registration-token'))).toHaveLength(2);
+  });
+
+  it.each([
+    ['a 429 with retry-after', { status: 429, headers: { 'retry-after': '42' } }, true, 42],
+    ['a secondary rate limit 403', { status: 403, headers: { 'retry-after': '60' } }, true, 60],
+    ['a 502', { status: 502 }, true, undefined],
+    ['a 403 for a missing permission', { status: 403 }, false, undefined],
+    ['a 404 for an unknown organisation', { status: 404 }, false, undefined],
+  ])('maps %s to retryable=%s', async (_, fault, retryable, retryAfterSeconds) => {
+    // Prepare
+    gitHub.injectFault(/generate-jitconfig$/, fault);
+
+    // Act
+    const error = await registry()
+      .register({ installationId: 42, scope: org, name: 'faulty', labels: ['linux'] })
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(AutoscalerError);
+    expect(error).toMatchObject({ retryable, retryAfterSeconds });
+    expect((error as Error).message).toMatch(/^GitHub: could not generate a JIT config/);
+  });
+
+  it('turns a timeout into a retryable error', async () => {
+    // Prepare
+    const slow = new GitHubRunnerRegistry({
+      github: { appId: 1, apiUrl: gitHub.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
+      privateKey: gitHub.appPrivateKey,
+      requestTimeoutMs: 200,
+      fetch: (input, init) =>
+        new Promise((_, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+        ),
+    });
+
+    // Act
+    const error = await slow
+      .runnerState({ installationId: 42, scope: org, name: 'x', id: 1 })
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ retryable: true });
+  });
+});
+
+describe('the GitHub stand-in', () => {
+  it("answers every route it served in these tests as GitHub's OpenAPI description says", () => {
+    // Prepare
+    const check = openApiResponseChecker();
+    const served = gitHub.responses.filter((response) => response.route);
+
+    // Act
+    const problems = served.flatMap((response) =>
+      check(response.method, response.route, response.status, response.body).map(
+        (problem) => `${response.method} ${response.route} ${response.status}: ${problem}`,
+      ),
+    );
+
+    // Assess
+    expect(
+      new Set(served.map((response) => `${response.method} ${response.route}`)).size,
+    ).toBeGreaterThanOrEqual(6);
+    expect(problems).toEqual([]);
+  });
+});

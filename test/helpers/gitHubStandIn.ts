@@ -1,0 +1,201 @@
+import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface StandInRunner {
+  id: number;
+  name: string;
+  os: string;
+  status: 'online' | 'offline';
+  busy: boolean;
+  labels: { id: number; name: string; type: 'custom' | 'read-only' }[];
+  runner_group_id: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export interface RecordedResponse {
+  method: string;
+  route: string;
+  status: number;
+  body: unknown;
+}
+
+/** A fault the next matching request gets instead of its answer. */
+export interface InjectedFault {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * A local stand-in for the part of GitHub's REST API the autoscaler uses: App installation tokens and
+ * the self-hosted runner endpoints, for organisations and repositories. It checks the App's JWT with
+ * the App's public key. Its answers are checked against GitHub's OpenAPI description in its own test.
+ */
+export async function startGitHubStandIn() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const appPrivateKey = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const runners = new Map<number, StandInRunner & { scope: string }>();
+  const requests: RecordedRequest[] = [];
+  const responses: RecordedResponse[] = [];
+  const faults: { route: RegExp; fault: InjectedFault }[] = [];
+  let nextRunnerId = 1;
+
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const body = await readJson(request);
+    requests.push({ method: request.method ?? '', path: url.pathname + url.search, body });
+    const send = (status: number, payload?: unknown, route = '', headers: Record<string, string> = {}) => {
+      responses.push({ method: request.method ?? '', route, status, body: payload });
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      response.end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+    const faultIndex = faults.findIndex(({ route }) => route.test(`${request.method} ${url.pathname}`));
+    const fault = faultIndex >= 0 ? faults.splice(faultIndex, 1)[0]?.fault : undefined;
+    if (fault) {
+      send(fault.status, fault.body ?? { message: 'injected fault' }, '', fault.headers);
+      return;
+    }
+    try {
+      handle(request.method ?? '', url, body, request.headers.authorization ?? '', send);
+    } catch (error) {
+      send(500, { message: `stand-in failed: ${(error as Error).message}` });
+    }
+  });
+
+  function handle(
+    method: string,
+    url: URL,
+    body: unknown,
+    authorization: string,
+    send: (status: number, payload?: unknown, route?: string, headers?: Record<string, string>) => void,
+  ) {
+    const path = url.pathname;
+    const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+    if (method === 'POST' && tokenRoute) {
+      if (!validAppJwt(authorization)) return send(401, { message: 'A JSON web token could not be decoded' });
+      return send(
+        201,
+        {
+          token: `ghs_installation${tokenRoute[1]}`,
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+          permissions: { organization_self_hosted_runners: 'write' },
+          repository_selection: 'all',
+        },
+        '/app/installations/{installation_id}/access_tokens',
+      );
+    }
+    if (!authorization.startsWith('token ghs_installation')) return send(401, { message: 'Bad credentials' });
+
+    const scoped = /^\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+)\/actions\/runners(\/.*)?$/.exec(path);
+    if (!scoped?.[1]) return send(404, { message: 'Not Found' });
+    const scope = scoped[1];
+    const rest = scoped[2] ?? '';
+    const template = scope.startsWith('orgs/')
+      ? '/orgs/{org}/actions/runners'
+      : '/repos/{owner}/{repo}/actions/runners';
+
+    if (method === 'POST' && rest === '/generate-jitconfig') {
+      const { name, labels, runner_group_id } = body as {
+        name: string;
+        labels: string[];
+        runner_group_id: number;
+      };
+      if (!name || !Array.isArray(labels) || labels.length === 0 || !runner_group_id) {
+        return send(422, { message: 'Validation Failed' });
+      }
+      if ([...runners.values()].some((runner) => runner.scope === scope && runner.name === name)) {
+        return send(409, { message: 'Already exists - A runner with the name already exists.' });
+      }
+      const runner = {
+        id: nextRunnerId++,
+        name,
+        os: 'unknown',
+        status: 'offline' as const,
+        busy: false,
+        labels: labels.map((label, index) => ({ id: index + 1, name: label, type: 'custom' as const })),
+        runner_group_id,
+        scope,
+      };
+      runners.set(runner.id, runner);
+      const encoded = Buffer.from(JSON.stringify({ '.runner': name })).toString('base64');
+      return send(
+        201,
+        { runner: publicRunner(runner), encoded_jit_config: encoded },
+        `${template}/generate-jitconfig`,
+      );
+    }
+    if (method === 'POST' && rest === '/registration-token') {
+      return send(
+        201,
+        {
+          token: `AABF${nextRunnerId++}REGISTRATION`,
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        },
+        `${template}/registration-token`,
+      );
+    }
+    if (method === 'GET' && rest === '') {
+      const name = url.searchParams.get('name');
+      const found = [...runners.values()].filter(
+        (runner) => runner.scope === scope && (!name || runner.name === name),
+      );
+      return send(200, { total_count: found.length, runners: found.map(publicRunner) }, template);
+    }
+    const byId = /^\/(\d+)$/.exec(rest);
+    const runner = byId ? runners.get(Number(byId[1])) : undefined;
+    if (byId && (!runner || runner.scope !== scope)) return send(404, { message: 'Not Found' });
+    if (runner && method === 'GET') return send(200, publicRunner(runner), `${template}/{runner_id}`);
+    if (runner && method === 'DELETE') {
+      if (runner.busy) return send(422, { message: 'Bad request - Runner "x" is still running a job"' });
+      runners.delete(runner.id);
+      return send(204, undefined, `${template}/{runner_id}`);
+    }
+    return send(404, { message: 'Not Found' });
+  }
+
+  function validAppJwt(authorization: string): boolean {
+    const [header, payload, signature] = authorization.replace(/^bearer /i, '').split('.');
+    if (!header || !payload || !signature) return false;
+    return verifySignature(
+      'RSA-SHA256',
+      Buffer.from(`${header}.${payload}`),
+      publicKey,
+      Buffer.from(signature, 'base64url'),
+    );
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    apiUrl: `http://127.0.0.1:${port}`,
+    appPrivateKey,
+    requests,
+    responses,
+    runners,
+    /** The next request whose "METHOD /path" matches gets this fault instead. */
+    injectFault: (route: RegExp, fault: InjectedFault) => faults.push({ route, fault }),
+    setBusy: (name: string, busy: boolean) => {
+      for (const runner of runners.values()) if (runner.name === name) runner.busy = busy;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function publicRunner({ scope: _scope, ...runner }: StandInRunner & { scope: string }) {
+  return runner;
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request as AsyncIterable<Buffer>) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString();
+  return text ? JSON.parse(text) : undefined;
+}
+
+export type GitHubStandIn = Awaited<ReturnType<typeof startGitHubStandIn>>;

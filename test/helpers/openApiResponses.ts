@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv } from 'ajv';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Checks a response body against the schema GitHub publishes for that route and status in
+ * @octokit/openapi, so the stand-in cannot drift from the real API.
+ */
+export function openApiResponseChecker() {
+  const specPath = require.resolve('@octokit/openapi/generated/api.github.com.json');
+  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as {
+    paths: Record<string, Record<string, { responses: Record<string, { $ref?: string }> }>>;
+  };
+  const ajv = new Ajv({ strict: false, validateSchema: false, validateFormats: false, allErrors: true });
+  ajv.addSchema({ ...spec, $id: 'github' });
+
+  return (method: string, route: string, status: number, body: unknown): string[] => {
+    const operation = spec.paths[route]?.[method.toLowerCase()];
+    if (!operation) return [`GitHub's API has no ${method} ${route}`];
+    const response = operation.responses[String(status)];
+    if (!response) return [`GitHub's API never answers ${method} ${route} with ${status}`];
+    const pointer = response.$ref
+      ? `${response.$ref.slice(1)}/content/application~1json/schema`
+      : `/paths/${escape(route)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+    if (status === 204) return body === undefined ? [] : ['a 204 has a body'];
+    const validate = ajv.getSchema(`github#${pointer}`) ?? ajv.compile({ $ref: `github#${pointer}` });
+    return validate(body)
+      ? []
+      : (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
+  };
+}
+
+function escape(route: string): string {
+  return encodeURIComponent(route.replaceAll('~', '~0').replaceAll('/', '~1'));
+}
