@@ -148,7 +148,7 @@ describe('GitHubRunnerRegistry', () => {
       github: { appId: 1, apiUrl: gitHub.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
       privateKey: gitHub.appPrivateKey,
       requestTimeoutMs: 200,
-      fetch: (input, init) =>
+      fetch: (_input, init) =>
         new Promise((_, reject) =>
           init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
         ),

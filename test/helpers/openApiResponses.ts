@@ -23,7 +23,7 @@ export function openApiResponseChecker() {
     if (!response) return [`GitHub's API never answers ${method} ${route} with ${status}`];
     const pointer = response.$ref
       ? `${response.$ref.slice(1)}/content/application~1json/schema`
-      : `/paths/${escape(route)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+      : `/paths/${jsonPointerSegment(route)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
     if (status === 204) return body === undefined ? [] : ['a 204 has a body'];
     const validate = ajv.getSchema(`github#${pointer}`) ?? ajv.compile({ $ref: `github#${pointer}` });
     return validate(body)
@@ -32,6 +32,6 @@ export function openApiResponseChecker() {
   };
 }
 
-function escape(route: string): string {
+function jsonPointerSegment(route: string): string {
   return encodeURIComponent(route.replaceAll('~', '~0').replaceAll('/', '~1'));
 }
