@@ -2,14 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { EKSClient } from '@aws-sdk/client-eks';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { eksCoreApi } from '../lib/adapters/eksCoreApi.ts';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
+import { readSecretString } from '../lib/adapters/secretsManager.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
 import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
@@ -21,9 +20,7 @@ import { newBatchContext, type ScalerDependencies } from '../lib/scaler/scalerCo
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-scaler' });
 const config = parseConfigText(requireEnv(ENV.config), ENV.config);
 const eks = new EKSClient({});
-const secretsManager = new SecretsManagerClient({});
 const queue = new SqsJobQueue({
-  sqs: new SQSClient({}),
   queueUrl: requireEnv(ENV.jobQueueUrl),
   deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
 });
@@ -79,12 +76,12 @@ function lazyRegistry(): RunnerRegistry {
 
 async function loadPrivateKey(): Promise<string> {
   const secretArn = requireEnv(ENV.privateKeySecretArn);
-  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (!SecretString?.includes('PRIVATE KEY')) {
+  const privateKey = await readSecretString(secretArn);
+  if (!privateKey?.includes('PRIVATE KEY')) {
     throw new AutoscalerError(
       `secret ${secretArn} holds no PEM private key: store the GitHub App's private key in it`,
       { retryable: true },
     );
   }
-  return SecretString;
+  return privateKey;
 }

@@ -1,7 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
@@ -16,10 +14,9 @@ const config = parseConfigText(requireEnv(ENV.config), ENV.config);
 const handleWebhook = createWebhookHandler({
   config,
   secrets: new SecretsManagerWebhookSecrets({
-    secretsManager: new SecretsManagerClient({}),
     secretArn: requireEnv(ENV.webhookSecretArn),
   }),
-  queue: new SqsJobQueue({ sqs: new SQSClient({}), queueUrl: requireEnv(ENV.jobQueueUrl) }),
+  queue: new SqsJobQueue({ queueUrl: requireEnv(ENV.jobQueueUrl) }),
   log: powertoolsLog(logger),
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Bumped whenever a field changes meaning; the scaler refuses versions it does not know. */
 export const JOB_MESSAGE_SCHEMA_VERSION = 1;
@@ -10,28 +10,28 @@ export type JobAction = (typeof JOB_ACTIONS)[number];
 export const jobMessageSchema = z.object({
   schemaVersion: z.literal(JOB_MESSAGE_SCHEMA_VERSION),
   /** GitHub's `X-GitHub-Delivery` GUID. */
-  deliveryId: z.string().min(1),
+  deliveryId: z.string().check(z.minLength(1)),
   action: z.enum(JOB_ACTIONS),
-  jobId: z.number().int().positive(),
-  runId: z.number().int().positive(),
-  runAttempt: z.number().int().positive(),
+  jobId: z.int().check(z.positive()),
+  runId: z.int().check(z.positive()),
+  runAttempt: z.int().check(z.positive()),
   /** `owner/name`. */
-  repository: z.string().min(3),
+  repository: z.string().check(z.minLength(3)),
   /** The organisation login, or null for a user-owned repository. */
-  org: z.string().nullable(),
-  installationId: z.number().int().positive(),
+  org: z.nullable(z.string()),
+  installationId: z.int().check(z.positive()),
   labels: z.array(z.string()),
-  runnerName: z.string().nullable(),
-  runnerId: z.number().int().nullable(),
+  runnerName: z.nullable(z.string()),
+  runnerId: z.nullable(z.int()),
   createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  completedAt: z.string().nullable(),
+  startedAt: z.nullable(z.string()),
+  completedAt: z.nullable(z.string()),
   /** The runner class that serves the job's labels. */
-  runnerClass: z.string().min(1),
+  runnerClass: z.string().check(z.minLength(1)),
   /** How many times the scaler has put this message back on the queue, for any reason. */
-  attempt: z.number().int().min(0).default(0),
+  attempt: z._default(z.int().check(z.gte(0)), 0),
   /** How many of those were because of an error; after too many the message goes to the dead-letter queue. */
-  failures: z.number().int().min(0).default(0),
+  failures: z._default(z.int().check(z.gte(0)), 0),
 });
 
-export type JobMessage = z.infer<typeof jobMessageSchema>;
+export type JobMessage = z.output<typeof jobMessageSchema>;

@@ -1,8 +1,9 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { WebhookSecretSource, WebhookSecrets } from '../ports.ts';
+import { readSecretString } from './secretsManager.ts';
 
 export interface SecretsManagerWebhookSecretsOptions {
-  secretsManager: SecretsManagerClient;
+  /** Reads the secret's value. @default Secrets Manager's GetSecretValue */
+  read?: (secretId: string) => Promise<string | undefined>;
   secretArn: string;
   /** Serve the cached secret for this long. @default 300000 (5 minutes) */
   cacheMs?: number;
@@ -42,10 +43,8 @@ export class SecretsManagerWebhookSecrets implements WebhookSecretSource {
   }
 
   private async fetch(): Promise<WebhookSecrets> {
-    const { SecretString } = await this.options.secretsManager.send(
-      new GetSecretValueCommand({ SecretId: this.options.secretArn }),
-    );
-    return parseWebhookSecrets(SecretString, this.options.secretArn);
+    const read = this.options.read ?? readSecretString;
+    return parseWebhookSecrets(await read(this.options.secretArn), this.options.secretArn);
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import { type AutoscalerConfig, autoscalerConfigSchema } from './autoscalerConfig.ts';
 

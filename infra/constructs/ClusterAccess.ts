@@ -1,0 +1,43 @@
+import { Stack } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+export interface ClusterAccessProps {
+  /** Name of the existing EKS cluster; it must use the `API` or `API_AND_CONFIG_MAP` authentication mode. */
+  readonly clusterName: string;
+  /** The only namespace the role may act in. */
+  readonly namespace: string;
+  /** The role that manages runner pods. */
+  readonly role: iam.IRole;
+}
+
+/**
+ * Lets one role manage runner pods in one namespace of an existing cluster: an EKS access entry with
+ * AmazonEKSEditPolicy scoped to the namespace, and DescribeCluster on that cluster only.
+ */
+export class ClusterAccess extends Construct {
+  constructor(scope: Construct, id: string, props: ClusterAccessProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    new eks.CfnAccessEntry(this, 'AccessEntry', {
+      clusterName: props.clusterName,
+      principalArn: props.role.roleArn,
+      type: 'STANDARD',
+      accessPolicies: [
+        {
+          policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/AmazonEKSEditPolicy`,
+          accessScope: { type: 'namespace', namespaces: [props.namespace] },
+        },
+      ],
+    });
+    props.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['eks:DescribeCluster'],
+        resources: [
+          stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: props.clusterName }),
+        ],
+      }),
+    );
+  }
+}

@@ -1,0 +1,118 @@
+import { fileURLToPath } from 'node:url';
+import { Annotations, Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
+import { ENV } from '../../lib/environment.ts';
+import { AutoscalerFunction } from './autoscalerFunction.ts';
+import { ClusterAccess } from './ClusterAccess.ts';
+import { GitHubAppSecrets } from './GitHubAppSecrets.ts';
+import { JobQueue } from './JobQueue.ts';
+
+/** Lambda allows 4 KB of environment variables in all. */
+const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+export interface RunnerAutoscalerProps {
+  /** The validated autoscaler configuration (see `autoscaler.config.example.json`). */
+  readonly config: AutoscalerConfig;
+}
+
+/**
+ * The whole autoscaler for one existing EKS cluster: GitHub delivers `workflow_job` webhooks to a
+ * Function URL, which verifies and queues them; the scaler turns queued jobs into runner pods.
+ */
+export class RunnerAutoscaler extends Construct {
+  readonly webhookUrl: string;
+  readonly jobQueue: JobQueue;
+  readonly webhook: AutoscalerFunction;
+  readonly scaler: AutoscalerFunction;
+  readonly secrets: GitHubAppSecrets;
+
+  constructor(scope: Construct, id: string, props: RunnerAutoscalerProps) {
+    super(scope, id);
+    const { config } = props;
+    const scalerTimeout = Duration.seconds(config.scaler.timeoutSeconds);
+    this.secrets = new GitHubAppSecrets(this, 'GitHubApp', config.github);
+    this.jobQueue = new JobQueue(this, 'Queue', { scalerTimeout });
+    const configJson = JSON.stringify(config);
+
+    this.webhook = new AutoscalerFunction(this, 'Webhook', {
+      entry: functionEntry('webhook'),
+      description: 'eks-runner-autoscaler webhook: verifies GitHub deliveries and queues workflow jobs',
+      timeout: Duration.seconds(10),
+      memorySize: 1024,
+      environment: {
+        [ENV.config]: configJson,
+        [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
+        [ENV.webhookSecretArn]: this.secrets.webhookSecret.secretArn,
+      },
+    });
+    this.jobQueue.queue.grantSendMessages(this.webhook.role);
+    this.secrets.webhookSecret.grantRead(this.webhook.role);
+    const functionUrl = this.webhook.function.addFunctionUrl({
+      // GitHub cannot sign AWS requests; the webhook signature is the authentication.
+      authType: lambda.FunctionUrlAuthType.NONE,
+    });
+    this.webhookUrl = functionUrl.url;
+
+    this.scaler = new AutoscalerFunction(this, 'Scaler', {
+      entry: functionEntry('scaler'),
+      description: 'eks-runner-autoscaler scaler: creates and removes runner pods for queued jobs',
+      timeout: scalerTimeout,
+      environment: {
+        [ENV.config]: configJson,
+        [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
+        [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
+        [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,
+      },
+      vpcPlacement: config.cluster.vpc && vpcPlacement(this, config.cluster.vpc),
+    });
+    this.jobQueue.queue.grantSendMessages(this.scaler.role);
+    this.jobQueue.deadLetterQueue.grantSendMessages(this.scaler.role);
+    this.secrets.privateKey.grantRead(this.scaler.role);
+    this.scaler.function.addEventSource(
+      new SqsEventSource(this.jobQueue.queue, {
+        batchSize: config.scaler.batchSize,
+        maxConcurrency: config.scaler.maxConcurrency,
+        reportBatchItemFailures: true,
+        // SQS hands over more than 10 records at once only with a batching window.
+        ...(config.scaler.batchSize > 10 && { maxBatchingWindow: Duration.seconds(1) }),
+      }),
+    );
+    new ClusterAccess(this, 'ClusterAccess', {
+      clusterName: config.cluster.name,
+      namespace: config.cluster.namespace,
+      role: this.scaler.role,
+    });
+
+    const environmentBytes = Buffer.byteLength(configJson) + 400;
+    if (environmentBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+      Annotations.of(this).addError(
+        `the configuration takes about ${environmentBytes} bytes of Lambda environment, over Lambda's ` +
+          `${LAMBDA_ENVIRONMENT_LIMIT_BYTES}-byte limit: use fewer or smaller runner classes`,
+      );
+    }
+  }
+}
+
+function functionEntry(name: string): string {
+  return fileURLToPath(new URL(`../../functions/${name}.ts`, import.meta.url));
+}
+
+function vpcPlacement(scope: Construct, vpc: NonNullable<AutoscalerConfig['cluster']['vpc']>) {
+  return {
+    vpc: ec2.Vpc.fromVpcAttributes(scope, 'ClusterVpc', {
+      vpcId: vpc.vpcId,
+      availabilityZones: vpc.subnetIds.map((_, index) => `zone-${index}`),
+      privateSubnetIds: vpc.subnetIds,
+    }),
+    subnets: vpc.subnetIds.map((subnetId, index) =>
+      ec2.Subnet.fromSubnetId(scope, `Subnet${index}`, subnetId),
+    ),
+    securityGroups: [
+      ec2.SecurityGroup.fromSecurityGroupId(scope, 'ClusterEndpointAccess', vpc.securityGroupId),
+    ],
+  };
+}
