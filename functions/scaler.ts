@@ -1,9 +1,7 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { EKSClient } from '@aws-sdk/client-eks';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { eksCoreApi } from '../lib/adapters/eksCoreApi.ts';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
@@ -14,46 +12,33 @@ import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
 import { AutoscalerError } from '../lib/errors.ts';
 import type { RunnerRegistry } from '../lib/ports.ts';
-import { processJobRecord } from '../lib/scaler/processJobRecord.ts';
-import { newBatchContext, type ScalerDependencies } from '../lib/scaler/scalerContext.ts';
+import { createScalerHandler } from '../lib/scaler/createScalerHandler.ts';
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-scaler' });
 const config = parseConfigText(requireEnv(ENV.config), ENV.config);
 const eks = new EKSClient({});
-const queue = new SqsJobQueue({
-  queueUrl: requireEnv(ENV.jobQueueUrl),
-  deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
-});
-const dependencies: ScalerDependencies = {
-  config,
-  cluster: new KubernetesRunnerCluster({
-    namespace: config.cluster.namespace,
-    api: eksCoreApi({
-      clusterName: config.cluster.name,
-      region: requireEnv('AWS_REGION'),
-      eks,
-      credentials: eks.config.credentials,
-    }),
-  }),
-  registry: lazyRegistry(),
-  log: powertoolsLog(logger),
-};
-const processor = new BatchProcessor(EventType.SQS);
 
-/** SQS entry point: each record is one job message; only records whose queue send failed are retried by SQS. */
-export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const batch = newBatchContext(dependencies);
-  return processPartialResponse(
-    event,
-    (record: SQSRecord) => processJobRecord(record.body, batch, queue),
-    processor,
-    {
-      context,
-      processInParallel: true,
-      throwOnFullBatchFailure: false,
-    },
-  );
-}).use(injectLambdaContext(logger));
+/** SQS entry point: each record is one job message. */
+export const handler = middy(
+  createScalerHandler({
+    config,
+    queue: new SqsJobQueue({
+      queueUrl: requireEnv(ENV.jobQueueUrl),
+      deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
+    }),
+    cluster: new KubernetesRunnerCluster({
+      namespace: config.cluster.namespace,
+      api: eksCoreApi({
+        clusterName: config.cluster.name,
+        region: requireEnv('AWS_REGION'),
+        eks,
+        credentials: eks.config.credentials,
+      }),
+    }),
+    registry: lazyRegistry(),
+    log: powertoolsLog(logger),
+  }),
+).use(injectLambdaContext(logger));
 
 /** The App's private key is read on first use, so an empty secret fails records (retried), not the function. */
 function lazyRegistry(): RunnerRegistry {
@@ -80,7 +65,9 @@ async function loadPrivateKey(): Promise<string> {
   if (!privateKey?.includes('PRIVATE KEY')) {
     throw new AutoscalerError(
       `secret ${secretArn} holds no PEM private key: store the GitHub App's private key in it`,
-      { retryable: true },
+      {
+        retryable: true,
+      },
     );
   }
   return privateKey;

@@ -1,0 +1,105 @@
+import type { Context, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryRunnerCluster } from '../../lib/adapters/inMemoryRunnerCluster.ts';
+import { SqsJobQueue } from '../../lib/adapters/sqsJobQueue.ts';
+import type { JobMessage } from '../../lib/jobMessage.ts';
+import { createScalerHandler } from '../../lib/scaler/createScalerHandler.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { localAwsEnvironment, startLocalSqs } from '../helpers/localAws.ts';
+import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
+
+let sqs: Awaited<ReturnType<typeof startLocalSqs>>;
+
+beforeAll(async () => {
+  sqs = await startLocalSqs();
+  Object.assign(process.env, localAwsEnvironment({ sqs: sqs.endpoint }));
+});
+afterAll(() => sqs.stop());
+
+function sqsEvent(...bodies: string[]): SQSEvent {
+  return {
+    Records: bodies.map((body, index) => ({
+      messageId: `m-${index}`,
+      receiptHandle: `r-${index}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'x',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:jobs',
+      awsRegion: 'eu-west-1',
+    })),
+  };
+}
+
+const context = { functionName: 'scaler', awsRequestId: 'req-1' } as Context;
+const body = (message: JobMessage) => JSON.stringify(message);
+
+describe('scaler handler on a real SQS protocol (fauxqs)', () => {
+  it('creates runners, delays jobs over capacity on SQS, and parks unreadable messages in the DLQ', async () => {
+    // Prepare
+    const base = testConfig();
+    const config = {
+      ...base,
+      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 2 })),
+    };
+    const cluster = new InMemoryRunnerCluster();
+    const queue = new SqsJobQueue({ queueUrl: sqs.jobQueueUrl, deadLetterQueueUrl: sqs.deadLetterQueueUrl });
+    const handler = createScalerHandler({
+      config,
+      cluster,
+      registry: new ScriptedRegistry(),
+      queue,
+      log: captureLog(),
+    });
+    const jobs = [1, 2, 3].map((jobId) => jobMessage({ jobId }));
+
+    // Act
+    const response = await handler(sqsEvent(...jobs.map(body), 'not json'), context);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(cluster.pods.size).toBe(2);
+    const delayed = sqs.inspect('jobs')?.messages.delayed ?? [];
+    expect(delayed).toHaveLength(1);
+    expect(JSON.parse(delayed[0]?.body ?? '')).toMatchObject({ attempt: 1, failures: 0 });
+    const deadLetters = sqs.messagesOf('dead-letters');
+    expect(deadLetters.map((message) => message.body)).toEqual(['not json']);
+    expect(deadLetters[0]?.messageAttributes?.reason?.StringValue).toMatch(/^not JSON/);
+  });
+
+  it('reports exactly the records it could not settle when the queue itself fails', async () => {
+    // Prepare: jobs over capacity must go back on the queue, but that queue does not exist.
+    const base = testConfig();
+    const config = {
+      ...base,
+      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 1 })),
+    };
+    const queue = new SqsJobQueue({
+      queueUrl: `${sqs.endpoint}/111111111111/missing`,
+      deadLetterQueueUrl: sqs.deadLetterQueueUrl,
+    });
+    const handler = createScalerHandler({
+      config,
+      cluster: new InMemoryRunnerCluster(),
+      registry: new ScriptedRegistry(),
+      queue,
+      log: captureLog(),
+    });
+
+    // Act
+    const response = await handler(
+      sqsEvent(body(jobMessage({ jobId: 10 })), body(jobMessage({ jobId: 11 }))),
+      context,
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toHaveLength(1);
+  });
+});

@@ -1,0 +1,181 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { AutoscalerStack } from '../../infra/AutoscalerStack.ts';
+import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
+import { ENV } from '../../lib/environment.ts';
+import { testConfig } from '../helpers/factories.ts';
+
+/** Synthesizes the stack without bundling (esbuild is exercised by the synth test). */
+function synth(config: AutoscalerConfig = testConfig()) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new AutoscalerStack(app, 'Test', {
+    config,
+    env: { account: '111111111111', region: 'eu-west-1' },
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+describe('AutoscalerStack', () => {
+  const { template } = synth();
+
+  it('serves the webhook from a Function URL with no AWS auth, as GitHub cannot sign requests', () => {
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    template.hasOutput('WebhookUrl', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('Webhook'), 'FunctionUrl'] },
+    });
+  });
+
+  it('runs both functions on Node 24', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 2);
+  });
+
+  it('has an encrypted, TLS-only job queue whose visibility timeout is six times the scaler timeout', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 360,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+      2,
+    );
+  });
+
+  it('feeds the scaler from the queue with partial batch responses and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it('grants the scaler edit rights in the runner namespace only, through an EKS access entry', () => {
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      ClusterName: 'build-cluster',
+      Type: 'STANDARD',
+      AccessPolicies: [
+        {
+          PolicyArn: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSEditPolicy'],
+            ],
+          },
+          AccessScope: { Type: 'namespace', Namespaces: ['github-runners'] },
+        },
+      ],
+    });
+  });
+
+  it('lets the scaler describe only its own cluster', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'eks:DescribeCluster',
+            Resource: {
+              'Fn::Join': ['', Match.arrayWith([':eks:eu-west-1:111111111111:cluster/build-cluster'])],
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('passes the validated config and resource names through the shared environment names', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.config]: Match.anyValue(),
+          [ENV.webhookSecretArn]: Match.anyValue(),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.deadLetterQueueUrl]: Match.anyValue(),
+          [ENV.privateKeySecretArn]: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('creates the two secrets when none are given, with instructions as outputs', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    expect(JSON.stringify(template.findOutputs('*'))).toContain(
+      'aws secretsmanager put-secret-value --secret-id',
+    );
+  });
+
+  it('imports existing secrets instead of creating them', () => {
+    // Act
+    const { template: imported } = synth(
+      testConfig({
+        github: {
+          appId: 1,
+          privateKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:gh-key-AbCdEf',
+          webhookSecretArn: 'gh-webhook',
+        },
+      }),
+    );
+
+    // Assess
+    imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+
+  it('places the scaler in the cluster VPC when the endpoint is private', () => {
+    // Act
+    const base = testConfig();
+    const { template: private_ } = synth({
+      ...base,
+      cluster: {
+        ...base.cluster,
+        vpc: { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupId: 'sg-1' },
+      },
+    });
+
+    // Assess
+    private_.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] },
+    });
+  });
+
+  it('reports a configuration too large for the Lambda environment as a synth error', () => {
+    // Prepare
+    const base = testConfig();
+    const runnerClass = base.runnerClasses[0];
+    if (!runnerClass) throw new Error('no class');
+    const many = Array.from({ length: 12 }, (_, index) => ({ ...runnerClass, name: `class-${index}` }));
+
+    // Act
+    const { stack } = synth({ ...base, runnerClasses: many });
+
+    // Assess
+    Annotations.fromStack(stack).hasError('*', Match.stringLikeRegexp("over Lambda's 4096-byte limit"));
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('finds nothing that is not acknowledged with a reason', () => {
+    // Prepare
+    const { app, stack } = synth();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Act
+    app.synth();
+
+    // Assess
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions'))).toEqual([]);
+  });
+});
