@@ -86,19 +86,18 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
   };
 }
 
-/** The whole body, or undefined once it grows past the limit (reading stops there). */
+/**
+ * The whole body, or undefined when it is larger than the limit. A larger body is read to its end
+ * but not kept, so the client gets its 413 instead of a broken connection.
+ */
 async function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
-      request.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
+    if (size <= limit) chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return size <= limit ? Buffer.concat(chunks) : undefined;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -2,8 +2,8 @@ import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lib/environment.ts';
 import { jobMessageSchema } from '../../lib/jobMessage.ts';
-import { workflowJobExamples } from '../helpers/examples.ts';
 import { exampleConfigInput } from '../helpers/factories.ts';
+import { queuedJob } from '../helpers/hostileRequests.ts';
 import { localAwsEnvironment, startLocalSqs, startSecretsManagerStandIn } from '../helpers/localAws.ts';
 import { signedDelivery, WEBHOOK_SECRET } from '../helpers/webhookRequests.ts';
 
@@ -58,20 +58,10 @@ async function functionUrlEvent(
   } as LambdaFunctionURLEvent;
 }
 
-function queuedJobForLinuxSmall() {
-  const example = structuredClone(
-    workflowJobExamples().find((candidate) => candidate.action === 'queued' && candidate.installation),
-  );
-  if (!example) throw new Error('no queued example');
-  example.workflow_job.labels = ['self-hosted', 'linux', 'small'];
-  example.organization = { login: 'acme' };
-  return example;
-}
-
 describe('webhook Lambda behind a Function URL', () => {
   it('verifies a base64 body, accepts the previous secret, and puts one valid message on SQS', async () => {
     // Act
-    const response = await handler(await functionUrlEvent(queuedJobForLinuxSmall()), {});
+    const response = await handler(await functionUrlEvent(queuedJob()), {});
 
     // Assess
     expect(response).toMatchObject({
@@ -89,10 +79,7 @@ describe('webhook Lambda behind a Function URL', () => {
     const before = sqs.messagesOf('jobs').length;
 
     // Act
-    const response = await handler(
-      await functionUrlEvent(queuedJobForLinuxSmall(), { secret: 'forged' }),
-      {},
-    );
+    const response = await handler(await functionUrlEvent(queuedJob(), { secret: 'forged' }), {});
 
     // Assess
     expect(response).toMatchObject({ statusCode: 401 });

@@ -1,29 +1,16 @@
-import { createHmac } from 'node:crypto';
-import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, it } from 'vitest';
 import type { JobMessage } from '../../lib/jobMessage.ts';
 import type { WebhookSecrets } from '../../lib/ports.ts';
-import { createWebhookHandler, type WebhookRequest } from '../../lib/webhook/handleWebhookRequest.ts';
+import { createWebhookHandler } from '../../lib/webhook/handleWebhookRequest.ts';
 import { captureLog } from '../helpers/captureLog.ts';
-import { workflowJobExamples } from '../helpers/examples.ts';
 import { testConfig } from '../helpers/factories.ts';
+import { hostileRequests, queuedJob } from '../helpers/hostileRequests.ts';
 import { signedDelivery, WEBHOOK_SECRET } from '../helpers/webhookRequests.ts';
 
 const config = testConfig({
   github: { appId: 1, allowedOrgs: ['acme'] },
   webhook: { maxBodyBytes: 16_384 },
 });
-
-/** A queued job for the linux-small class, from a real example with our labels and org. */
-function queuedJob() {
-  const example = structuredClone(
-    workflowJobExamples().find((candidate) => candidate.action === 'queued' && candidate.installation),
-  );
-  if (!example) throw new Error('no queued example');
-  example.workflow_job.labels = ['self-hosted', 'linux', 'small'];
-  example.organization = { login: 'acme' };
-  return example;
-}
 
 function newHandler(secrets: { current: string; previous?: string } = { current: WEBHOOK_SECRET }) {
   const queued: JobMessage[] = [];
@@ -43,111 +30,22 @@ function newHandler(secrets: { current: string; previous?: string } = { current:
   return { handle, queued, log, fetches: () => fetches };
 }
 
-type Case = [name: string, request: () => Promise<WebhookRequest>, status: number, body: RegExp];
-
-const withHeaders = async (headers: Record<string, string | undefined>, payload: unknown = queuedJob()) => {
-  const request = await signedDelivery(payload);
-  return { ...request, headers: { ...request.headers, ...headers } };
-};
-
-const hostile: Case[] = [
-  ['a GET', async () => ({ ...(await signedDelivery(queuedJob())), method: 'GET' }), 405, /only POST/],
-  [
-    'a form-encoded delivery',
-    async () => withHeaders({ 'content-type': 'application/x-www-form-urlencoded' }),
-    415,
-    /set the content type to application\/json/,
-  ],
-  [
-    'a body over the limit',
-    async () => signedDelivery({ ...queuedJob(), padding: 'x'.repeat(20_000) }),
-    413,
-    /larger than 16384 bytes/,
-  ],
-  [
-    'no signature',
-    async () => withHeaders({ 'x-hub-signature-256': undefined }),
-    400,
-    /missing X-Hub-Signature-256/,
-  ],
-  [
-    'no event header',
-    async () => withHeaders({ 'x-github-event': undefined }),
-    400,
-    /missing X-GitHub-Event/,
-  ],
-  [
-    'no delivery header',
-    async () => withHeaders({ 'x-github-delivery': undefined }),
-    400,
-    /missing X-GitHub-Delivery/,
-  ],
-  [
-    'a forged signature',
-    async () => signedDelivery(queuedJob(), { secret: 'attacker guess' }),
-    401,
-    /signature does not match/,
-  ],
-  [
-    'a valid signature over another body',
-    async () => {
-      const genuine = await signedDelivery(queuedJob());
-      const tampered = JSON.stringify({ ...queuedJob(), action: 'completed' });
-      return { ...genuine, body: Buffer.from(tampered) };
-    },
-    401,
-    /signature does not match/,
-  ],
-  ['signed malformed JSON', async () => signedDelivery('{"action": "queued",'), 400, /not valid JSON/],
-  [
-    'signed JSON that is not a workflow_job',
-    async () => signedDelivery({ action: 'queued', workflow_job: { id: 'seven' } }),
-    400,
-    /not a workflow_job payload: workflow_job\.id/,
-  ],
-  [
-    'a body that is not UTF-8',
-    async () => {
-      const body = Buffer.from([0x7b, 0xff, 0x7d]);
-      const request = await signedDelivery('{}');
-      return {
-        ...request,
-        body,
-        headers: { ...request.headers, 'x-hub-signature-256': await sign(WEBHOOK_SECRET, body.toString()) },
-      };
-    },
-    400,
-    /not UTF-8/,
-  ],
-  [
-    'an empty body with the signature of an empty body',
-    async () => {
-      const request = await signedDelivery('{}');
-      const emptySignature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update('').digest('hex')}`;
-      return {
-        ...request,
-        body: Buffer.alloc(0),
-        headers: { ...request.headers, 'x-hub-signature-256': emptySignature },
-      };
-    },
-    401,
-    /signature/,
-  ],
-];
-
 describe('webhook handler against hostile requests', () => {
-  it.each(hostile)('answers %s with %d and queues nothing', async (_, makeRequest, status, body) => {
-    // Prepare
-    const { handle, queued } = newHandler();
+  it.each(hostileRequests(16_384))(
+    'answers %s with %d and queues nothing',
+    async (_, makeRequest, status, body) => {
+      // Prepare
+      const { handle, queued } = newHandler();
 
-    // Act
-    const response = await handle(await makeRequest());
+      // Act
+      const response = await handle(await makeRequest());
 
-    // Assess
-    expect(response.statusCode).toBe(status);
-    expect(response.body).toMatch(body);
-    expect(queued).toEqual([]);
-  });
+      // Assess
+      expect(response.statusCode).toBe(status);
+      expect(response.body).toMatch(body);
+      expect(queued).toEqual([]);
+    },
+  );
 
   it('logs a rejected signature without the secret or the signature', async () => {
     // Prepare
