@@ -1,0 +1,20 @@
+export function percentile(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
+}
+
+export function summarize(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
+  };
+}
+
+/** min–max of one figure across the runs: the machine's noise. */
+export function spread(values: number[]) {
+  return { min: Math.min(...values), max: Math.max(...values) };
+}
+
+export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
