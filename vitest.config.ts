@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['./test/cluster/globalSetup.ts'],
     reporters: ['default', './test/plainSummaryReporter.ts'],
   },
 });

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds a real Kubernetes control plane for the tests from Kubernetes' own Go modules, as envtest does
+# with downloaded binaries: kube-apiserver and the etcd release Kubernetes pins. The binaries are
+# cached under ~/.cache/eks-runner-autoscaler/k8s-<version>/bin and rebuilt only when the version
+# changes. Nothing built here is committed.
+set -euo pipefail
+
+KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.34.2}"
+CACHE="${EKS_RUNNER_AUTOSCALER_CACHE:-$HOME/.cache/eks-runner-autoscaler}/k8s-${KUBERNETES_VERSION}"
+BIN="$CACHE/bin"
+BINARIES=(kube-apiserver etcd)
+
+say() { printf 'control plane: %s\n' "$*" >&2; }
+
+if [ -f "$BIN/.complete" ]; then
+  say "using cached Kubernetes ${KUBERNETES_VERSION} binaries in $BIN"
+  echo "$BIN"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || {
+  say "error: Go is not installed; the tests build kube-apiserver and etcd with it (Go 1.24 or newer)"
+  exit 1
+}
+
+started=$(date +%s)
+say "building Kubernetes ${KUBERNETES_VERSION} (kube-apiserver, etcd) with $(go version | cut -d' ' -f3); a cold build takes about 10 minutes on 2 cores"
+SRC="$CACHE/src"
+mkdir -p "$SRC" "$BIN"
+cd "$SRC"
+export GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+
+if ! go mod download -json "k8s.io/kubernetes@v${KUBERNETES_VERSION}" > kubernetes.json 2> download.err; then
+  say "error: could not download k8s.io/kubernetes v${KUBERNETES_VERSION} from the Go module proxy ($(go env GOPROXY)):"
+  sed 's/^/  /' download.err >&2
+  exit 1
+fi
+KUBERNETES_GO_MOD=$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' kubernetes.json)
+
+# k8s.io/kubernetes points its staging modules at local directories; point them at the published
+# modules of the same release (v0.<minor>.<patch>) instead.
+STAGING_VERSION="v0.${KUBERNETES_VERSION#1.}"
+ETCD_VERSION=$(sed -n 's/^\s*go.etcd.io\/etcd\/server\/v3 \(v[0-9.]*\).*/\1/p' "$KUBERNETES_GO_MOD" | head -1)
+{
+  echo "module local/control-plane"
+  echo
+  echo "go 1.24"
+  grep '=> ./staging' "$KUBERNETES_GO_MOD" | awk -v v="$STAGING_VERSION" '{print "replace " $1 " => " $1 " " v}'
+} > go.mod
+cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "go.etcd.io/etcd/server/v3"
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+)
+GO
+go mod edit -require="k8s.io/kubernetes@v${KUBERNETES_VERSION}" -require="go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
+say "resolving modules (etcd ${ETCD_VERSION})"
+go mod tidy -e 2> tidy.err || { sed 's/^/  /' tidy.err >&2; exit 1; }
+
+VERSION_PKG=k8s.io/component-base/version
+LDFLAGS="-s -w -X ${VERSION_PKG}.gitVersion=v${KUBERNETES_VERSION} -X ${VERSION_PKG}.gitMajor=1 -X ${VERSION_PKG}.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X ${VERSION_PKG}.gitTreeState=clean"
+say "compiling kube-apiserver"
+go build -tags tools -ldflags "$LDFLAGS" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+say "compiling etcd ${ETCD_VERSION}"
+go build -tags tools -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+
+for binary in "${BINARIES[@]}"; do "$BIN/$binary" --version 2>&1 | head -1 | sed "s/^/control plane: built $binary: /" >&2; done
+touch "$BIN/.complete"
+say "built in $(( $(date +%s) - started )) s"
+echo "$BIN"

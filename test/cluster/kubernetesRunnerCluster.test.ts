@@ -1,0 +1,92 @@
+import { describe, expect, inject, it } from 'vitest';
+import { AutoscalerError } from '../../lib/errors.ts';
+import { buildRunnerPod } from '../../lib/pod/buildRunnerPod.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { scalerCluster, uniqueJobId } from './clusterClients.ts';
+
+const runnerClass = {
+  ...(testConfig().runnerClasses[0] as NonNullable<ReturnType<typeof testConfig>['runnerClasses'][0]>),
+  name: 'adapter',
+};
+const newPod = () =>
+  buildRunnerPod(jobMessage({ jobId: uniqueJobId(), runnerClass: 'adapter' }), runnerClass, {
+    namespace: inject('controlPlane').namespace,
+    registrationMode: 'jit',
+    registrationUrl: '',
+  });
+
+describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
+  it('reports a second create of the same pod as existing (the API server answers 409)', async () => {
+    const cluster = scalerCluster();
+    const pod = newPod();
+    expect(await cluster.createPod(pod)).toHaveProperty('created');
+    expect(await cluster.createPod(pod)).toEqual({ exists: true });
+  });
+
+  it('counts live pods of a class, and forgets deleted ones', async () => {
+    // Prepare
+    const cluster = scalerCluster();
+    const before = await cluster.countLivePods('adapter');
+    const pod = newPod();
+    await cluster.createPod(pod);
+
+    // Act / Assess
+    expect(await cluster.countLivePods('adapter')).toBe(before + 1);
+    expect(await cluster.deletePod(pod.metadata?.name ?? '')).toBe(true);
+    expect(await cluster.countLivePods('adapter')).toBe(before);
+  });
+
+  it('deletes only the pod with the expected UID, and treats a missing pod as already gone', async () => {
+    // Prepare
+    const cluster = scalerCluster();
+    const pod = newPod();
+    const name = pod.metadata?.name ?? '';
+    await cluster.createPod(pod);
+
+    // Act / Assess
+    expect(await cluster.deletePod(name, 'not-its-uid')).toBe(false);
+    expect(await cluster.readPod(name)).toBeDefined();
+    expect(await cluster.deletePod(name)).toBe(true);
+    expect(await cluster.deletePod(name)).toBe(false);
+    expect(await cluster.readPod(name)).toBeUndefined();
+    expect(await cluster.releasePod(name, {})).toBe(false);
+    expect(await cluster.annotatePod(name, { a: 'b' })).toBe(false);
+  });
+
+  it('is refused outside its namespace, with a clear error that is not retried', async () => {
+    // Prepare
+    const elsewhere = scalerCluster('elsewhere');
+
+    // Act
+    const error = await elsewhere.createPod(newPod()).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(AutoscalerError);
+    expect(error).toMatchObject({ retryable: false });
+    expect((error as Error).message).toMatch(
+      /Kubernetes create pod adapter-\d+ failed \(403\): pods is forbidden: User "eks-runner-autoscaler-scaler" cannot create resource "pods"/,
+    );
+  });
+
+  it('is refused cluster-wide reads, such as listing nodes', async () => {
+    const { coreApi } = await import('./clusterClients.ts');
+    await expect(coreApi('scaler').listNode()).rejects.toMatchObject({ code: 403 });
+  });
+
+  it('refuses a pod spec the API server rejects, without retrying', async () => {
+    // Prepare
+    const pod = newPod();
+    const invalid = {
+      ...pod,
+      spec: { ...pod.spec, containers: [{ ...pod.spec?.containers[0], name: 'Not_A_Name' }] },
+    };
+
+    // Act
+    const error = await scalerCluster()
+      .createPod(invalid as typeof pod)
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('(422)') });
+  });
+});

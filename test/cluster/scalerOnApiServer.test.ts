@@ -1,0 +1,94 @@
+import { describe, expect, inject, it } from 'vitest';
+import type { JobMessage } from '../../lib/jobMessage.ts';
+import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
+import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { RecordingQueue } from '../helpers/scalerHarness.ts';
+import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
+import { coreApi, scalerCluster, uniqueJobId } from './clusterClients.ts';
+
+/** A configuration with one class of its own, so each test counts only its own pods. */
+function configWithClass(name: string, maxRunners: number) {
+  const base = testConfig();
+  const runnerClass = base.runnerClasses[0];
+  if (!runnerClass) throw new Error('no class');
+  return { ...base, runnerClasses: [{ ...runnerClass, name, maxRunners }] };
+}
+
+function scalerOnApiServer(className: string, maxRunners = 100) {
+  const config = configWithClass(className, maxRunners);
+  const cluster = scalerCluster();
+  const registry = new ScriptedRegistry();
+  const queue = new RecordingQueue();
+  const runBatch = (...messages: JobMessage[]) => {
+    const batch = newBatchContext({ config, cluster, registry, log: captureLog() });
+    return Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
+  };
+  const podsOfClass = async () =>
+    (
+      await coreApi('admin').listNamespacedPod({
+        namespace: inject('controlPlane').namespace,
+        labelSelector: `eks-runner-autoscaler.io/class=${className}`,
+      })
+    ).items;
+  return { registry, queue, runBatch, podsOfClass };
+}
+
+describe('the scaler on a real kube-apiserver', () => {
+  it('makes exactly one pod per job when deliveries are duplicated within and across concurrent batches', async () => {
+    // Prepare
+    const { registry, runBatch, podsOfClass } = scalerOnApiServer('dupes');
+    const jobs = Array.from({ length: 10 }, () => jobMessage({ jobId: uniqueJobId(), runnerClass: 'dupes' }));
+    const withDuplicates = [
+      ...jobs,
+      ...jobs.map((job) => ({ ...job, deliveryId: `${job.deliveryId}-again` })),
+    ];
+
+    // Act: two batches holding the same jobs, at once, as two scaler instances would.
+    await Promise.all([runBatch(...withDuplicates), runBatch(...[...withDuplicates].reverse())]);
+
+    // Assess
+    const pods = await podsOfClass();
+    expect(pods.map((pod) => pod.metadata?.name).sort()).toEqual(
+      jobs.map((job) => `dupes-${job.jobId}`).sort(),
+    );
+    expect(registry.registered).toHaveLength(10);
+  });
+
+  it('creates no pod beyond maxRunners and puts the rest back on the queue', async () => {
+    // Prepare
+    const { queue, runBatch, podsOfClass } = scalerOnApiServer('capped', 3);
+    const jobs = Array.from({ length: 7 }, () => jobMessage({ jobId: uniqueJobId(), runnerClass: 'capped' }));
+
+    // Act
+    await runBatch(...jobs);
+
+    // Assess
+    expect(await podsOfClass()).toHaveLength(3);
+    expect(queue.sent).toHaveLength(4);
+    expect(queue.sent.every(({ message, delaySeconds }) => message.attempt === 1 && delaySeconds === 5)).toBe(
+      true,
+    );
+  });
+
+  it('leaves no pod and no Secret after the job completes', async () => {
+    // Prepare
+    const { runBatch, podsOfClass } = scalerOnApiServer('done');
+    const job = jobMessage({ jobId: uniqueJobId(), runnerClass: 'done' });
+    await runBatch(job);
+
+    // Act
+    await runBatch({ ...job, action: 'completed', runnerName: `done-${job.jobId}` });
+
+    // Assess
+    const namespace = inject('controlPlane').namespace;
+    const remaining = (await podsOfClass()).filter((pod) => !pod.metadata?.deletionTimestamp);
+    expect(remaining).toEqual([]);
+    const secrets = await coreApi('admin').listNamespacedSecret({
+      namespace,
+      labelSelector: 'eks-runner-autoscaler.io/class=done',
+    });
+    expect(secrets.items).toEqual([]);
+  });
+});
