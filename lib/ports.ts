@@ -51,7 +51,7 @@ export interface RunnerCluster {
   readPod(name: string): Promise<RunnerPod | undefined>;
   /** Pods of the class that hold or may soon hold a runner (not finished, not being deleted). */
   countLivePods(runnerClassName: string): Promise<number>;
-  /** Creates the Secret; an existing Secret of that name counts as done. */
+  /** Creates the Secret, replacing any left over from an earlier pod of the same name. */
   createSecret(secret: V1Secret): Promise<void>;
   secretExists(name: string): Promise<boolean>;
   /** Lifts the registration gate and adds the annotations. Returns false when the pod is gone. */

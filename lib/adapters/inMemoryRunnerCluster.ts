@@ -58,8 +58,7 @@ export class InMemoryRunnerCluster implements RunnerCluster {
   }
 
   async createSecret(secret: V1Secret): Promise<void> {
-    const name = secret.metadata?.name ?? '';
-    if (!this.secrets.has(name)) this.secrets.set(name, secret);
+    this.secrets.set(secret.metadata?.name ?? '', secret);
   }
 
   async secretExists(name: string): Promise<boolean> {

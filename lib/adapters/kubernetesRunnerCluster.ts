@@ -74,14 +74,18 @@ export class KubernetesRunnerCluster implements RunnerCluster {
   }
 
   async createSecret(secret: V1Secret): Promise<void> {
+    const api = await this.api();
+    const name = secret.metadata?.name ?? '';
     try {
-      await (await this.api()).createNamespacedSecret(
-        { namespace: this.namespace, body: secret },
-        this.requestOptions,
-      );
+      await api.createNamespacedSecret({ namespace: this.namespace, body: secret }, this.requestOptions);
     } catch (error) {
-      if (statusOf(error) === 409) return;
-      throw kubernetesError(error, `create secret ${secret.metadata?.name}`);
+      if (statusOf(error) !== 409) throw kubernetesError(error, `create secret ${name}`);
+      // A leftover of an earlier pod of the same name holds a used registration: replace it.
+      await api
+        .replaceNamespacedSecret({ name, namespace: this.namespace, body: secret }, this.requestOptions)
+        .catch((replaceError: unknown) => {
+          throw kubernetesError(replaceError, `replace secret ${name}`);
+        });
     }
   }
 

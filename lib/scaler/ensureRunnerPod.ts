@@ -2,7 +2,7 @@ import type { JobMessage } from '../jobMessage.ts';
 import { buildRunnerPod } from '../pod/buildRunnerPod.ts';
 import { buildRunnerSecret } from '../pod/buildRunnerSecret.ts';
 import { ANNOTATION } from '../pod/labels.ts';
-import { runnerPodName, runnerSecretName } from '../pod/runnerNames.ts';
+import { runnerSecretName } from '../pod/runnerNames.ts';
 import type { RunnerPod } from '../ports.ts';
 import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runnerScope.ts';
 import { done, failed, type JobOutcome, retryLater } from './jobOutcome.ts';
@@ -37,7 +37,7 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
     const creation = await context.cluster.createPod(pod);
     if ('exists' in creation) {
       await context.capacity.release(runnerClass.name);
-      return await resumeExistingPod(runnerPodName(runnerClass.name, message.jobId), context);
+      return await resumeExistingPod(pod.metadata?.name ?? '', context);
     }
     return await registerRunner(creation.created, { message, scope, labels: runnerClass.labels }, context);
   } catch (error) {

@@ -1,8 +1,9 @@
 import { describe, expect, inject, it } from 'vitest';
 import { AutoscalerError } from '../../lib/errors.ts';
 import { buildRunnerPod } from '../../lib/pod/buildRunnerPod.ts';
+import { buildRunnerSecret } from '../../lib/pod/buildRunnerSecret.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
-import { scalerCluster, uniqueJobId } from './clusterClients.ts';
+import { coreApi, scalerCluster, uniqueJobId } from './clusterClients.ts';
 
 const runnerClass = {
   ...(testConfig().runnerClasses[0] as NonNullable<ReturnType<typeof testConfig>['runnerClasses'][0]>),
@@ -69,7 +70,6 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
   });
 
   it('is refused cluster-wide reads, such as listing nodes', async () => {
-    const { coreApi } = await import('./clusterClients.ts');
     await expect(coreApi('scaler').listNode()).rejects.toMatchObject({ code: 403 });
   });
 
@@ -88,5 +88,35 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
 
     // Assess
     expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('(422)') });
+  });
+});
+
+describe('KubernetesRunnerCluster Secrets on a real kube-apiserver', () => {
+  it('replaces a Secret left over from an earlier pod of the same name', async () => {
+    // Prepare
+    const cluster = scalerCluster();
+    const pod = newPod();
+    const name = pod.metadata?.name ?? '';
+    const secret = (owner: string, config: string) =>
+      buildRunnerSecret(
+        { name, uid: owner, namespace: inject('controlPlane').namespace, runnerClassName: 'adapter' },
+        {
+          kind: 'jit',
+          runnerId: 1,
+          encodedJitConfig: config,
+        },
+      );
+    await cluster.createSecret(secret('uid-of-old-pod', 'old'));
+
+    // Act
+    await cluster.createSecret(secret('uid-of-new-pod', 'new'));
+
+    // Assess
+    const stored = await coreApi('admin').readNamespacedSecret({
+      name: `${name}-runner`,
+      namespace: inject('controlPlane').namespace,
+    });
+    expect(Buffer.from(stored.data?.['jit-config'] ?? '', 'base64').toString()).toBe('new');
+    expect(stored.metadata?.ownerReferences?.[0]?.uid).toBe('uid-of-new-pod');
   });
 });
