@@ -17,6 +17,8 @@ export const ANNOTATION = {
   runnerId: `${PREFIX}/runner-id`,
   /** The job the runner actually took, from `in_progress`; it may differ from the job it was made for. */
   runningJobId: `${PREFIX}/running-job-id`,
+  /** The job this runner was made for no longer needs it, so the job it runs leaves a spare behind. */
+  ownJobFinished: `${PREFIX}/own-job-finished`,
 } as const;
 
 /** Holds a new pod back from scheduling until its runner Secret exists. */

@@ -1,29 +1,47 @@
 import type { JobMessage } from '../jobMessage.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName, runnerSecretName } from '../pod/runnerNames.ts';
+import type { RunnerPod } from '../ports.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import { done, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
 /**
- * `completed`: remove the runner that ran the job, and the runner made for the job if another runner
- * took it or it was cancelled before any runner did, unless that runner is busy with another job.
+ * `completed`: every queued job made one runner pod, and every job that ran used one up, though not
+ * always its own: GitHub gives a queued job whichever matching runner is idle. So:
+ * - a job that ran on one of our runners removes that runner's pod;
+ * - if that runner was made for another job that no longer needs one, this job's own pod is the
+ *   spare, and goes too;
+ * - a job that used none of our runners (cancelled before any took it, or run elsewhere) frees its
+ *   own pod.
+ * A busy runner is never removed: it is marked instead, so the job it serves frees the spare later.
  */
 export async function removeRunnerAfterJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   const classNames = context.config.runnerClasses.map((runnerClass) => runnerClass.name);
-  const results: string[] = [];
-  if (message.runnerName && parseRunnerPodName(message.runnerName, classNames)) {
-    const removed = await removeRunnerPod(message.runnerName, context);
-    results.push(removed ? `removed ${message.runnerName}` : `${message.runnerName} already gone`);
-  }
   const ownPodName = runnerPodName(message.runnerClass, message.jobId);
-  if (ownPodName !== message.runnerName) {
-    results.push(await removeUnusedRunner(ownPodName, message, context));
+  const ranOn = message.runnerName ? parseRunnerPodName(message.runnerName, classNames) : undefined;
+  if (!message.runnerName || !ranOn) return done(await releaseSpareRunner(ownPodName, message, context));
+
+  const runnerName = message.runnerName;
+  if (ranOn.jobId === message.jobId) return done(await removeRunnerThatRan(runnerName, context));
+  const runner = await context.cluster.readPod(runnerName);
+  const removed = await removeRunnerThatRan(runnerName, context);
+  if (runner?.annotations[ANNOTATION.ownJobFinished] !== 'true') {
+    return done(`${removed}; kept ${ownPodName} for job ${ranOn.jobId}, whose runner this job took`);
   }
-  return done(results.join('; ') || 'no runner of ours');
+  return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
 }
 
-async function removeUnusedRunner(
+async function removeRunnerThatRan(podName: string, context: ScalerContext): Promise<string> {
+  const removed = await context.cluster.deletePod(podName);
+  // The Secret holds a credential: remove it now rather than wait for the garbage collector.
+  await context.cluster.deleteSecret(runnerSecretName(podName));
+  if (removed) context.log.info('runner pod deleted', { podName });
+  return removed ? `removed ${podName}` : `${podName} already gone`;
+}
+
+/** Removes a runner no job needs any more, unless it is busy; then it is marked to free the next spare. */
+async function releaseSpareRunner(
   podName: string,
   message: JobMessage,
   context: ScalerContext,
@@ -31,32 +49,29 @@ async function removeUnusedRunner(
   const pod = await context.cluster.readPod(podName);
   if (!pod) return `no pod ${podName}`;
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed') {
-    await removeRunnerPod(podName, context);
+    await removeRunnerThatRan(podName, context);
     return `removed finished ${podName}`;
   }
-  const runningJobId = pod.annotations[ANNOTATION.runningJobId];
-  if (runningJobId) return `kept ${podName}: it runs job ${runningJobId}`;
-
   const runner = {
     installationId: message.installationId,
     scope: runnerScopeForJob(message, context.config.github),
     name: podName,
     id: pod.annotations[ANNOTATION.runnerId] ? Number(pod.annotations[ANNOTATION.runnerId]) : undefined,
   };
-  const state = await context.registry.runnerState(runner);
-  if (state === 'busy') {
-    context.log.info('kept a busy runner', { podName });
-    return `kept ${podName}: its runner is busy`;
+  const busy = await isBusy(pod, () => context.registry.runnerState(runner));
+  if (busy) {
+    await context.cluster.annotatePod(podName, { [ANNOTATION.ownJobFinished]: 'true' });
+    context.log.info('kept a busy runner', { podName, runs: busy });
+    return `kept ${podName}: ${busy}`;
   }
-  await removeRunnerPod(podName, context);
-  if (state === 'idle') await context.registry.deregister(runner);
+  await removeRunnerThatRan(podName, context);
+  await context.registry.deregister(runner);
   return `removed unused ${podName}`;
 }
 
-async function removeRunnerPod(podName: string, context: ScalerContext): Promise<boolean> {
-  const removed = await context.cluster.deletePod(podName);
-  // The Secret holds a credential: remove it now rather than wait for the garbage collector.
-  await context.cluster.deleteSecret(runnerSecretName(podName));
-  if (removed) context.log.info('runner pod deleted', { podName });
-  return removed;
+/** Why the runner is busy, or undefined when it is free. GitHub is asked only when the pod does not say. */
+async function isBusy(pod: RunnerPod, gitHubState: () => Promise<string>): Promise<string | undefined> {
+  const runningJobId = pod.annotations[ANNOTATION.runningJobId];
+  if (runningJobId) return `it runs job ${runningJobId}`;
+  return (await gitHubState()) === 'busy' ? 'its runner is busy' : undefined;
 }

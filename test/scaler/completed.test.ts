@@ -3,16 +3,20 @@ import { ANNOTATION } from '../../lib/pod/labels.ts';
 import { jobMessage } from '../helpers/factories.ts';
 import { scalerHarness } from '../helpers/scalerHarness.ts';
 
+const queued = (jobId: number) => jobMessage({ jobId });
+const started = (jobId: number, runnerName: string) =>
+  jobMessage({ jobId, action: 'in_progress', runnerName });
+const completed = (jobId: number, runnerName: string | null) =>
+  jobMessage({ jobId, action: 'completed', runnerName });
+
 describe('scaler on completed and in_progress jobs', () => {
   it('removes the pod and Secret of the runner that ran the job', async () => {
     // Prepare
     const { cluster, runBatch } = scalerHarness();
-    await runBatch(jobMessage({ jobId: 1 }));
+    await runBatch(queued(1));
 
     // Act
-    const [outcome] = await runBatch(
-      jobMessage({ jobId: 1, action: 'completed', runnerName: 'linux-small-1' }),
-    );
+    const [outcome] = await runBatch(completed(1, 'linux-small-1'));
 
     // Assess
     expect(outcome).toEqual({ kind: 'done', result: 'removed linux-small-1' });
@@ -23,78 +27,96 @@ describe('scaler on completed and in_progress jobs', () => {
   it('removes the unused runner of a job cancelled before any runner took it, and deregisters it', async () => {
     // Prepare
     const { cluster, registry, runBatch } = scalerHarness();
-    await runBatch(jobMessage({ jobId: 2 }));
+    await runBatch(queued(2));
 
     // Act
-    await runBatch(jobMessage({ jobId: 2, action: 'completed', runnerName: null }));
+    await runBatch(completed(2, null));
 
     // Assess
     expect(cluster.pods.size).toBe(0);
     expect(registry.deregistered).toEqual([expect.objectContaining({ name: 'linux-small-2', id: 500 })]);
   });
 
-  it('never deletes a busy runner, even when the job it was made for was cancelled', async () => {
-    // Prepare: the runner made for job 3 is busy, but no in_progress reached us.
-    const { cluster, registry, runBatch } = scalerHarness();
-    await runBatch(jobMessage({ jobId: 3 }));
-    registry.states.set('linux-small-3', 'busy');
-
-    // Act
-    const [outcome] = await runBatch(jobMessage({ jobId: 3, action: 'completed', runnerName: null }));
-
-    // Assess
-    expect(outcome).toEqual({ kind: 'done', result: 'kept linux-small-3: its runner is busy' });
-    expect(await cluster.readPod('linux-small-3')).toBeDefined();
-    expect(registry.deregistered).toEqual([]);
-  });
-
-  it('keeps a runner that another job took, and removes it when that job completes', async () => {
-    // Prepare: runner linux-small-4 was made for job 4 but took job 5; job 5's own runner stays idle.
+  it('removes its own runner when the job ran on a runner that is not ours', async () => {
     const { cluster, runBatch } = scalerHarness();
-    await runBatch(jobMessage({ jobId: 4 }), jobMessage({ jobId: 5 }));
-    await runBatch(jobMessage({ jobId: 5, action: 'in_progress', runnerName: 'linux-small-4' }));
-
-    // Act 1: job 4 is cancelled.
-    await runBatch(jobMessage({ jobId: 4, action: 'completed', runnerName: null }));
-
-    // Assess 1
-    expect((await cluster.readPod('linux-small-4'))?.annotations[ANNOTATION.runningJobId]).toBe('5');
-
-    // Act 2: job 5 completes on linux-small-4.
-    const [outcome] = await runBatch(
-      jobMessage({ jobId: 5, action: 'completed', runnerName: 'linux-small-4' }),
-    );
-
-    // Assess 2: both the runner that ran it and job 5's unused runner are gone.
-    expect(outcome).toEqual({ kind: 'done', result: 'removed linux-small-4; removed unused linux-small-5' });
+    await runBatch(queued(3));
+    const [outcome] = await runBatch(completed(3, 'GitHub Actions 5'));
+    expect(outcome).toEqual({ kind: 'done', result: 'removed unused linux-small-3' });
     expect(cluster.pods.size).toBe(0);
   });
 
-  it('leaves runners that are not ours alone', async () => {
-    // Prepare
-    const { cluster, runBatch } = scalerHarness();
-    await runBatch(jobMessage({ jobId: 6 }));
+  it('never deletes a busy runner, even when the job it was made for was cancelled', async () => {
+    // Prepare: the runner made for job 4 is busy, but no in_progress reached us.
+    const { cluster, registry, runBatch } = scalerHarness();
+    await runBatch(queued(4));
+    registry.states.set('linux-small-4', 'busy');
 
     // Act
-    const [outcome] = await runBatch(
-      jobMessage({ jobId: 7, action: 'completed', runnerName: 'GitHub Actions 5' }),
-      jobMessage({ jobId: 8, action: 'in_progress', runnerName: 'someone-elses-runner' }),
-    );
+    const [outcome] = await runBatch(completed(4, null));
 
     // Assess
-    expect(outcome).toEqual({ kind: 'done', result: 'no pod linux-small-7' });
+    expect(outcome).toEqual({ kind: 'done', result: 'kept linux-small-4: its runner is busy' });
+    expect(await cluster.readPod('linux-small-4')).toBeDefined();
+    expect(registry.deregistered).toEqual([]);
+  });
+
+  it("keeps a job's own runner for the job whose runner it took, so that job is not left waiting", async () => {
+    // Prepare: job 6 took the runner made for job 5; job 5 is still queued.
+    const { cluster, runBatch } = scalerHarness();
+    await runBatch(queued(5), queued(6));
+    await runBatch(started(6, 'linux-small-5'));
+
+    // Act
+    const [outcome] = await runBatch(completed(6, 'linux-small-5'));
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'done',
+      result: 'removed linux-small-5; kept linux-small-6 for job 5, whose runner this job took',
+    });
+    expect([...cluster.pods.keys()]).toEqual(['linux-small-6']);
+  });
+
+  it('frees the spare once both the job and the one whose runner it took are done', async () => {
+    // Prepare: job 8 took the runner made for job 7, then job 7 was cancelled.
+    const { cluster, runBatch } = scalerHarness();
+    await runBatch(queued(7), queued(8));
+    await runBatch(started(8, 'linux-small-7'));
+    const [cancelled] = await runBatch(completed(7, null));
+
+    // Act
+    const [outcome] = await runBatch(completed(8, 'linux-small-7'));
+
+    // Assess
+    expect(cancelled).toEqual({ kind: 'done', result: 'kept linux-small-7: it runs job 8' });
+    expect(outcome).toEqual({ kind: 'done', result: 'removed linux-small-7; removed unused linux-small-8' });
+    expect(cluster.pods.size).toBe(0);
+  });
+
+  it('records which job a runner took', async () => {
+    const { cluster, runBatch } = scalerHarness();
+    await runBatch(queued(9));
+    await runBatch(started(10, 'linux-small-9'));
+    expect((await cluster.readPod('linux-small-9'))?.annotations[ANNOTATION.runningJobId]).toBe('10');
+  });
+
+  it('leaves runners that are not ours alone', async () => {
+    const { cluster, runBatch } = scalerHarness();
+    await runBatch(queued(11));
+    const [outcome] = await runBatch(started(12, 'someone-elses-runner'));
+    expect(outcome).toEqual({ kind: 'done', result: 'not one of our runners' });
     expect(cluster.pods.size).toBe(1);
   });
 
-  it('removes a runner pod that already finished even if GitHub still lists it', async () => {
+  it('removes a runner pod that already finished even if GitHub still lists it as busy', async () => {
     // Prepare
     const { cluster, registry, runBatch } = scalerHarness();
-    await runBatch(jobMessage({ jobId: 9 }));
-    cluster.setPhase('linux-small-9', 'Failed');
-    registry.states.set('linux-small-9', 'busy');
+    await runBatch(queued(13));
+    cluster.setPhase('linux-small-13', 'Failed');
+    registry.states.set('linux-small-13', 'busy');
 
     // Act
-    await runBatch(jobMessage({ jobId: 9, action: 'completed', runnerName: null }));
+    await runBatch(completed(13, null));
 
     // Assess
     expect(cluster.pods.size).toBe(0);
@@ -102,10 +124,8 @@ describe('scaler on completed and in_progress jobs', () => {
 
   it('treats completed for a pod already gone as done', async () => {
     const { queue, runBatch } = scalerHarness();
-    const [outcome] = await runBatch(
-      jobMessage({ jobId: 10, action: 'completed', runnerName: 'linux-small-10' }),
-    );
-    expect(outcome).toEqual({ kind: 'done', result: 'linux-small-10 already gone' });
+    const [outcome] = await runBatch(completed(14, 'linux-small-14'));
+    expect(outcome).toEqual({ kind: 'done', result: 'linux-small-14 already gone' });
     expect(queue.sent).toEqual([]);
   });
 });
