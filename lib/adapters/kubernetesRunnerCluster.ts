@@ -80,11 +80,17 @@ export class KubernetesRunnerCluster implements RunnerCluster {
       await api.createNamespacedSecret({ namespace: this.namespace, body: secret }, this.requestOptions);
     } catch (error) {
       if (statusOf(error) !== 409) throw kubernetesError(error, `create secret ${name}`);
-      // A leftover of an earlier pod of the same name holds a used registration: replace it.
+      // A leftover of an earlier pod of the same name holds a used registration: replace it. The
+      // garbage collector may remove it first, and then it is created after all.
       await api
         .replaceNamespacedSecret({ name, namespace: this.namespace, body: secret }, this.requestOptions)
-        .catch((replaceError: unknown) => {
-          throw kubernetesError(replaceError, `replace secret ${name}`);
+        .catch((replaceError: unknown) =>
+          statusOf(replaceError) === 404
+            ? api.createNamespacedSecret({ namespace: this.namespace, body: secret }, this.requestOptions)
+            : Promise.reject(replaceError),
+        )
+        .catch((retryError: unknown) => {
+          throw kubernetesError(retryError, `replace secret ${name}`);
         });
     }
   }

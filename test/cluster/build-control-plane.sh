@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Builds a real Kubernetes control plane for the tests from Kubernetes' own Go modules, as envtest does
-# with downloaded binaries: kube-apiserver and the etcd release Kubernetes pins. The binaries are
+# with downloaded binaries: kube-apiserver, kube-scheduler, kube-controller-manager, the etcd release
+# Kubernetes pins, and KWOK for fake nodes. The binaries are
 # cached under ~/.cache/eks-runner-autoscaler/k8s-<version>/bin and rebuilt only when the version
 # changes. Nothing built here is committed.
 set -euo pipefail
 
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.34.2}"
+KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 CACHE="${EKS_RUNNER_AUTOSCALER_CACHE:-$HOME/.cache/eks-runner-autoscaler}/k8s-${KUBERNETES_VERSION}"
 BIN="$CACHE/bin"
-BINARIES=(kube-apiserver etcd)
+COMPONENTS=(kube-apiserver kube-scheduler kube-controller-manager)
+BINARIES=("${COMPONENTS[@]}" etcd kwok)
+# The cache is complete when it holds this exact set, so adding a binary here rebuilds.
+MARKER="$BIN/.complete-$(echo "${BINARIES[*]} kwok-${KWOK_VERSION}" | cksum | cut -d' ' -f1)"
 
 say() { printf 'control plane: %s\n' "$*" >&2; }
 
-if [ -f "$BIN/.complete" ]; then
+if [ -f "$MARKER" ]; then
   say "using cached Kubernetes ${KUBERNETES_VERSION} binaries in $BIN"
   echo "$BIN"
   exit 0
@@ -24,7 +29,7 @@ command -v go >/dev/null 2>&1 || {
 }
 
 started=$(date +%s)
-say "building Kubernetes ${KUBERNETES_VERSION} (kube-apiserver, etcd) with $(go version | cut -d' ' -f3); a cold build takes about 10 minutes on 2 cores"
+say "building Kubernetes ${KUBERNETES_VERSION} (${BINARIES[*]}) with $(go version | cut -d' ' -f3); a cold build takes about 15 minutes on 2 cores"
 SRC="$CACHE/src"
 mkdir -p "$SRC" "$BIN"
 cd "$SRC"
@@ -55,6 +60,8 @@ package tools
 import (
 	_ "go.etcd.io/etcd/server/v3"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 )
 GO
 go mod edit -require="k8s.io/kubernetes@v${KUBERNETES_VERSION}" -require="go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
@@ -63,12 +70,17 @@ go mod tidy -e 2> tidy.err || { sed 's/^/  /' tidy.err >&2; exit 1; }
 
 VERSION_PKG=k8s.io/component-base/version
 LDFLAGS="-s -w -X ${VERSION_PKG}.gitVersion=v${KUBERNETES_VERSION} -X ${VERSION_PKG}.gitMajor=1 -X ${VERSION_PKG}.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X ${VERSION_PKG}.gitTreeState=clean"
-say "compiling kube-apiserver"
-go build -tags tools -ldflags "$LDFLAGS" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+for component in "${COMPONENTS[@]}"; do
+  say "compiling $component"
+  go build -tags tools -ldflags "$LDFLAGS" -o "$BIN/$component" "k8s.io/kubernetes/cmd/$component"
+done
 say "compiling etcd ${ETCD_VERSION}"
 go build -tags tools -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+# KWOK is its own module with no replace directives, so go install builds it as released.
+say "compiling kwok v${KWOK_VERSION}"
+GOBIN="$BIN" go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}"
 
 for binary in "${BINARIES[@]}"; do "$BIN/$binary" --version 2>&1 | head -1 | sed "s/^/control plane: built $binary: /" >&2; done
-touch "$BIN/.complete"
+touch "$MARKER"
 say "built in $(( $(date +%s) - started )) s"
 echo "$BIN"

@@ -21,7 +21,14 @@ export interface ControlPlaneAccess {
 const NAMESPACE = 'github-runners';
 let stopping = false;
 
-/** Builds (or reuses) the binaries and starts etcd and kube-apiserver, with RBAC, on loopback. */
+/** Fake nodes KWOK runs: 8 CPU and 32 GiB each; the first four are the docker pool the example config selects. */
+export const FAKE_NODES = { count: 10, dockerPool: 4, cpu: '8', memory: '32Gi' } as const;
+
+/**
+ * Builds (or reuses) the binaries and starts, on loopback: etcd; kube-apiserver with TLS and RBAC;
+ * kube-scheduler; kube-controller-manager (garbage collection, service accounts, role aggregation);
+ * and KWOK running fake nodes, where scheduled pods run and finish on request.
+ */
 export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: () => Promise<void> }> {
   const bin = execFileSync('bash', [join(import.meta.dirname, 'build-control-plane.sh')], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -83,31 +90,64 @@ export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: 
     );
     const server = `https://127.0.0.1:${apiPort}`;
     const version = await waitUntilReady(server, tokens.admin, processes);
+    const adminKubeconfig = writeKubeconfig(dir, 'admin', server, tokens.admin);
+    processes.push(
+      spawnLogged(join(bin, 'kube-controller-manager'), dir, 'kube-controller-manager', [
+        `--kubeconfig=${adminKubeconfig}`,
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${await freePort()}`,
+        // Fake nodes send no heartbeats; the lifecycle controller would evict their pods.
+        '--controllers=*,-node-lifecycle-controller',
+        `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+        `--root-ca-file=${join(dir, 'certs', 'apiserver.crt')}`,
+      ]),
+      spawnLogged(join(bin, 'kube-scheduler'), dir, 'kube-scheduler', [
+        `--kubeconfig=${adminKubeconfig}`,
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${await freePort()}`,
+      ]),
+      spawnLogged(join(bin, 'kwok'), dir, 'kwok', [
+        `--kubeconfig=${adminKubeconfig}`,
+        `--config=${join(import.meta.dirname, 'kwok-stages.yaml')}`,
+        '--manage-nodes-with-label-selector=type=kwok',
+        `--server-address=127.0.0.1:${await freePort()}`,
+        '--node-ip=127.0.0.1',
+      ]),
+    );
     await prepareRunnerNamespace(server, tokens.admin);
+    await createFakeNodes(server, tokens.admin);
     const access = {
       server,
       namespace: NAMESPACE,
       adminToken: tokens.admin,
       scalerToken: tokens.scaler,
-      adminKubeconfig: writeKubeconfig(dir, 'admin', server, tokens.admin),
+      adminKubeconfig,
       scalerKubeconfig: writeKubeconfig(dir, 'scaler', server, tokens.scaler),
       version,
     };
     return { ...access, stop };
   } catch (error) {
+    for (const [name, tail] of logTails)
+      process.stderr.write(`control plane: last output of ${name}:\n${tail}\n`);
     await stop();
     throw error;
   }
 }
 
+const logTails = new Map<string, string>();
+
+/** Starts one component; the tail of its log is kept to explain a failed start. */
 function spawnLogged(command: string, dir: string, name: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let tail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4000);
-  });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const keep = (chunk: Buffer) =>
+    logTails.set(name, ((logTails.get(name) ?? '') + chunk.toString()).slice(-3000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   child.once('exit', (code, signal) => {
-    if (!stopping) process.stderr.write(`control plane: ${name} exited (${code ?? signal}):\n${tail}\n`);
+    if (!stopping)
+      process.stderr.write(`control plane: ${name} exited (${code ?? signal}):\n${logTails.get(name)}\n`);
   });
   writeFileSync(join(dir, `${name}.cmd`), [command, ...args].join(' '));
   return child;
@@ -129,32 +169,84 @@ async function waitUntilReady(server: string, token: string, processes: ChildPro
 }
 
 /**
- * The runner namespace, its default service account (no controller-manager runs here to make it),
- * and the scaler's rights: what AmazonEKSEditPolicy gives on pods and Secrets, in this namespace only.
+ * The runner namespaces and the scaler's rights: the aggregated `edit` ClusterRole bound in the
+ * runner namespace only, as AmazonEKSEditPolicy scoped to a namespace grants on EKS.
  */
 async function prepareRunnerNamespace(server: string, token: string): Promise<void> {
   const create = (path: string, body: object) => adminRequest(server, token, 'POST', path, body);
   await create('/api/v1/namespaces', { metadata: { name: NAMESPACE } });
   await create('/api/v1/namespaces', { metadata: { name: 'elsewhere' } });
-  for (const namespace of [NAMESPACE, 'elsewhere']) {
-    await create(`/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name: 'default' } });
-  }
-  const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${NAMESPACE}`;
-  await create(`${rbac}/roles`, {
-    metadata: { name: 'runner-manager' },
-    rules: [
-      {
-        apiGroups: [''],
-        resources: ['pods', 'secrets'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
-      },
-    ],
-  });
-  await create(`${rbac}/rolebindings`, {
-    metadata: { name: 'scaler-runner-manager' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'runner-manager' },
+  await create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${NAMESPACE}/rolebindings`, {
+    metadata: { name: 'scaler-edit' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'eks-runner-autoscaler-scaler' }],
   });
+  // The controller-manager fills `edit` by aggregation, and makes each namespace's default service account.
+  await waitFor('the edit role and service accounts', async () => {
+    const edit = await adminRequest(
+      server,
+      token,
+      'GET',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/edit',
+    );
+    const account = await adminRequest(
+      server,
+      token,
+      'GET',
+      `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/default`,
+    );
+    return ((edit.body as { rules?: unknown[] }).rules?.length ?? 0) > 0 && account.status === 200;
+  });
+}
+
+async function createFakeNodes(server: string, token: string): Promise<void> {
+  await Promise.all(
+    Array.from({ length: FAKE_NODES.count }, (_, index) => {
+      const dockerPool = index < FAKE_NODES.dockerPool;
+      return addFakeNode(server, token, {
+        name: `fake-node-${index}`,
+        labels: dockerPool ? { 'eks-runner-autoscaler.io/pool': 'docker' } : {},
+        taints: dockerPool ? [{ key: 'github-runners', effect: 'NoSchedule' }] : [],
+        cpu: FAKE_NODES.cpu,
+        memory: FAKE_NODES.memory,
+      });
+    }),
+  );
+}
+
+/**
+ * Adds a node KWOK runs, and waits until pods can land on it. With no node lifecycle controller
+ * (fake nodes send no heartbeats), the harness lifts the not-ready taint the API server puts on
+ * every new node itself.
+ */
+export async function addFakeNode(
+  server: string,
+  token: string,
+  node: { name: string; labels: Record<string, string>; taints: object[]; cpu: string; memory: string },
+): Promise<void> {
+  const capacity = { cpu: node.cpu, memory: node.memory, 'ephemeral-storage': '200Gi', pods: '110' };
+  await adminRequest(server, token, 'POST', '/api/v1/nodes', {
+    metadata: { name: node.name, labels: { type: 'kwok', 'kubernetes.io/os': 'linux', ...node.labels } },
+    spec: { taints: node.taints },
+    status: { capacity, allocatable: capacity },
+  });
+  await waitFor(`node ${node.name} to be Ready`, async () => {
+    const { body } = await adminRequest(server, token, 'GET', `/api/v1/nodes/${node.name}`);
+    const conditions = (body as { status?: { conditions?: { type: string; status: string }[] } }).status
+      ?.conditions;
+    return (
+      conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false
+    );
+  });
+  await adminRequest(server, token, 'PATCH', `/api/v1/nodes/${node.name}`, { spec: { taints: node.taints } });
+}
+
+async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`control plane: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** A request as the cluster admin. The API server's certificate is self-signed, for loopback only. */
@@ -172,7 +264,10 @@ export async function adminRequest(
       {
         method,
         rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];

@@ -93,30 +93,55 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
 
 describe('KubernetesRunnerCluster Secrets on a real kube-apiserver', () => {
   it('replaces a Secret left over from an earlier pod of the same name', async () => {
-    // Prepare
+    // Prepare: the leftover still has a live owner, so the garbage collector leaves it be.
     const cluster = scalerCluster();
-    const pod = newPod();
-    const name = pod.metadata?.name ?? '';
-    const secret = (owner: string, config: string) =>
+    const namespace = inject('controlPlane').namespace;
+    const [earlier, current] = [newPod(), newPod()];
+    const owners = await Promise.all(
+      [earlier, current].map(async (pod) => {
+        const creation = await cluster.createPod(pod);
+        if (!('created' in creation)) throw new Error('expected a new pod');
+        return creation.created.uid;
+      }),
+    );
+    const name = current.metadata?.name ?? '';
+    const secretOwnedBy = (uid: string, config: string) =>
       buildRunnerSecret(
-        { name, uid: owner, namespace: inject('controlPlane').namespace, runnerClassName: 'adapter' },
-        {
-          kind: 'jit',
-          runnerId: 1,
-          encodedJitConfig: config,
-        },
+        { name, uid, namespace, runnerClassName: 'adapter' },
+        { kind: 'jit', runnerId: 1, encodedJitConfig: config },
       );
-    await cluster.createSecret(secret('uid-of-old-pod', 'old'));
+    await cluster.createSecret(secretOwnedBy(owners[0] ?? '', 'used-up'));
 
     // Act
-    await cluster.createSecret(secret('uid-of-new-pod', 'new'));
+    await cluster.createSecret(secretOwnedBy(owners[1] ?? '', 'fresh'));
 
     // Assess
-    const stored = await coreApi('admin').readNamespacedSecret({
-      name: `${name}-runner`,
-      namespace: inject('controlPlane').namespace,
-    });
-    expect(Buffer.from(stored.data?.['jit-config'] ?? '', 'base64').toString()).toBe('new');
-    expect(stored.metadata?.ownerReferences?.[0]?.uid).toBe('uid-of-new-pod');
+    const stored = await coreApi('admin').readNamespacedSecret({ name: `${name}-runner`, namespace });
+    expect(Buffer.from(stored.data?.['jit-config'] ?? '', 'base64').toString()).toBe('fresh');
+    expect(stored.metadata?.ownerReferences?.[0]?.uid).toBe(owners[1]);
+  });
+
+  it('removes a Secret with its pod, through the garbage collector', async () => {
+    // Prepare
+    const cluster = scalerCluster();
+    const namespace = inject('controlPlane').namespace;
+    const pod = newPod();
+    const name = pod.metadata?.name ?? '';
+    const creation = await cluster.createPod(pod);
+    if (!('created' in creation)) throw new Error('expected a new pod');
+    await cluster.createSecret(
+      buildRunnerSecret(
+        { name, uid: creation.created.uid, namespace, runnerClassName: 'adapter' },
+        { kind: 'registration-token', token: 't' },
+      ),
+    );
+
+    // Act
+    await cluster.deletePod(name);
+
+    // Assess
+    await expect
+      .poll(() => cluster.secretExists(`${name}-runner`), { timeout: 15_000, interval: 200 })
+      .toBe(false);
   });
 });

@@ -1,0 +1,117 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, inject, it } from 'vitest';
+import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
+import type { JobMessage } from '../../lib/jobMessage.ts';
+import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
+import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { RecordingQueue } from '../helpers/scalerHarness.ts';
+import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
+import { coreApi, scalerCluster, uniqueJobId } from './clusterClients.ts';
+import { addFakeNode, FAKE_NODES } from './controlPlane.ts';
+
+/** Runs queued jobs of one class through the scaler core against the real control plane. */
+async function runJobs(runnerClass: RunnerClass, count: number) {
+  const base = testConfig();
+  const config: AutoscalerConfig = { ...base, runnerClasses: [runnerClass] };
+  const cluster = scalerCluster();
+  const batch = newBatchContext({ config, cluster, registry: new ScriptedRegistry(), log: captureLog() });
+  const jobs: JobMessage[] = Array.from({ length: count }, () =>
+    jobMessage({ jobId: uniqueJobId(), runnerClass: runnerClass.name }),
+  );
+  await Promise.all(jobs.map((job) => processJobRecord(JSON.stringify(job), batch, new RecordingQueue())));
+  return cluster;
+}
+
+async function podsOfClass(className: string): Promise<V1Pod[]> {
+  const { items } = await coreApi('admin').listNamespacedPod({
+    namespace: inject('controlPlane').namespace,
+    labelSelector: `eks-runner-autoscaler.io/class=${className}`,
+  });
+  return items;
+}
+
+const phases = (pods: V1Pod[]) => pods.map((pod) => pod.status?.phase).sort();
+
+describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_000 }, () => {
+  it('lands dood runners only on the docker pool the class selects and tolerates, where they run', async () => {
+    // Prepare
+    const docker = testConfig().runnerClasses.find((runnerClass) => runnerClass.containerMode === 'dood');
+    if (!docker) throw new Error('no dood class');
+
+    // Act
+    await runJobs({ ...docker, name: 'placed' }, 6);
+
+    // Assess
+    await expect
+      .poll(async () => phases(await podsOfClass('placed')), { timeout: 20_000 })
+      .toEqual(Array(6).fill('Running'));
+    const nodes = new Set((await podsOfClass('placed')).map((pod) => pod.spec?.nodeName));
+    const dockerPool = Array.from({ length: FAKE_NODES.dockerPool }, (_, index) => `fake-node-${index}`);
+    expect([...nodes].every((node) => dockerPool.includes(node ?? ''))).toBe(true);
+  });
+
+  it('keeps runners beyond what the nodes hold Pending, and counts them as live', async () => {
+    // Prepare: two nodes of this test's own, each with room for one whole-node runner.
+    const { server, adminToken } = inject('controlPlane');
+    for (const index of [0, 1]) {
+      await addFakeNode(server, adminToken, {
+        name: `capacity-node-${index}`,
+        labels: { 'capacity-test': 'true' },
+        taints: [{ key: 'capacity-test', effect: 'NoSchedule' }],
+        cpu: '8',
+        memory: '32Gi',
+      });
+    }
+    const wholeNode: RunnerClass = {
+      ...(testConfig().runnerClasses[0] as RunnerClass),
+      name: 'whole-node',
+      maxRunners: 10,
+      resources: { requests: { cpu: '7' } },
+      nodeSelector: { 'capacity-test': 'true' },
+      tolerations: [{ key: 'capacity-test', operator: 'Exists', effect: 'NoSchedule' }],
+    };
+
+    // Act
+    const cluster = await runJobs(wholeNode, 4);
+
+    // Assess
+    await expect
+      .poll(async () => phases(await podsOfClass('whole-node')), { timeout: 20_000 })
+      .toEqual(['Pending', 'Pending', 'Running', 'Running']);
+    const unschedulable = (await podsOfClass('whole-node')).filter((pod) => pod.status?.phase === 'Pending');
+    for (const pod of unschedulable) {
+      expect(pod.status?.conditions).toContainEqual(
+        expect.objectContaining({ type: 'PodScheduled', reason: 'Unschedulable' }),
+      );
+    }
+    expect(await cluster.countLivePods('whole-node')).toBe(4);
+  });
+
+  it('stops counting a runner whose job finished', async () => {
+    // Prepare
+    const small = testConfig().runnerClasses.find((runnerClass) => runnerClass.containerMode === 'none');
+    if (!small) throw new Error('no none class');
+    const cluster = await runJobs({ ...small, name: 'finishing' }, 2);
+    await expect
+      .poll(async () => phases(await podsOfClass('finishing')), { timeout: 20_000 })
+      .toEqual(['Running', 'Running']);
+    const [finished] = await podsOfClass('finishing');
+
+    // Act: what a runner does when its job ends; KWOK plays the kubelet.
+    await coreApi('admin').patchNamespacedPod({
+      name: finished?.metadata?.name ?? '',
+      namespace: inject('controlPlane').namespace,
+      body: [
+        { op: 'add', path: '/metadata/annotations/test.eks-runner-autoscaler.io~1finish', value: 'true' },
+      ],
+    });
+
+    // Assess
+    await expect
+      .poll(async () => phases(await podsOfClass('finishing')), { timeout: 20_000 })
+      .toEqual(['Running', 'Succeeded']);
+    expect(await cluster.countLivePods('finishing')).toBe(1);
+  });
+});
