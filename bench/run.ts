@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfigFile } from '../lib/config/loadConfig.ts';
 import { ENV } from '../lib/environment.ts';
+import { startControlPlane } from '../test/cluster/controlPlane.ts';
+import { startGitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
 import { localAwsEnvironment, startSecretsManagerStandIn } from '../test/helpers/localAws.ts';
 import { WEBHOOK_SECRET } from '../test/helpers/webhookRequests.ts';
+import { runBurst } from './burst.ts';
 import { measureModuleInit } from './measureModuleInit.ts';
 import { measureDeployedWebhook, measureOwnWork, measureSqsRoundTrip } from './measureWebhook.ts';
 import { round, spread } from './statistics.ts';
@@ -20,6 +23,8 @@ import { synthBundles } from './synthBundles.ts';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 2000);
 const INIT_SAMPLES = Number(process.env.BENCH_INIT_SAMPLES ?? 10);
+const BURST_RUNS = Number(process.env.BENCH_BURST_RUNS ?? 3);
+const BURST_JOBS = Number(process.env.BENCH_BURST_JOBS ?? 1000);
 const CONFIG_FILE = 'autoscaler.config.example.json';
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -84,6 +89,9 @@ try {
     sqsRoundTrip.push(await measureSqsRoundTrip(sqs.jobQueueUrl, 500));
   }
 
+  progress(`burst: ${BURST_RUNS} runs of ${BURST_JOBS} jobs on the real control plane`);
+  const burst = await measureBursts();
+
   const median = (values: number[]) =>
     [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
   const figure = (values: number[], digits = 1) => {
@@ -132,6 +140,32 @@ try {
           2,
         ),
       },
+    },
+    burst: {
+      apiServerVersion: burst.version,
+      jobsPerRun: BURST_JOBS,
+      scalerConcurrency: 10,
+      batchSize: 10,
+      duplicateDeliveries: '5%',
+      secondsUntilAllPodsExist: figure(
+        burst.runs.map((r) => r.secondsUntilAllPodsExist),
+        2,
+      ),
+      podsPerSecond: figure(burst.runs.map((r) => r.podsPerSecond)),
+      secondsUntilAllRunning: figure(
+        burst.runs.map((r) => r.secondsUntilAllRunning),
+        2,
+      ),
+      apiWritesPerRunner: figure(
+        burst.runs.map((r) => r.apiWritesPerRunner),
+        2,
+      ),
+      jitConfigsPerJob: figure(
+        burst.runs.map((r) => r.jitConfigsRequested / r.jobs),
+        2,
+      ),
+      duplicatePods: Math.max(...burst.runs.map((r) => r.duplicatePods + r.extraPods)),
+      note: 'etcd, kube-apiserver, kube-scheduler, kube-controller-manager, KWOK and the scaler share this machine',
     },
     targets: { ownWorkMicros: 150, p99Ms: 2, moduleInitMs: 60, deliveriesPerSecondVsBestPeer: 1.3 },
     peersFromIssue2: {
@@ -191,6 +225,18 @@ try {
       '≤ 2 ms',
     ],
     [
+      'burst: pods/s, 1000 jobs',
+      `${results.burst.podsPerSecond.median} (${results.burst.podsPerSecond.min}–${results.burst.podsPerSecond.max})`,
+      '≥ 30 (10 × ARC)',
+    ],
+    [
+      'burst: s until all pods exist',
+      `${results.burst.secondsUntilAllPodsExist.median} (${results.burst.secondsUntilAllPodsExist.min}–${results.burst.secondsUntilAllPodsExist.max})`,
+      '',
+    ],
+    ['burst: API writes per runner', `${results.burst.apiWritesPerRunner.median}`, ''],
+    ['burst: duplicate pods', `${results.burst.duplicatePods}`, '0'],
+    [
       'bare SQS send p50',
       `${results.webhook.sqsSendRoundTripMs.p50.median} ms (${results.webhook.sqsSendRoundTripMs.p50.min}–${results.webhook.sqsSendRoundTripMs.p50.max})`,
       '',
@@ -204,4 +250,38 @@ try {
 } finally {
   sqs.stop();
   await secretsManager.stop();
+}
+
+/** The burst, several times, on one control plane; each run has a class of its own. */
+async function measureBursts() {
+  const controlPlane = await startControlPlane();
+  const gitHub = await startGitHubStandIn();
+  try {
+    const runs = [];
+    const base = config.runnerClasses[0];
+    if (!base) throw new Error('no runner class in the example config');
+    for (let run = 1; run <= BURST_RUNS; run++) {
+      progress(`burst run ${run}/${BURST_RUNS}`);
+      const runnerClass = {
+        ...base,
+        name: `burst-${run}`,
+        maxRunners: 10_000,
+        resources: { requests: { cpu: '10m', memory: '16Mi' } },
+        // Every fake node, the tainted docker pool too: 10 × 110 pod slots hold a run of 1000.
+        tolerations: [{ key: 'github-runners', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
+      };
+      runs.push(
+        await runBurst(controlPlane, gitHub, config, runnerClass, {
+          jobs: BURST_JOBS,
+          concurrency: 10,
+          batchSize: 10,
+          duplicateShare: 0.05,
+        }),
+      );
+    }
+    return { version: controlPlane.version, runs };
+  } finally {
+    await gitHub.close();
+    await controlPlane.stop();
+  }
 }

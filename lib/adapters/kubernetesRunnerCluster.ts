@@ -3,6 +3,7 @@ import {
   type ConfigurationOptions,
   type CoreV1Api,
   PatchStrategy,
+  type RequestContext,
   setHeaderOptions,
   type V1Pod,
   type V1Secret,
@@ -31,7 +32,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
   constructor(options: KubernetesRunnerClusterOptions) {
     this.namespace = options.namespace;
     this.api = options.api;
-    this.requestOptions = requestTimeout(options.requestTimeoutMs ?? 10_000);
+    this.requestOptions = requestMiddleware(options.requestTimeoutMs ?? 10_000);
     this.patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.requestOptions);
   }
 
@@ -171,12 +172,21 @@ function isLive(pod: V1Pod): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
 }
 
-function requestTimeout(timeoutMs: number): ConfigurationOptions {
+/**
+ * Middleware for every request: a timeout, and one shared connection pool. @kubernetes/client-node
+ * 2.0 builds a new undici Agent for each request (kubernetes-client/javascript#2893), so every call
+ * would open a new connection with a full TLS handshake; the first Agent it builds is kept and used
+ * for all later requests instead. Its TLS settings come from the cluster, which does not change.
+ */
+function requestMiddleware(timeoutMs: number): ConfigurationOptions {
+  let sharedDispatcher: ReturnType<RequestContext['getDispatcher']>;
   return {
     middleware: [
       {
         pre: (request) => {
           request.setSignal(AbortSignal.timeout(timeoutMs));
+          sharedDispatcher ??= request.getDispatcher();
+          if (sharedDispatcher) request.setDispatcher(sharedDispatcher);
           return of(request);
         },
         post: (response) => of(response),

@@ -1,0 +1,220 @@
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
+import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
+import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
+import type { JobMessage } from '../lib/jobMessage.ts';
+import { createScalerHandler } from '../lib/scaler/createScalerHandler.ts';
+import { adminRequest, type ControlPlaneAccess } from '../test/cluster/controlPlane.ts';
+import { jobMessage } from '../test/helpers/factories.ts';
+import type { GitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
+import { RecordingQueue } from '../test/helpers/scalerHarness.ts';
+
+const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface BurstOptions {
+  jobs: number;
+  /** Scaler invocations at once, as the SQS event source's maxConcurrency. */
+  concurrency: number;
+  batchSize: number;
+  /** Share of deliveries GitHub sends twice. */
+  duplicateShare: number;
+}
+
+/**
+ * One release-day burst: `jobs` queued jobs, delivered as SQS batches to the real scaler handler,
+ * `concurrency` invocations at a time, against the real control plane and the GitHub stand-in.
+ */
+export async function runBurst(
+  controlPlane: ControlPlaneAccess,
+  gitHub: GitHubStandIn,
+  baseConfig: AutoscalerConfig,
+  runnerClass: RunnerClass,
+  options: BurstOptions,
+) {
+  const config: AutoscalerConfig = {
+    ...baseConfig,
+    github: { ...baseConfig.github, apiUrl: gitHub.apiUrl },
+    runnerClasses: [runnerClass],
+  };
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(controlPlane.scalerKubeconfig);
+  const api = kubeConfig.makeApiClient(CoreV1Api);
+  const queue = new RecordingQueue();
+  const handler = createScalerHandler({
+    config,
+    cluster: new KubernetesRunnerCluster({ namespace: controlPlane.namespace, api: async () => api }),
+    registry: new GitHubRunnerRegistry({ github: config.github, privateKey: gitHub.appPrivateKey }),
+    queue,
+    log: silentLog,
+  });
+
+  const firstJobId = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
+  const jobs = Array.from({ length: options.jobs }, (_, index) =>
+    jobMessage({ jobId: firstJobId + index, runnerClass: runnerClass.name, deliveryId: `burst-${index}` }),
+  );
+  const duplicates = jobs.filter((_, index) => index % Math.round(1 / options.duplicateShare) === 0);
+  const deliveries = shuffle([
+    ...jobs,
+    ...duplicates.map((job) => ({ ...job, deliveryId: `${job.deliveryId}-again` })),
+  ]);
+  const batches = chunk(deliveries, options.batchSize);
+  const registrationsBefore = jitRequests(gitHub);
+  const writesBefore = await scalerWrites(controlPlane);
+
+  const started = performance.now();
+  let pending: JobMessage[][] = batches;
+  while (pending.length > 0) {
+    await runConcurrently(pending, options.concurrency, (batch) => handler(sqsEvent(batch), {} as Context));
+    // Deliveries that found another delivery's registration under way come back, as SQS would return them.
+    pending = chunk(
+      queue.sent.splice(0).map(({ message }) => message),
+      options.batchSize,
+    );
+  }
+  const allExist = (performance.now() - started) / 1000;
+
+  const pods = await listPods(controlPlane, runnerClass.name);
+  const released = pods.filter((pod) => !(pod.spec?.schedulingGates ?? []).length);
+  const writes = (await scalerWrites(controlPlane)) - writesBefore;
+  const runningAfter = await waitForRunning(controlPlane, runnerClass.name, options.jobs, started);
+  await removePods(controlPlane, runnerClass.name);
+  return {
+    jobs: options.jobs,
+    deliveries: deliveries.length,
+    secondsUntilAllPodsExist: allExist,
+    podsPerSecond: options.jobs / allExist,
+    secondsUntilAllRunning: runningAfter,
+    podsCreated: pods.length,
+    podsReleased: released.length,
+    duplicatePods:
+      pods.length -
+      new Set(pods.map((pod) => pod.metadata?.labels?.['eks-runner-autoscaler.io/job-id'])).size,
+    extraPods: pods.length - options.jobs,
+    jitConfigsRequested: jitRequests(gitHub) - registrationsBefore,
+    apiWritesPerRunner: writes / options.jobs,
+  };
+}
+
+function sqsEvent(batch: JobMessage[]): SQSEvent {
+  return {
+    Records: batch.map((message, index) => ({
+      messageId: `${message.deliveryId}-${index}`,
+      receiptHandle: 'r',
+      body: JSON.stringify(message),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 's',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:jobs',
+      awsRegion: 'eu-west-1',
+    })),
+  };
+}
+
+async function runConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    }),
+  );
+}
+
+/** Writes the scaler made to pods and Secrets, from the API server's own request counter. */
+async function scalerWrites(controlPlane: ControlPlaneAccess): Promise<number> {
+  const { body } = await adminRequest(controlPlane.server, controlPlane.adminToken, 'GET', '/metrics');
+  let total = 0;
+  for (const line of String(body).split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const write = /verb="(POST|PUT|PATCH|DELETE)"/.test(line);
+    const ours = /resource="(pods|secrets)"/.test(line) && /subresource=""/.test(line);
+    if (write && ours) total += Number(line.split(' ').pop());
+  }
+  return total;
+}
+
+function jitRequests(gitHub: GitHubStandIn): number {
+  return gitHub.requests.filter((request) => request.path.endsWith('/generate-jitconfig')).length;
+}
+
+async function listPods(controlPlane: ControlPlaneAccess, className: string) {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(controlPlane.adminKubeconfig);
+  const { items } = await kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({
+    namespace: controlPlane.namespace,
+    labelSelector: `eks-runner-autoscaler.io/class=${className}`,
+  });
+  return items;
+}
+
+async function waitForRunning(
+  controlPlane: ControlPlaneAccess,
+  className: string,
+  count: number,
+  started: number,
+) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const running = (await listPods(controlPlane, className)).filter(
+      (pod) => pod.status?.phase === 'Running',
+    ).length;
+    if (running >= count) return (performance.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return Number.NaN;
+}
+
+/** Clears the run's pods (KWOK plays the kubelet), so the next run finds the nodes empty. */
+async function removePods(controlPlane: ControlPlaneAccess, className: string) {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(controlPlane.adminKubeconfig);
+  await kubeConfig.makeApiClient(CoreV1Api).deleteCollectionNamespacedPod({
+    namespace: controlPlane.namespace,
+    labelSelector: `eks-runner-autoscaler.io/class=${className}`,
+  });
+  // The garbage collector then removes their Secrets; wait, so its writes do not count in the next run.
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const [pods, secrets] = await Promise.all([
+      listPods(controlPlane, className),
+      listSecrets(controlPlane, className),
+    ]);
+    if (pods.length === 0 && secrets.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function listSecrets(controlPlane: ControlPlaneAccess, className: string) {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(controlPlane.adminKubeconfig);
+  const { items } = await kubeConfig
+    .makeApiClient(CoreV1Api)
+    .listNamespacedSecret({
+      namespace: controlPlane.namespace,
+      labelSelector: `eks-runner-autoscaler.io/class=${className}`,
+    });
+  return items;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let index = items.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [items[index], items[other]] = [items[other] as T, items[index] as T];
+  }
+  return items;
+}
