@@ -1,5 +1,5 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
@@ -9,6 +9,7 @@ import { adminRequest, type ControlPlaneAccess } from '../test/cluster/controlPl
 import { jobMessage } from '../test/helpers/factories.ts';
 import type { GitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
 import { RecordingQueue } from '../test/helpers/scalerHarness.ts';
+import { sqsEvent } from '../test/helpers/sqsEvents.ts';
 
 const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -65,7 +66,9 @@ export async function runBurst(
   const started = performance.now();
   let pending: JobMessage[][] = batches;
   while (pending.length > 0) {
-    await runConcurrently(pending, options.concurrency, (batch) => handler(sqsEvent(batch), {} as Context));
+    await runConcurrently(pending, options.concurrency, (batch) =>
+      handler(sqsEvent(batch.map((message) => JSON.stringify(message))), {} as Context),
+    );
     // Deliveries that found another delivery's registration under way come back, as SQS would return them.
     pending = chunk(
       queue.sent.splice(0).map(({ message }) => message),
@@ -93,27 +96,6 @@ export async function runBurst(
     extraPods: pods.length - options.jobs,
     jitConfigsRequested: jitRequests(gitHub) - registrationsBefore,
     apiWritesPerRunner: writes / options.jobs,
-  };
-}
-
-function sqsEvent(batch: JobMessage[]): SQSEvent {
-  return {
-    Records: batch.map((message, index) => ({
-      messageId: `${message.deliveryId}-${index}`,
-      receiptHandle: 'r',
-      body: JSON.stringify(message),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 's',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:jobs',
-      awsRegion: 'eu-west-1',
-    })),
   };
 }
 
@@ -146,14 +128,22 @@ function jitRequests(gitHub: GitHubStandIn): number {
   return gitHub.requests.filter((request) => request.path.endsWith('/generate-jitconfig')).length;
 }
 
-async function listPods(controlPlane: ControlPlaneAccess, className: string) {
+function adminApi(controlPlane: ControlPlaneAccess): CoreV1Api {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(controlPlane.adminKubeconfig);
-  const { items } = await kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({
-    namespace: controlPlane.namespace,
-    labelSelector: `eks-runner-autoscaler.io/class=${className}`,
-  });
-  return items;
+  return kubeConfig.makeApiClient(CoreV1Api);
+}
+
+const classSelector = (className: string) => `eks-runner-autoscaler.io/class=${className}`;
+
+async function listPods(controlPlane: ControlPlaneAccess, className: string) {
+  const request = { namespace: controlPlane.namespace, labelSelector: classSelector(className) };
+  return (await adminApi(controlPlane).listNamespacedPod(request)).items;
+}
+
+async function listSecrets(controlPlane: ControlPlaneAccess, className: string) {
+  const request = { namespace: controlPlane.namespace, labelSelector: classSelector(className) };
+  return (await adminApi(controlPlane).listNamespacedSecret(request)).items;
 }
 
 async function waitForRunning(
@@ -175,11 +165,9 @@ async function waitForRunning(
 
 /** Clears the run's pods (KWOK plays the kubelet), so the next run finds the nodes empty. */
 async function removePods(controlPlane: ControlPlaneAccess, className: string) {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(controlPlane.adminKubeconfig);
-  await kubeConfig.makeApiClient(CoreV1Api).deleteCollectionNamespacedPod({
+  await adminApi(controlPlane).deleteCollectionNamespacedPod({
     namespace: controlPlane.namespace,
-    labelSelector: `eks-runner-autoscaler.io/class=${className}`,
+    labelSelector: classSelector(className),
   });
   // The garbage collector then removes their Secrets; wait, so its writes do not count in the next run.
   const deadline = Date.now() + 120_000;
@@ -191,18 +179,6 @@ async function removePods(controlPlane: ControlPlaneAccess, className: string) {
     if (pods.length === 0 && secrets.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-}
-
-async function listSecrets(controlPlane: ControlPlaneAccess, className: string) {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(controlPlane.adminKubeconfig);
-  const { items } = await kubeConfig
-    .makeApiClient(CoreV1Api)
-    .listNamespacedSecret({
-      namespace: controlPlane.namespace,
-      labelSelector: `eks-runner-autoscaler.io/class=${className}`,
-    });
-  return items;
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfigFile } from '../lib/config/loadConfig.ts';
 import { ENV } from '../lib/environment.ts';
-import { startControlPlane } from '../test/cluster/controlPlane.ts';
+import { addFakeNode, startControlPlane } from '../test/cluster/controlPlane.ts';
 import { startGitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
 import { localAwsEnvironment, startSecretsManagerStandIn } from '../test/helpers/localAws.ts';
 import { WEBHOOK_SECRET } from '../test/helpers/webhookRequests.ts';
 import { runBurst } from './burst.ts';
+import { runEndToEnd } from './e2e.ts';
 import { measureModuleInit } from './measureModuleInit.ts';
 import { measureDeployedWebhook, measureOwnWork, measureSqsRoundTrip } from './measureWebhook.ts';
 import { round, spread } from './statistics.ts';
@@ -25,6 +26,8 @@ const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 2000);
 const INIT_SAMPLES = Number(process.env.BENCH_INIT_SAMPLES ?? 10);
 const BURST_RUNS = Number(process.env.BENCH_BURST_RUNS ?? 3);
 const BURST_JOBS = Number(process.env.BENCH_BURST_JOBS ?? 1000);
+const E2E_RATE = Number(process.env.BENCH_E2E_RATE ?? 20);
+const E2E_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 30);
 const CONFIG_FILE = 'autoscaler.config.example.json';
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -89,8 +92,8 @@ try {
     sqsRoundTrip.push(await measureSqsRoundTrip(sqs.jobQueueUrl, 500));
   }
 
-  progress(`burst: ${BURST_RUNS} runs of ${BURST_JOBS} jobs on the real control plane`);
-  const burst = await measureBursts();
+  progress(`burst and e2e: ${BURST_RUNS} runs each on the real control plane`);
+  const burst = await measureOnControlPlane();
 
   const median = (values: number[]) =>
     [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -167,6 +170,28 @@ try {
       duplicatePods: Math.max(...burst.runs.map((r) => r.duplicatePods + r.extraPods)),
       note: 'etcd, kube-apiserver, kube-scheduler, kube-controller-manager, KWOK and the scaler share this machine',
     },
+    e2e: {
+      apiServerVersion: burst.version,
+      jobsPerSecond: E2E_RATE,
+      secondsPerRun: E2E_SECONDS,
+      path: 'signed webhook -> local mode HTTP -> in-process queue -> scaler -> kube-apiserver -> scheduler -> KWOK Running',
+      webhookToRunningMs: {
+        p50: figure(
+          burst.e2eRuns.map((r) => r.webhookToRunningMs.p50),
+          0,
+        ),
+        p99: figure(
+          burst.e2eRuns.map((r) => r.webhookToRunningMs.p99),
+          0,
+        ),
+      },
+      completedToGoneMs: {
+        p50: figure(
+          burst.e2eRuns.map((r) => r.completedToGoneMs.p50),
+          0,
+        ),
+      },
+    },
     targets: { ownWorkMicros: 150, p99Ms: 2, moduleInitMs: 60, deliveriesPerSecondVsBestPeer: 1.3 },
     peersFromIssue2: {
       note: 'measured by the issue author on this kind of machine; not re-run here',
@@ -237,6 +262,12 @@ try {
     ['burst: API writes per runner', `${results.burst.apiWritesPerRunner.median}`, ''],
     ['burst: duplicate pods', `${results.burst.duplicatePods}`, '0'],
     [
+      'e2e: webhook -> Running p50 / p99',
+      `${results.e2e.webhookToRunningMs.p50.median} / ${results.e2e.webhookToRunningMs.p99.median} ms`,
+      '',
+    ],
+    ['e2e: completed -> pod gone p50', `${results.e2e.completedToGoneMs.p50.median} ms`, ''],
+    [
       'bare SQS send p50',
       `${results.webhook.sqsSendRoundTripMs.p50.median} ms (${results.webhook.sqsSendRoundTripMs.p50.min}–${results.webhook.sqsSendRoundTripMs.p50.max})`,
       '',
@@ -252,26 +283,37 @@ try {
   await secretsManager.stop();
 }
 
-/** The burst, several times, on one control plane; each run has a class of its own. */
-async function measureBursts() {
+/** The burst and the end-to-end run, several times each, on one control plane; each run has a class of its own. */
+async function measureOnControlPlane() {
   const controlPlane = await startControlPlane();
   const gitHub = await startGitHubStandIn();
   try {
+    // Each runner pod asks for 100m (its runner-root init container): 1000 need more than the test's ten nodes.
+    for (let index = 0; index < 10; index++) {
+      await addFakeNode(controlPlane.server, controlPlane.adminToken, {
+        name: `bench-node-${index}`,
+        labels: {},
+        taints: [],
+        cpu: '8',
+        memory: '32Gi',
+      });
+    }
     const runs = [];
+    const e2eRuns = [];
     const base = config.runnerClasses[0];
     if (!base) throw new Error('no runner class in the example config');
+    const runnerClass = (name: string) => ({
+      ...base,
+      name,
+      maxRunners: 10_000,
+      resources: { requests: { cpu: '10m', memory: '16Mi' } },
+      // Every fake node, the tainted docker pool too.
+      tolerations: [{ key: 'github-runners', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
+    });
     for (let run = 1; run <= BURST_RUNS; run++) {
-      progress(`burst run ${run}/${BURST_RUNS}`);
-      const runnerClass = {
-        ...base,
-        name: `burst-${run}`,
-        maxRunners: 10_000,
-        resources: { requests: { cpu: '10m', memory: '16Mi' } },
-        // Every fake node, the tainted docker pool too: 10 × 110 pod slots hold a run of 1000.
-        tolerations: [{ key: 'github-runners', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
-      };
+      progress(`burst run ${run}/${BURST_RUNS}: ${BURST_JOBS} jobs`);
       runs.push(
-        await runBurst(controlPlane, gitHub, config, runnerClass, {
+        await runBurst(controlPlane, gitHub, config, runnerClass(`burst-${run}`), {
           jobs: BURST_JOBS,
           concurrency: 10,
           batchSize: 10,
@@ -279,7 +321,16 @@ async function measureBursts() {
         }),
       );
     }
-    return { version: controlPlane.version, runs };
+    for (let run = 1; run <= BURST_RUNS; run++) {
+      progress(`e2e run ${run}/${BURST_RUNS}: ${E2E_RATE} jobs/s for ${E2E_SECONDS} s`);
+      e2eRuns.push(
+        await runEndToEnd(controlPlane, gitHub, config, runnerClass(`e2e-${run}`), {
+          jobsPerSecond: E2E_RATE,
+          seconds: E2E_SECONDS,
+        }),
+      );
+    }
+    return { version: controlPlane.version, runs, e2eRuns };
   } finally {
     await gitHub.close();
     await controlPlane.stop();

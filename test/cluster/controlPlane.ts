@@ -226,7 +226,15 @@ export async function addFakeNode(
 ): Promise<void> {
   const capacity = { cpu: node.cpu, memory: node.memory, 'ephemeral-storage': '200Gi', pods: '110' };
   await adminRequest(server, token, 'POST', '/api/v1/nodes', {
-    metadata: { name: node.name, labels: { type: 'kwok', 'kubernetes.io/os': 'linux', ...node.labels } },
+    metadata: {
+      name: node.name,
+      labels: {
+        type: 'kwok',
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/hostname': node.name,
+        ...node.labels,
+      },
+    },
     spec: { taints: node.taints },
     status: { capacity, allocatable: capacity },
   });

@@ -52,6 +52,36 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
     expect([...nodes].every((node) => dockerPool.includes(node ?? ''))).toBe(true);
   });
 
+  it('gives two dood runners on one node two different runner roots on that node', async () => {
+    // Prepare
+    const docker = testConfig().runnerClasses.find((runnerClass) => runnerClass.containerMode === 'dood');
+    if (!docker) throw new Error('no dood class');
+    const oneNode = {
+      ...docker,
+      name: 'same-node',
+      nodeSelector: { 'kubernetes.io/hostname': 'fake-node-0' },
+    };
+
+    // Act
+    await runJobs(oneNode, 2);
+
+    // Assess
+    await expect
+      .poll(async () => phases(await podsOfClass('same-node')), { timeout: 20_000 })
+      .toEqual(['Running', 'Running']);
+    const pods = await podsOfClass('same-node');
+    expect(pods.map((pod) => pod.spec?.nodeName)).toEqual(['fake-node-0', 'fake-node-0']);
+    const roots = pods.map(
+      (pod) => pod.spec?.volumes?.find((volume) => volume.name === 'runner-root')?.hostPath?.path,
+    );
+    expect(new Set(roots).size).toBe(2);
+    for (const [index, pod] of pods.entries()) {
+      expect(roots[index]).toBe(`/var/lib/eks-runner-autoscaler/runners/${pod.metadata?.name}`);
+      const mounts = pod.spec?.containers[0]?.volumeMounts?.find((mount) => mount.name === 'runner-root');
+      expect(mounts?.mountPath).toBe(roots[index]);
+    }
+  });
+
   it('keeps runners beyond what the nodes hold Pending, and counts them as live', async () => {
     // Prepare: two nodes of this test's own, each with room for one whole-node runner.
     const { server, adminToken } = inject('controlPlane');

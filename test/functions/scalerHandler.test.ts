@@ -1,4 +1,4 @@
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryRunnerCluster } from '../../lib/adapters/inMemoryRunnerCluster.ts';
 import { SqsJobQueue } from '../../lib/adapters/sqsJobQueue.ts';
@@ -8,6 +8,7 @@ import { captureLog } from '../helpers/captureLog.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { localAwsEnvironment, startLocalSqs } from '../helpers/localAws.ts';
 import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
+import { sqsEvent } from '../helpers/sqsEvents.ts';
 
 let sqs: Awaited<ReturnType<typeof startLocalSqs>>;
 
@@ -16,27 +17,6 @@ beforeAll(async () => {
   Object.assign(process.env, localAwsEnvironment({ sqs: sqs.endpoint }));
 });
 afterAll(() => sqs.stop());
-
-function sqsEvent(...bodies: string[]): SQSEvent {
-  return {
-    Records: bodies.map((body, index) => ({
-      messageId: `m-${index}`,
-      receiptHandle: `r-${index}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'x',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:jobs',
-      awsRegion: 'eu-west-1',
-    })),
-  };
-}
 
 const context = { functionName: 'scaler', awsRequestId: 'req-1' } as Context;
 const body = (message: JobMessage) => JSON.stringify(message);
@@ -61,7 +41,7 @@ describe('scaler handler on a real SQS protocol (fauxqs)', () => {
     const jobs = [1, 2, 3].map((jobId) => jobMessage({ jobId }));
 
     // Act
-    const response = await handler(sqsEvent(...jobs.map(body), 'not json'), context);
+    const response = await handler(sqsEvent([...jobs.map(body), 'not json']), context);
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
@@ -95,7 +75,7 @@ describe('scaler handler on a real SQS protocol (fauxqs)', () => {
 
     // Act
     const response = await handler(
-      sqsEvent(body(jobMessage({ jobId: 10 })), body(jobMessage({ jobId: 11 }))),
+      sqsEvent([body(jobMessage({ jobId: 10 })), body(jobMessage({ jobId: 11 }))]),
       context,
     );
 
