@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
 import { createWebhookHandler } from '../lib/webhook/handleWebhookRequest.ts';
+import { jobMessage } from '../test/helpers/factories.ts';
 import { queuedJob } from '../test/helpers/hostileRequests.ts';
 import { signedDelivery, WEBHOOK_SECRET } from '../test/helpers/webhookRequests.ts';
 import { summarize } from './statistics.ts';
@@ -80,7 +81,7 @@ export async function measureDeployedWebhook(bundlePath: string, deliveries: num
 export async function measureSqsRoundTrip(queueUrl: string, sends: number) {
   const { SqsJobQueue } = await import('../lib/adapters/sqsJobQueue.ts');
   const queue = new SqsJobQueue({ queueUrl });
-  const message = JSON.parse(JSON.stringify({ schemaVersion: 1 }));
+  const message = jobMessage();
   const millis: number[] = [];
   for (let index = 0; index < sends + 100; index++) {
     const start = performance.now();

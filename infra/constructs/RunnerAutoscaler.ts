@@ -13,6 +13,8 @@ import { JobQueue } from './JobQueue.ts';
 
 /** Lambda allows 4 KB of environment variables in all. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/** Room for the other variables: queue URLs and secret ARNs. */
+const OTHER_VARIABLES_BYTES = 400;
 
 export interface RunnerAutoscalerProps {
   /** The validated autoscaler configuration (see `autoscaler.config.example.json`). */
@@ -87,7 +89,7 @@ export class RunnerAutoscaler extends Construct {
       role: this.scaler.role,
     });
 
-    const environmentBytes = Buffer.byteLength(configJson) + 400;
+    const environmentBytes = Buffer.byteLength(configJson) + OTHER_VARIABLES_BYTES;
     if (environmentBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
       Annotations.of(this).addError(
         `the configuration takes about ${environmentBytes} bytes of Lambda environment, over Lambda's ` +

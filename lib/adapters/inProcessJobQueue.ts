@@ -34,11 +34,6 @@ export class InProcessJobQueue implements JobQueue {
     this.deadLetters.push({ body, reason });
   }
 
-  /** Messages waiting or in flight. */
-  get depth(): number {
-    return this.ready.length + this.timers.size + this.activeBatches;
-  }
-
   close(): void {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);

@@ -45,7 +45,6 @@ const toleration = z.strictObject({
 });
 
 export const CONTAINER_MODES = ['dood', 'dind', 'none'] as const;
-export type ContainerMode = (typeof CONTAINER_MODES)[number];
 
 export const runnerClassSchema = z.strictObject({
   /** Class name. It starts every pod name, so it is a DNS label of at most 40 characters. */

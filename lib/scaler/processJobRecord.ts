@@ -4,7 +4,7 @@ import { logWithAttributes } from '../logWithAttributes.ts';
 import { runnerPodName } from '../pod/runnerNames.ts';
 import type { JobQueue } from '../ports.ts';
 import { handleJobMessage } from './handleJobMessage.ts';
-import type { JobOutcome } from './jobOutcome.ts';
+import { failed, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
 /**
@@ -21,7 +21,7 @@ export async function processJobRecord(
   if (typeof message === 'string') {
     context.log.error('job message rejected', { reason: message });
     await queue.sendToDeadLetter(body, message);
-    return { kind: 'failed', reason: message };
+    return failed(message);
   }
   const log = logWithAttributes(context.log, {
     jobId: message.jobId,

@@ -1,5 +1,5 @@
 /** SQS's longest message delay. */
-export const MAX_DELAY_SECONDS = 900;
+const MAX_DELAY_SECONDS = 900;
 
 /** Delay before the next look at a class that was full: 5 s, doubling, at most a minute. */
 export function capacityRetryDelaySeconds(attempt: number): number {
