@@ -49,8 +49,12 @@ export interface RunnerCluster {
   /** Creates the pod, or reports that a pod of that name already exists. */
   createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }>;
   readPod(name: string): Promise<RunnerPod | undefined>;
-  /** Pods of the class that hold or may soon hold a runner (not finished, not being deleted). */
-  countLivePods(runnerClassName: string): Promise<number>;
+  /**
+   * Reserves places in the class for these pods, atomically, so that the class's live pods (not
+   * finished, not being deleted) and reservations together never exceed `maxRunners`. Returns the
+   * pods that have a place (see allocatePlaces).
+   */
+  reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>>;
   /** Creates the Secret, replacing any left over from an earlier pod of the same name. */
   createSecret(secret: V1Secret): Promise<void>;
   secretExists(name: string): Promise<boolean>;

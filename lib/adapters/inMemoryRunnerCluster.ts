@@ -1,6 +1,7 @@
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { LABEL } from '../pod/labels.ts';
 import type { RunnerCluster, RunnerPod } from '../ports.ts';
+import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 import { toRunnerPod } from './kubernetesRunnerCluster.ts';
 
 export type ClusterAction =
@@ -14,6 +15,7 @@ export type ClusterAction =
 export class InMemoryRunnerCluster implements RunnerCluster {
   readonly pods = new Map<string, { pod: V1Pod; runnerPod: RunnerPod }>();
   readonly secrets = new Map<string, V1Secret>();
+  private readonly reservations = new Map<string, Record<string, number>>();
   private readonly report: (action: ClusterAction) => void;
   private readonly now: () => Date;
   private nextUid = 1;
@@ -48,13 +50,22 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     return entry && { ...entry.runnerPod, annotations: { ...entry.runnerPod.annotations } };
   }
 
-  async countLivePods(runnerClassName: string): Promise<number> {
-    return [...this.pods.values()].filter(
-      ({ pod, runnerPod }) =>
-        pod.metadata?.labels?.[LABEL.runnerClass] === runnerClassName &&
-        runnerPod.phase !== 'Succeeded' &&
-        runnerPod.phase !== 'Failed',
-    ).length;
+  async reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>> {
+    const pods = [...this.pods.values()]
+      .filter(({ pod }) => pod.metadata?.labels?.[LABEL.runnerClass] === runnerClassName)
+      .map(({ runnerPod }) => runnerPod);
+    const allocation = allocatePlaces({
+      existingPods: pods.map((pod) => pod.name),
+      livePods: pods
+        .filter((pod) => pod.phase !== 'Succeeded' && pod.phase !== 'Failed')
+        .map((pod) => pod.name),
+      reservations: this.reservations.get(runnerClassName) ?? {},
+      requested: podNames,
+      maxRunners,
+      now: this.now().getTime(),
+    });
+    this.reservations.set(runnerClassName, allocation.reservations);
+    return allocation.granted;
   }
 
   async createSecret(secret: V1Secret): Promise<void> {

@@ -5,13 +5,19 @@ import {
   PatchStrategy,
   type RequestContext,
   setHeaderOptions,
+  type V1ConfigMap,
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import { AutoscalerError } from '../errors.ts';
-import { managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
+import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
 import type { RunnerCluster, RunnerPod } from '../ports.ts';
+import { allocatePlaces } from '../scaler/allocatePlaces.ts';
+
+/** Each class's place reservations are kept in a ConfigMap of this name plus the class name. */
+const RESERVATIONS_PREFIX = 'eks-runner-autoscaler-places-';
+const MAX_RESERVATION_ATTEMPTS = 10;
 
 export interface KubernetesRunnerClusterOptions {
   /** The runner namespace. */
@@ -62,13 +68,76 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     }
   }
 
-  async countLivePods(runnerClassName: string): Promise<number> {
+  /**
+   * The reservations live in one ConfigMap per class, written with a resourceVersion precondition:
+   * of two scalers reserving at once, one write wins and the other recounts and tries again.
+   */
+  async reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>> {
+    const name = `${RESERVATIONS_PREFIX}${runnerClassName}`;
+    for (let attempt = 0; attempt < MAX_RESERVATION_ATTEMPTS; attempt++) {
+      const api = await this.api();
+      const [pods, ledger] = await Promise.all([
+        this.podsOfClass(runnerClassName),
+        this.readReservations(name),
+      ]);
+      const allocation = allocatePlaces({
+        existingPods: pods.map((pod) => pod.metadata?.name ?? ''),
+        livePods: pods.filter(isLive).map((pod) => pod.metadata?.name ?? ''),
+        reservations: ledger.reservations,
+        requested: podNames,
+        maxRunners,
+        now: Date.now(),
+      });
+      const body: V1ConfigMap = {
+        metadata: {
+          name,
+          labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.runnerClass]: runnerClassName },
+          ...(ledger.resourceVersion && { resourceVersion: ledger.resourceVersion }),
+        },
+        data: Object.fromEntries(
+          Object.entries(allocation.reservations).map(([pod, at]) => [pod, String(at)]),
+        ),
+      };
+      try {
+        await (ledger.resourceVersion
+          ? api.replaceNamespacedConfigMap({ name, namespace: this.namespace, body }, this.requestOptions)
+          : api.createNamespacedConfigMap({ namespace: this.namespace, body }, this.requestOptions));
+        return allocation.granted;
+      } catch (error) {
+        if (statusOf(error) !== 409)
+          throw kubernetesError(error, `reserve places in class ${runnerClassName}`);
+      }
+    }
+    throw new AutoscalerError(`Kubernetes: places in class ${runnerClassName} are contended; try again`, {
+      retryable: true,
+    });
+  }
+
+  private async readReservations(
+    name: string,
+  ): Promise<{ reservations: Record<string, number>; resourceVersion?: string }> {
+    try {
+      const ledger = await (await this.api()).readNamespacedConfigMap(
+        { name, namespace: this.namespace },
+        this.requestOptions,
+      );
+      const reservations = Object.fromEntries(
+        Object.entries(ledger.data ?? {}).map(([pod, at]) => [pod, Number(at)]),
+      );
+      return { reservations, resourceVersion: ledger.metadata?.resourceVersion };
+    } catch (error) {
+      if (statusOf(error) === 404) return { reservations: {} };
+      throw kubernetesError(error, `read reservations ${name}`);
+    }
+  }
+
+  private async podsOfClass(runnerClassName: string): Promise<V1Pod[]> {
     try {
       const pods = await (await this.api()).listNamespacedPod(
         { namespace: this.namespace, labelSelector: managedPodSelector(runnerClassName) },
         this.requestOptions,
       );
-      return pods.items.filter((pod) => isLive(pod)).length;
+      return pods.items;
     } catch (error) {
       throw kubernetesError(error, `list pods of class ${runnerClassName}`);
     }

@@ -1,38 +1,45 @@
 import type { RunnerCluster } from '../ports.ts';
 
+interface Round {
+  maxRunners: number;
+  waiters: { podName: string; resolve: (granted: boolean) => void; reject: (error: unknown) => void }[];
+}
+
 /**
- * Counts live pods per class once per batch, then hands out the remaining places to the batch's
- * records one by one, so records of one batch running at once cannot overfill a class between them.
+ * Hands out places in each class. The requests that a batch's records make together go to the
+ * cluster in one reservation per class, which the cluster makes atomically, so no number of
+ * concurrent batches can overfill a class.
  */
 export class CapacityGate {
-  private readonly liveCounts = new Map<string, Promise<{ live: number }>>();
-  private readonly cluster: Pick<RunnerCluster, 'countLivePods'>;
+  private readonly rounds = new Map<string, Round>();
+  private readonly cluster: Pick<RunnerCluster, 'reservePlaces'>;
 
-  constructor(cluster: Pick<RunnerCluster, 'countLivePods'>) {
+  constructor(cluster: Pick<RunnerCluster, 'reservePlaces'>) {
     this.cluster = cluster;
   }
 
-  /** Takes a place in the class, or returns false when it is full. */
-  async tryReserve(runnerClass: { name: string; maxRunners: number }): Promise<boolean> {
-    const count = await this.count(runnerClass.name);
-    if (count.live >= runnerClass.maxRunners) return false;
-    count.live += 1;
-    return true;
-  }
-
-  /** Gives back a place taken by a record that did not create a pod after all. */
-  async release(runnerClassName: string): Promise<void> {
-    const count = await this.count(runnerClassName);
-    count.live -= 1;
-  }
-
-  private count(runnerClassName: string): Promise<{ live: number }> {
-    let count = this.liveCounts.get(runnerClassName);
-    if (!count) {
-      count = this.cluster.countLivePods(runnerClassName).then((live) => ({ live }));
-      count.catch(() => this.liveCounts.delete(runnerClassName));
-      this.liveCounts.set(runnerClassName, count);
+  /** Takes a place in the class for the pod, or returns false when the class is full. */
+  tryReserve(runnerClass: { name: string; maxRunners: number }, podName: string): Promise<boolean> {
+    let round = this.rounds.get(runnerClass.name);
+    if (!round) {
+      const newRound: Round = { maxRunners: runnerClass.maxRunners, waiters: [] };
+      round = newRound;
+      this.rounds.set(runnerClass.name, newRound);
+      // Let the other records of the batch join this round first.
+      setImmediate(() => this.settle(runnerClass.name, newRound));
     }
-    return count;
+    const joined = round;
+    return new Promise((resolve, reject) => joined.waiters.push({ podName, resolve, reject }));
+  }
+
+  private async settle(runnerClassName: string, round: Round): Promise<void> {
+    this.rounds.delete(runnerClassName);
+    try {
+      const podNames = round.waiters.map((waiter) => waiter.podName);
+      const granted = await this.cluster.reservePlaces(runnerClassName, podNames, round.maxRunners);
+      for (const waiter of round.waiters) waiter.resolve(granted.has(waiter.podName));
+    } catch (error) {
+      for (const waiter of round.waiters) waiter.reject(error);
+    }
   }
 }

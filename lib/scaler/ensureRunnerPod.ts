@@ -21,29 +21,23 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
   const runnerClass = findRunnerClass(context.config, message.runnerClass);
   if (!runnerClass) return failed(`runner class "${message.runnerClass}" is no longer configured`);
 
-  if (!(await context.capacity.tryReserve(runnerClass))) {
-    return retryLater(
-      `class ${runnerClass.name} is at capacity (${runnerClass.maxRunners} runners)`,
-      capacityRetryDelaySeconds(message.attempt),
-    );
-  }
   const scope = runnerScopeForJob(message, context.config.github);
   const pod = buildRunnerPod(message, runnerClass, {
     namespace: context.config.cluster.namespace,
     registrationMode: context.config.github.registrationMode,
     registrationUrl: runnerRegistrationUrl(context.config.github.apiUrl, scope),
   });
-  try {
-    const creation = await context.cluster.createPod(pod);
-    if ('exists' in creation) {
-      await context.capacity.release(runnerClass.name);
-      return await resumeExistingPod(pod.metadata?.name ?? '', context);
-    }
-    return await registerRunner(creation.created, { message, scope, labels: runnerClass.labels }, context);
-  } catch (error) {
-    await context.capacity.release(runnerClass.name);
-    throw error;
+  const podName = pod.metadata?.name ?? '';
+  if (!(await context.capacity.tryReserve(runnerClass, podName))) {
+    return retryLater(
+      `class ${runnerClass.name} is at capacity (${runnerClass.maxRunners} runners)`,
+      capacityRetryDelaySeconds(message.attempt),
+    );
   }
+  // A place left unused (the pod exists already, or creation fails) lapses by itself.
+  const creation = await context.cluster.createPod(pod);
+  if ('exists' in creation) return await resumeExistingPod(podName, context);
+  return await registerRunner(creation.created, { message, scope, labels: runnerClass.labels }, context);
 }
 
 async function registerRunner(

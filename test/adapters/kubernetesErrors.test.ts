@@ -74,7 +74,7 @@ describe('KubernetesRunnerCluster when the API server fails', () => {
 
     // Act
     const error = await clusterAt(url)
-      .countLivePods('linux')
+      .reservePlaces('linux', ['linux-1'], 1)
       .catch((caught: unknown) => caught);
 
     // Assess

@@ -24,17 +24,27 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
     expect(await cluster.createPod(pod)).toEqual({ exists: true });
   });
 
-  it('counts live pods of a class, and forgets deleted ones', async () => {
+  it('gives places up to maxRunners, counting live pods, and frees the place of a deleted pod', async () => {
     // Prepare
     const cluster = scalerCluster();
-    const before = await cluster.countLivePods('adapter');
     const pod = newPod();
+    const name = pod.metadata?.name ?? '';
     await cluster.createPod(pod);
+    const liveBefore = (
+      await coreApi('admin').listNamespacedPod({
+        namespace: inject('controlPlane').namespace,
+        labelSelector: 'eks-runner-autoscaler.io/class=adapter',
+      })
+    ).items.length;
 
-    // Act / Assess
-    expect(await cluster.countLivePods('adapter')).toBe(before + 1);
-    expect(await cluster.deletePod(pod.metadata?.name ?? '')).toBe(true);
-    expect(await cluster.countLivePods('adapter')).toBe(before);
+    // Act / Assess: the existing pod keeps its place, one more fits, the next does not.
+    expect(await cluster.reservePlaces('adapter', [name, 'adapter-a', 'adapter-b'], liveBefore + 1)).toEqual(
+      new Set([name, 'adapter-a']),
+    );
+    expect(await cluster.deletePod(name)).toBe(true);
+    expect(await cluster.reservePlaces('adapter', ['adapter-b'], liveBefore + 1)).toEqual(
+      new Set(['adapter-b']),
+    );
   });
 
   it('deletes only the pod with the expected UID, and treats a missing pod as already gone', async () => {

@@ -72,6 +72,20 @@ describe('the scaler on a real kube-apiserver', () => {
     );
   });
 
+  it('never exceeds maxRunners when several scaler invocations reserve places at once', async () => {
+    // Prepare: four invocations, each with its own batch, race for three places.
+    const { runBatch, podsOfClass } = scalerOnApiServer('raced', 3);
+    const batches = Array.from({ length: 4 }, () =>
+      Array.from({ length: 5 }, () => jobMessage({ jobId: uniqueJobId(), runnerClass: 'raced' })),
+    );
+
+    // Act
+    await Promise.all(batches.map((jobs) => runBatch(...jobs)));
+
+    // Assess
+    expect(await podsOfClass()).toHaveLength(3);
+  });
+
   it('leaves no pod and no Secret after the job completes', async () => {
     // Prepare
     const { runBatch, podsOfClass } = scalerOnApiServer('done');

@@ -82,7 +82,7 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
     }
   });
 
-  it('keeps runners beyond what the nodes hold Pending, and counts them as live', async () => {
+  it('keeps runners beyond what the nodes hold Pending, and counts them as taking places', async () => {
     // Prepare: two nodes of this test's own, each with room for one whole-node runner.
     const { server, adminToken } = inject('controlPlane');
     for (const index of [0, 1]) {
@@ -116,10 +116,11 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
         expect.objectContaining({ type: 'PodScheduled', reason: 'Unschedulable' }),
       );
     }
-    expect(await cluster.countLivePods('whole-node')).toBe(4);
+    // The scaler sees the Pending pods as taking places: a class of four has none left.
+    expect(await cluster.reservePlaces('whole-node', ['whole-node-next'], 4)).toEqual(new Set());
   });
 
-  it('stops counting a runner whose job finished', async () => {
+  it('frees the place of a runner whose job finished', async () => {
     // Prepare
     const small = testConfig().runnerClasses.find((runnerClass) => runnerClass.containerMode === 'none');
     if (!small) throw new Error('no none class');
@@ -142,6 +143,8 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
     await expect
       .poll(async () => phases(await podsOfClass('finishing')), { timeout: 20_000 })
       .toEqual(['Running', 'Succeeded']);
-    expect(await cluster.countLivePods('finishing')).toBe(1);
+    expect(await cluster.reservePlaces('finishing', ['finishing-next'], 2)).toEqual(
+      new Set(['finishing-next']),
+    );
   });
 });
