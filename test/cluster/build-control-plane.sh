@@ -29,7 +29,7 @@ command -v go >/dev/null 2>&1 || {
 }
 
 started=$(date +%s)
-say "building Kubernetes ${KUBERNETES_VERSION} (${BINARIES[*]}) with $(go version | cut -d' ' -f3); a cold build takes about 15 minutes on 2 cores"
+say "building Kubernetes ${KUBERNETES_VERSION} (${BINARIES[*]}) with $(go version | cut -d' ' -f3); a cold build takes about 13 minutes on 2 cores"
 SRC="$CACHE/src"
 mkdir -p "$SRC" "$BIN"
 cd "$SRC"
