@@ -17,7 +17,7 @@ import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 
 /** Each class's place reservations are kept in a ConfigMap of this name plus the class name. */
 const RESERVATIONS_PREFIX = 'eks-runner-autoscaler-places-';
-const MAX_RESERVATION_ATTEMPTS = 10;
+const MAX_RESERVATION_ATTEMPTS = 20;
 
 export interface KubernetesRunnerClusterOptions {
   /** The runner namespace. */
@@ -74,12 +74,12 @@ export class KubernetesRunnerCluster implements RunnerCluster {
    */
   async reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>> {
     const name = `${RESERVATIONS_PREFIX}${runnerClassName}`;
+    // The pod list is read once: a reservation stays while its pod lives, so a list that predates
+    // another scaler's new pod still counts that pod's place (see allocatePlaces).
+    const pods = await this.podsOfClass(runnerClassName);
     for (let attempt = 0; attempt < MAX_RESERVATION_ATTEMPTS; attempt++) {
       const api = await this.api();
-      const [pods, ledger] = await Promise.all([
-        this.podsOfClass(runnerClassName),
-        this.readReservations(name),
-      ]);
+      const ledger = await this.readReservations(name);
       const allocation = allocatePlaces({
         existingPods: pods.map((pod) => pod.metadata?.name ?? ''),
         livePods: pods.filter(isLive).map((pod) => pod.metadata?.name ?? ''),
@@ -106,6 +106,8 @@ export class KubernetesRunnerCluster implements RunnerCluster {
       } catch (error) {
         if (statusOf(error) !== 409)
           throw kubernetesError(error, `reserve places in class ${runnerClassName}`);
+        // Another scaler wrote first: spread the retries so they do not collide again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
       }
     }
     throw new AutoscalerError(`Kubernetes: places in class ${runnerClassName} are contended; try again`, {

@@ -26,8 +26,10 @@ export function allocatePlaces(input: {
   const existing = new Set(input.existingPods);
   const reservations: Record<string, number> = {};
   for (const [pod, reservedAt] of Object.entries(input.reservations)) {
-    // Once its pod exists the pod itself counts (while live); a reservation never followed by a pod lapses.
-    if (!existing.has(pod) && input.now - reservedAt < RESERVATION_TTL_MS) reservations[pod] = reservedAt;
+    // A reservation ends when its pod has finished, or lapses. While the pod lives it stays too, so a
+    // scaler whose pod list predates that pod still counts its place.
+    const finished = existing.has(pod) && !live.has(pod);
+    if (!finished && input.now - reservedAt < RESERVATION_TTL_MS) reservations[pod] = reservedAt;
   }
   const held = new Set([...live, ...Object.keys(reservations)]);
   const granted = new Set<string>();

@@ -33,7 +33,7 @@ describe('allocatePlaces', () => {
     expect(allocation.reservations).toEqual({ b: now });
   });
 
-  it('drops reservations whose pod now exists, and those never followed by a pod', () => {
+  it('ends reservations whose pod finished, and those never followed by a pod', () => {
     // Act
     const allocation = allocatePlaces({
       existingPods: ['created', 'finished'],
@@ -45,13 +45,26 @@ describe('allocatePlaces', () => {
         fresh: now - 10,
       },
       requested: ['next'],
-      maxRunners: 3,
+      maxRunners: 4,
       now,
     });
 
-    // Assess: the finished pod takes no place, nor does its reservation.
-    expect(allocation.reservations).toEqual({ fresh: now - 10, next: now });
+    // Assess: the live pod and its reservation take one place together; the finished pod takes none.
+    expect(allocation.reservations).toEqual({ created: now - 10, fresh: now - 10, next: now });
     expect(allocation.granted).toEqual(new Set(['next']));
+  });
+
+  it('still counts a place whose pod is missing from a pod list older than the reservation', () => {
+    // Another scaler reserved "theirs" and created it after this scaler listed the pods.
+    const allocation = allocatePlaces({
+      existingPods: [],
+      livePods: [],
+      reservations: { theirs: now - 500 },
+      requested: ['mine'],
+      maxRunners: 1,
+      now,
+    });
+    expect(allocation.granted).toEqual(new Set());
   });
 
   it('gives nothing to a full class', () => {
