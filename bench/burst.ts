@@ -111,14 +111,14 @@ async function runConcurrently<T>(items: T[], concurrency: number, work: (item: 
   );
 }
 
-/** Writes the scaler made to pods and Secrets, from the API server's own request counter. */
+/** Writes the scaler made (pods, Secrets, place reservations), from the API server's own request counter. */
 async function scalerWrites(controlPlane: ControlPlaneAccess): Promise<number> {
   const { body } = await adminRequest(controlPlane.server, controlPlane.adminToken, 'GET', '/metrics');
   let total = 0;
   for (const line of String(body).split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const write = /verb="(POST|PUT|PATCH|DELETE)"/.test(line);
-    const ours = /resource="(pods|secrets)"/.test(line) && /subresource=""/.test(line);
+    const ours = /resource="(pods|secrets|configmaps)"/.test(line) && /subresource=""/.test(line);
     if (write && ours) total += Number(line.split(' ').pop());
   }
   return total;
