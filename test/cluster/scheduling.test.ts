@@ -110,12 +110,14 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
     await expect
       .poll(async () => phases(await podsOfClass('whole-node')), { timeout: 20_000 })
       .toEqual(['Pending', 'Pending', 'Running', 'Running']);
-    const unschedulable = (await podsOfClass('whole-node')).filter((pod) => pod.status?.phase === 'Pending');
-    for (const pod of unschedulable) {
-      expect(pod.status?.conditions).toContainEqual(
-        expect.objectContaining({ type: 'PodScheduled', reason: 'Unschedulable' }),
-      );
-    }
+    // The scheduler marks each Pending pod Unschedulable once it has tried it.
+    const unschedulableCount = async () =>
+      (await podsOfClass('whole-node')).filter((pod) =>
+        pod.status?.conditions?.some(
+          (condition) => condition.type === 'PodScheduled' && condition.reason === 'Unschedulable',
+        ),
+      ).length;
+    await expect.poll(unschedulableCount, { timeout: 20_000 }).toBe(2);
     // The scaler sees the Pending pods as taking places: a class of four has none left.
     expect(await cluster.reservePlaces('whole-node', ['whole-node-next'], 4)).toEqual(new Set());
   });
