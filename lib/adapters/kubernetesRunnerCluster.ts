@@ -77,12 +77,14 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     // The pod list is read once: a reservation stays while its pod lives, so a list that predates
     // another scaler's new pod still counts that pod's place (see allocatePlaces).
     const pods = await this.podsOfClass(runnerClassName);
+    const existingPods = pods.map((pod) => pod.metadata?.name ?? '');
+    const livePods = pods.filter(isLive).map((pod) => pod.metadata?.name ?? '');
     for (let attempt = 0; attempt < MAX_RESERVATION_ATTEMPTS; attempt++) {
       const api = await this.api();
       const ledger = await this.readReservations(name);
       const allocation = allocatePlaces({
-        existingPods: pods.map((pod) => pod.metadata?.name ?? ''),
-        livePods: pods.filter(isLive).map((pod) => pod.metadata?.name ?? ''),
+        existingPods,
+        livePods,
         reservations: ledger.reservations,
         requested: podNames,
         maxRunners,
