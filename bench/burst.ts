@@ -5,6 +5,7 @@ import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster
 import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
 import type { JobMessage } from '../lib/jobMessage.ts';
 import { createScalerHandler } from '../lib/scaler/createScalerHandler.ts';
+import { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
 import { adminRequest, type ControlPlaneAccess } from '../test/cluster/controlPlane.ts';
 import { jobMessage } from '../test/helpers/factories.ts';
 import type { GitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
@@ -48,6 +49,7 @@ export async function runBurst(
     registry: new GitHubRunnerRegistry({ github: config.github, privateKey: gitHub.appPrivateKey }),
     queue,
     log: silentLog,
+    metrics: new MetricsRecorder(),
   });
 
   const firstJobId = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
+import { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
 import { createWebhookHandler } from '../lib/webhook/handleWebhookRequest.ts';
 import { jobMessage } from '../test/helpers/factories.ts';
 import { queuedJob } from '../test/helpers/hostileRequests.ts';
@@ -33,6 +34,7 @@ export async function measureOwnWork(config: AutoscalerConfig, deliveries: numbe
     secrets: { get: async () => ({ current: WEBHOOK_SECRET }) },
     queue: { send: async () => {} },
     log: silentLog,
+    metrics: new MetricsRecorder(),
   });
   const requests = await queuedDeliveries(deliveries);
   for (const request of requests.slice(0, 500)) await handle(request);

@@ -1,7 +1,4 @@
-export function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-}
+import { percentile } from '../lib/telemetry/percentile.ts';
 
 export function summarize(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);

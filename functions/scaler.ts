@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { EKSClient } from '@aws-sdk/client-eks';
 import middy from '@middy/core';
 import { eksCoreApi } from '../lib/adapters/eksCoreApi.ts';
+import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
@@ -17,6 +18,7 @@ import { createScalerHandler } from '../lib/scaler/createScalerHandler.ts';
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-scaler' });
 const config = parseConfigText(requireEnv(ENV.config), ENV.config);
 const eks = new EKSClient({});
+const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
 
 /** SQS entry point: each record is one job message. */
 export const handler = middy(
@@ -37,15 +39,18 @@ export const handler = middy(
     }),
     registry: lazyRegistry(),
     log: powertoolsLog(logger),
+    metrics,
   }),
-).use(injectLambdaContext(logger));
+)
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics(metrics));
 
 /** The App's private key is read on first use, so an empty secret fails records (retried), not the function. */
 function lazyRegistry(): RunnerRegistry {
   let registry: Promise<RunnerRegistry> | undefined;
   const get = () => {
     registry ??= loadPrivateKey().then(
-      (privateKey) => new GitHubRunnerRegistry({ github: config.github, privateKey }),
+      (privateKey) => new GitHubRunnerRegistry({ github: config.github, privateKey, metrics }),
     );
     registry.catch(() => {
       registry = undefined;
@@ -65,9 +70,7 @@ async function loadPrivateKey(): Promise<string> {
   if (!privateKey?.includes('PRIVATE KEY')) {
     throw new AutoscalerError(
       `secret ${secretArn} holds no PEM private key: store the GitHub App's private key in it`,
-      {
-        retryable: true,
-      },
+      { kind: 'aws', retryable: true },
     );
   }
   return privateKey;

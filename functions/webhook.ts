@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import { SecretsManagerWebhookSecrets } from '../lib/adapters/secretsManagerWebhookSecrets.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
@@ -11,6 +12,7 @@ import { createWebhookHandler, type WebhookRequest } from '../lib/webhook/handle
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-webhook' });
 const config = parseConfigText(requireEnv(ENV.config), ENV.config);
+const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
 const handleWebhook = createWebhookHandler({
   config,
   secrets: new SecretsManagerWebhookSecrets({
@@ -18,6 +20,7 @@ const handleWebhook = createWebhookHandler({
   }),
   queue: new SqsJobQueue({ queueUrl: requireEnv(ENV.jobQueueUrl) }),
   log: powertoolsLog(logger),
+  metrics,
 });
 
 /** Function URL entry point: GitHub delivers every webhook here. */
@@ -28,7 +31,9 @@ export const handler = middy(async (event: LambdaFunctionURLEvent): Promise<Lamb
     headers: { 'content-type': 'text/plain; charset=utf-8', ...response.headers },
     body: response.body,
   };
-}).use(injectLambdaContext(logger));
+})
+  .use(injectLambdaContext(logger))
+  .use(publishMetrics(metrics));
 
 function toWebhookRequest(event: LambdaFunctionURLEvent): WebhookRequest {
   return {

@@ -5,6 +5,7 @@
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { JobMessage } from './jobMessage.ts';
 import type { RunnerScope } from './runnerScope.ts';
+import type { MetricDimensions, MetricName, PodProblem } from './telemetry/metricCatalog.ts';
 
 /** Structured logging; Powertools' Logger fits it. Attributes never hold secrets. */
 export interface Log {
@@ -36,7 +37,10 @@ export interface WebhookSecretSource {
 export interface RunnerPod {
   name: string;
   uid: string;
+  runnerClass: string;
   phase: string;
+  /** Why it failed or cannot start, when it did or cannot. */
+  problem: PodProblem | undefined;
   createdAt: Date;
   /** Still held back by the registration scheduling gate. */
   gated: boolean;
@@ -49,6 +53,8 @@ export interface RunnerCluster {
   /** Creates the pod, or reports that a pod of that name already exists. */
   createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }>;
   readPod(name: string): Promise<RunnerPod | undefined>;
+  /** Every runner pod in the namespace. */
+  listPods(): Promise<RunnerPod[]>;
   /**
    * Reserves places in the class for these pods, atomically, so that the class's live pods (not
    * finished, not being deleted) and reservations together never exceed `maxRunners`. Returns the
@@ -60,8 +66,8 @@ export interface RunnerCluster {
   secretExists(name: string): Promise<boolean>;
   /** Lifts the registration gate and adds the annotations. Returns false when the pod is gone. */
   releasePod(name: string, annotations: Record<string, string>): Promise<boolean>;
-  /** Returns false when the pod is gone. */
-  annotatePod(name: string, annotations: Record<string, string>): Promise<boolean>;
+  /** Returns the annotated pod, or undefined when it is gone. */
+  annotatePod(name: string, annotations: Record<string, string>): Promise<RunnerPod | undefined>;
   /** Deletes the pod (only if it still has this UID, when given). Returns false when it was already gone. */
   deletePod(name: string, uid?: string): Promise<boolean>;
   deleteSecret(name: string): Promise<void>;
@@ -95,4 +101,9 @@ export interface RunnerRegistry {
   runnerState(runner: RunnerRef): Promise<RunnerState>;
   /** Removes an idle runner's registration; an absent runner counts as done. */
   deregister(runner: RunnerRef): Promise<void>;
+}
+
+/** Where the core's measurements go: EMF in Lambda, memory in the local mode and tests. */
+export interface Metrics {
+  record<Name extends MetricName>(name: Name, value: number, dimensions: MetricDimensions<Name>): void;
 }

@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     port,
     host: values.host,
   });
-  logger.info(`listening on ${local.url}/webhook${dryRun ? ' (dry run: no Kubernetes, no GitHub)' : ''}`);
+  logger.info(
+    `listening on ${local.url}/webhook${dryRun ? ' (dry run: no Kubernetes, no GitHub)' : ''}; status page on ${local.url}/`,
+  );
 
   const stop = () => {
     local.close().then(() => process.exit(0));

@@ -1,11 +1,16 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InProcessJobQueue } from '../lib/adapters/inProcessJobQueue.ts';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
 import type { Log, RunnerCluster, RunnerRegistry, WebhookSecrets } from '../lib/ports.ts';
 import { processJobRecord } from '../lib/scaler/processJobRecord.ts';
 import { newBatchContext } from '../lib/scaler/scalerContext.ts';
+import { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
 import { createWebhookHandler } from '../lib/webhook/handleWebhookRequest.ts';
+import { LocalStatus, type StatusReport } from './LocalStatus.ts';
+
+const STATUS_PAGE = readFileSync(new URL('./statusPage.html', import.meta.url));
 
 export interface LocalAutoscalerOptions {
   config: AutoscalerConfig;
@@ -17,11 +22,15 @@ export interface LocalAutoscalerOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** How often the runner pods are counted for the status page and the progress log. @default 5000 */
+  statusIntervalMs?: number;
 }
 
 export interface LocalAutoscaler {
   url: string;
   queue: InProcessJobQueue;
+  metrics: MetricsRecorder;
+  status: LocalStatus;
   close(): Promise<void>;
 }
 
@@ -31,12 +40,13 @@ export interface LocalAutoscaler {
  */
 export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Promise<LocalAutoscaler> {
   const { config, cluster, registry, log } = options;
+  const metrics = new MetricsRecorder();
   const queue: InProcessJobQueue = new InProcessJobQueue({
     batchSize: config.scaler.batchSize,
     concurrency: config.scaler.maxConcurrency,
     log,
     consume: async (bodies) => {
-      const batch = newBatchContext({ config, cluster, registry, log });
+      const batch = newBatchContext({ config, cluster, registry, log, metrics });
       const results = await Promise.allSettled(bodies.map((body) => processJobRecord(body, batch, queue)));
       return bodies.filter((_, index) => results[index]?.status === 'rejected');
     },
@@ -46,7 +56,10 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
     secrets: { get: async () => options.webhookSecrets },
     queue,
     log,
+    metrics,
   });
+  const status = new LocalStatus({ config, cluster, queue, metrics });
+  const stopSampling = sampleEvery(options.statusIntervalMs ?? 5000, status, log);
 
   const server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://local').pathname;
@@ -54,10 +67,18 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
+    if (path === '/status') {
+      sendJson(response, status.report());
+      return;
+    }
+    if (path === '/') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(STATUS_PAGE);
+      return;
+    }
     if (path !== '/webhook') {
       response
         .writeHead(404, { 'content-type': 'text/plain' })
-        .end('not found: POST /webhook or GET /healthz');
+        .end('not found: POST /webhook, GET /status, GET / (the status page) or GET /healthz');
       return;
     }
     const body = await readBody(request, config.webhook.maxBodyBytes);
@@ -79,11 +100,54 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
   return {
     url,
     queue,
+    metrics,
+    status,
     close: async () => {
+      stopSampling();
       queue.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Counts the runner pods on a timer, and logs a progress line whenever the picture changed, so a long
+ * run (a burst, a chaos run) shows how far it got.
+ */
+function sampleEvery(intervalMs: number, status: LocalStatus, log: Log): () => void {
+  let lastProgress = '';
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      await status.sample();
+      const progress = progressOf(status.report());
+      const line = JSON.stringify(progress);
+      if (line !== lastProgress) log.info('progress', progress);
+      lastProgress = line;
+    } catch (error) {
+      log.warn('could not count the runner pods', { error: String(error) });
+    } finally {
+      running = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function progressOf(report: StatusReport) {
+  return {
+    jobs: report.jobs,
+    runners: report.history.at(-1)?.phases,
+    queue: report.queue,
+    waitP90Seconds: report.waitTimes.p90,
+  };
+}
+
+function sendJson(response: ServerResponse, value: unknown): void {
+  response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(value));
 }
 
 /**

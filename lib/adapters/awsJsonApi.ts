@@ -67,6 +67,7 @@ export function awsJsonApi(options: AwsJsonApiOptions): <T>(operation: string, i
       response = await send(secure, agent, endpoint, signed.headers, body, options.timeoutMs ?? 5000);
     } catch (error) {
       throw new AutoscalerError(`${options.service} ${operation} failed: ${(error as Error).message}`, {
+        kind: 'aws',
         retryable: true,
         cause: error,
       });
@@ -78,7 +79,7 @@ export function awsJsonApi(options: AwsJsonApiOptions): <T>(operation: string, i
       };
       throw new AutoscalerError(
         `${options.service} ${operation} failed (${response.status} ${__type.split('#').pop()}): ${message}`,
-        { retryable: response.status >= 500 || /Throttl|RequestLimit/i.test(__type) },
+        { kind: 'aws', retryable: response.status >= 500 || /Throttl|RequestLimit/i.test(__type) },
       );
     }
     return parseJson(response.text) as T;

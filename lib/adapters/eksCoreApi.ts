@@ -26,6 +26,7 @@ export function eksCoreApi(options: {
     const { cluster } = await options.eks.send(new DescribeClusterCommand({ name: options.clusterName }));
     if (!cluster?.endpoint || !cluster.certificateAuthority?.data) {
       throw new AutoscalerError(`EKS cluster ${options.clusterName} has no endpoint or CA yet`, {
+        kind: 'aws',
         retryable: true,
       });
     }

@@ -4,6 +4,7 @@ import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
 import type {
+  Metrics,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
@@ -20,6 +21,8 @@ export interface GitHubRunnerRegistryOptions {
   requestTimeoutMs?: number;
   /** Reuse a registration token until this long before it expires. @default 300000 (5 minutes) */
   tokenRenewalMarginMs?: number;
+  /** Receives the installation's remaining REST quota after each answer. @default none */
+  metrics?: Metrics;
   now?: () => Date;
   /** For tests: the fetch to use. */
   fetch?: typeof fetch;
@@ -167,11 +170,22 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   }
 
   /** Every request, the App's own token requests included, gives up after the timeout. */
-  private readonly fetchWithTimeout: typeof fetch = (input, init) => {
+  private readonly fetchWithTimeout: typeof fetch = async (input, init) => {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return (this.options.fetch ?? fetch)(input, { ...init, signal });
+    const response = await (this.options.fetch ?? fetch)(input, { ...init, signal });
+    this.recordRateLimit(String(input instanceof Request ? input.url : input), response);
+    return response;
   };
+
+  private recordRateLimit(url: string, response: Response): void {
+    const remaining = response.headers.get('x-ratelimit-remaining');
+    // Installation tokens are fetched on the App's own quota, which is not the one that runs out.
+    if (remaining === null || url.includes('/access_tokens')) return;
+    this.options.metrics?.record('GitHubRateLimitRemaining', Number(remaining), {
+      App: String(this.options.github.appId),
+    });
+  }
 }
 
 function scopePath(scope: RunnerScope): string {
@@ -190,6 +204,7 @@ export function gitHubError(error: unknown, action: string, now = new Date()): A
   if (error instanceof AutoscalerError) return error;
   if (!(error instanceof RequestError)) {
     return new AutoscalerError(`GitHub: could not ${action}: ${(error as Error)?.message ?? error}`, {
+      kind: 'github',
       retryable: true,
       cause: error,
     });
@@ -206,6 +221,7 @@ export function gitHubError(error: unknown, action: string, now = new Date()): A
       ? Math.max(0, Math.ceil(resetAt - now.getTime() / 1000))
       : undefined;
   return new AutoscalerError(`GitHub: could not ${action} (${error.status}): ${error.message}`, {
+    kind: rateLimited ? 'github-rate-limit' : 'github',
     retryable: rateLimited || error.status >= 500 || error.status === 0,
     retryAfterSeconds: rateLimited ? waitSeconds : undefined,
     cause: error,

@@ -2,6 +2,7 @@ import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { LABEL } from '../pod/labels.ts';
 import type { RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
+import type { PodProblem } from '../telemetry/metricCatalog.ts';
 import { toRunnerPod } from './kubernetesRunnerCluster.ts';
 
 export type ClusterAction =
@@ -47,7 +48,11 @@ export class InMemoryRunnerCluster implements RunnerCluster {
 
   async readPod(name: string): Promise<RunnerPod | undefined> {
     const entry = this.pods.get(name);
-    return entry && { ...entry.runnerPod, annotations: { ...entry.runnerPod.annotations } };
+    return entry && copyOf(entry.runnerPod);
+  }
+
+  async listPods(): Promise<RunnerPod[]> {
+    return [...this.pods.values()].map(({ runnerPod }) => copyOf(runnerPod));
   }
 
   async reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>> {
@@ -84,11 +89,11 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     return true;
   }
 
-  async annotatePod(name: string, annotations: Record<string, string>): Promise<boolean> {
+  async annotatePod(name: string, annotations: Record<string, string>): Promise<RunnerPod | undefined> {
     const entry = this.pods.get(name);
-    if (!entry) return false;
+    if (!entry) return undefined;
     Object.assign(entry.runnerPod.annotations, annotations);
-    return true;
+    return copyOf(entry.runnerPod);
   }
 
   async deletePod(name: string, uid?: string): Promise<boolean> {
@@ -103,9 +108,15 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     this.secrets.delete(name);
   }
 
-  /** Sets a pod's phase, as the kubelet would. */
-  setPhase(name: string, phase: string): void {
+  /** Sets a pod's phase, and why it failed or cannot start, as the kubelet would. */
+  setPhase(name: string, phase: string, problem?: PodProblem): void {
     const entry = this.pods.get(name);
-    if (entry) entry.runnerPod.phase = phase;
+    if (!entry) return;
+    entry.runnerPod.phase = phase;
+    entry.runnerPod.problem = problem;
   }
+}
+
+function copyOf(pod: RunnerPod): RunnerPod {
+  return { ...pod, annotations: { ...pod.annotations } };
 }

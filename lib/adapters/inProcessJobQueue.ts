@@ -34,6 +34,11 @@ export class InProcessJobQueue implements JobQueue {
     this.deadLetters.push({ body, reason });
   }
 
+  /** Messages ready to be handled, waiting out a delay, and in batches being handled now. */
+  depth(): { ready: number; delayed: number; inFlightBatches: number } {
+    return { ready: this.ready.length, delayed: this.timers.size, inFlightBatches: this.activeBatches };
+  }
+
   close(): void {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);

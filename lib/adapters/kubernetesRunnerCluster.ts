@@ -12,6 +12,7 @@ import {
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import { AutoscalerError } from '../errors.ts';
 import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
+import { podProblem } from '../pod/podProblem.ts';
 import type { RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 
@@ -68,6 +69,10 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     }
   }
 
+  async listPods(): Promise<RunnerPod[]> {
+    return (await this.listManagedPods()).map(toRunnerPod);
+  }
+
   /**
    * The reservations live in one ConfigMap per class, written with a resourceVersion precondition:
    * of two scalers reserving at once, one write wins and the other recounts and tries again.
@@ -76,7 +81,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     const name = `${RESERVATIONS_PREFIX}${runnerClassName}`;
     // The pod list is read once: a reservation stays while its pod lives, so a list that predates
     // another scaler's new pod still counts that pod's place (see allocatePlaces).
-    const pods = await this.podsOfClass(runnerClassName);
+    const pods = await this.listManagedPods(runnerClassName);
     const existingPods = pods.map((pod) => pod.metadata?.name ?? '');
     const livePods = pods.filter(isLive).map((pod) => pod.metadata?.name ?? '');
     for (let attempt = 0; attempt < MAX_RESERVATION_ATTEMPTS; attempt++) {
@@ -113,6 +118,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
       }
     }
     throw new AutoscalerError(`Kubernetes: places in class ${runnerClassName} are contended; try again`, {
+      kind: 'kubernetes',
       retryable: true,
     });
   }
@@ -135,7 +141,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     }
   }
 
-  private async podsOfClass(runnerClassName: string): Promise<V1Pod[]> {
+  private async listManagedPods(runnerClassName?: string): Promise<V1Pod[]> {
     try {
       const pods = await (await this.api()).listNamespacedPod(
         { namespace: this.namespace, labelSelector: managedPodSelector(runnerClassName) },
@@ -143,7 +149,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
       );
       return pods.items;
     } catch (error) {
-      throw kubernetesError(error, `list pods of class ${runnerClassName}`);
+      throw kubernetesError(error, runnerClassName ? `list pods of class ${runnerClassName}` : 'list pods');
     }
   }
 
@@ -181,10 +187,15 @@ export class KubernetesRunnerCluster implements RunnerCluster {
 
   async releasePod(name: string, annotations: Record<string, string>): Promise<boolean> {
     // A merge patch replaces the whole list; the registration gate is the only one we set.
-    return this.patchPod(name, { metadata: { annotations }, spec: { schedulingGates: [] } }, 'release');
+    const released = await this.patchPod(
+      name,
+      { metadata: { annotations }, spec: { schedulingGates: [] } },
+      'release',
+    );
+    return released !== undefined;
   }
 
-  async annotatePod(name: string, annotations: Record<string, string>): Promise<boolean> {
+  async annotatePod(name: string, annotations: Record<string, string>): Promise<RunnerPod | undefined> {
     return this.patchPod(name, { metadata: { annotations } }, 'annotate');
   }
 
@@ -214,15 +225,15 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     }
   }
 
-  private async patchPod(name: string, body: object, what: string): Promise<boolean> {
+  private async patchPod(name: string, body: object, what: string): Promise<RunnerPod | undefined> {
     try {
-      await (await this.api()).patchNamespacedPod(
+      const patched = await (await this.api()).patchNamespacedPod(
         { name, namespace: this.namespace, body },
         this.patchOptions,
       );
-      return true;
+      return toRunnerPod(patched);
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return undefined;
       throw kubernetesError(error, `${what} pod ${name}`);
     }
   }
@@ -232,7 +243,9 @@ export function toRunnerPod(pod: V1Pod): RunnerPod {
   return {
     name: pod.metadata?.name ?? '',
     uid: pod.metadata?.uid ?? '',
+    runnerClass: pod.metadata?.labels?.[LABEL.runnerClass] ?? '',
     phase: pod.status?.phase ?? 'Pending',
+    problem: podProblem(pod),
     createdAt: new Date(pod.metadata?.creationTimestamp ?? 0),
     gated: (pod.spec?.schedulingGates ?? []).some((gate) => gate.name === REGISTRATION_GATE),
     deleting: Boolean(pod.metadata?.deletionTimestamp),
@@ -280,6 +293,7 @@ function statusOf(error: unknown): number | undefined {
 function kubernetesError(error: unknown, action: string): AutoscalerError {
   if (!(error instanceof ApiException)) {
     return new AutoscalerError(`Kubernetes ${action} failed: ${(error as Error)?.message ?? error}`, {
+      kind: 'kubernetes',
       retryable: true,
       cause: error,
     });
@@ -288,6 +302,7 @@ function kubernetesError(error: unknown, action: string): AutoscalerError {
   const retryable = status >= 500 || status === 429 || status === 401;
   const retryAfter = Number(error.headers?.['retry-after']);
   return new AutoscalerError(`Kubernetes ${action} failed (${status}): ${serverMessage(error.body)}`, {
+    kind: 'kubernetes',
     retryable,
     retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     cause: error,

@@ -165,12 +165,34 @@ export const scalerSchema = z.strictObject({
   timeoutSeconds: withDefault(integer(10, 900), 60),
 });
 
+export const monitoringSchema = z.strictObject({
+  /**
+   * CloudWatch namespace of the metrics. Give each deployment in one account and region its own.
+   * @default "EksRunnerAutoscaler"
+   */
+  metricsNamespace: withDefault(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9._/#:-][A-Za-z0-9 ._/#:-]{0,254}$/, 'must be a CloudWatch namespace')),
+    'EksRunnerAutoscaler',
+  ),
+  /** Alarm when a class's p90 job wait time stays above this many seconds for 3 of 5 minutes. @default 300 */
+  jobWaitP90AlarmSeconds: withDefault(integer(1, 86_400), 300),
+  /** Alarm when the oldest job message has been in the queue this many seconds. @default 600 */
+  oldestMessageAlarmSeconds: withDefault(integer(60, 1_209_600), 600),
+  /** Alarms notify this existing SNS topic. @default a new topic when `alarmEmail` is set, else none */
+  alarmTopicArn: z.optional(z.string().check(z.startsWith('arn:', 'must be an SNS topic ARN'))),
+  /** Subscribe this address to the alarms (it must confirm the subscription). @default none */
+  alarmEmail: z.optional(z.email('must be an email address')),
+});
+
 export const autoscalerConfigSchema = z
   .strictObject({
     github: gitHubSchema,
     cluster: clusterSchema,
     webhook: z.prefault(webhookSchema, {}),
     scaler: z.prefault(scalerSchema, {}),
+    monitoring: z.prefault(monitoringSchema, {}),
     runnerClasses: z.array(runnerClassSchema).check(z.minLength(1, 'needs at least one runner class')),
   })
   .check(
@@ -194,3 +216,4 @@ export type AutoscalerConfig = z.output<typeof autoscalerConfigSchema>;
 export type AutoscalerConfigInput = z.input<typeof autoscalerConfigSchema>;
 export type RunnerClass = z.output<typeof runnerClassSchema>;
 export type GitHubSettings = z.output<typeof gitHubSchema>;
+export type MonitoringSettings = z.output<typeof monitoringSchema>;

@@ -29,6 +29,7 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
   });
   const podName = pod.metadata?.name ?? '';
   if (!(await context.capacity.tryReserve(runnerClass, podName))) {
+    context.metrics.record('AtCapacityRejections', 1, { RunnerClass: runnerClass.name });
     return retryLater(
       `class ${runnerClass.name} is at capacity (${runnerClass.maxRunners} runners)`,
       capacityRetryDelaySeconds(message.attempt),
@@ -78,6 +79,7 @@ async function registerRunner(
     return done('pod removed while registering; registration withdrawn');
   }
   context.log.info('runner pod created', { podName: pod.name });
+  context.metrics.record('RunnerPodsCreated', 1, { RunnerClass: message.runnerClass });
   return done('created');
 }
 
@@ -93,7 +95,12 @@ async function resumeExistingPod(podName: string, context: ScalerContext): Promi
   if (ageSeconds < STALE_REGISTRATION_SECONDS) {
     return retryLater('another delivery is registering this runner', REGISTRATION_IN_PROGRESS_DELAY_SECONDS);
   }
-  await context.cluster.deletePod(podName, pod.uid);
+  if (await context.cluster.deletePod(podName, pod.uid)) {
+    context.metrics.record('RunnerPodsDeleted', 1, {
+      RunnerClass: pod.runnerClass,
+      Reason: 'abandoned-registration',
+    });
+  }
   context.log.warn('removed a runner pod whose registration never finished', { podName, ageSeconds });
   return retryLater('replacing an abandoned registration', 1);
 }

@@ -1,4 +1,4 @@
-import { AutoscalerError, errorMessage, isRetryable } from '../errors.ts';
+import { AutoscalerError, errorKind, errorMessage, isRetryable } from '../errors.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { ensureRunnerPod } from './ensureRunnerPod.ts';
 import { failed, type JobOutcome, retryLater } from './jobOutcome.ts';
@@ -22,6 +22,7 @@ export async function handleJobMessage(message: JobMessage, context: ScalerConte
         return await removeRunnerAfterJob(message, context);
     }
   } catch (error) {
+    context.metrics.record('Errors', 1, { Kind: errorKind(error) });
     return outcomeOfError(error, message);
   }
 }

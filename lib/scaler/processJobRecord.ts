@@ -20,6 +20,7 @@ export async function processJobRecord(
   const message = parseJobMessage(body);
   if (typeof message === 'string') {
     context.log.error('job message rejected', { reason: message });
+    context.metrics.record('Errors', 1, { Kind: 'invalid-message' });
     await queue.sendToDeadLetter(body, message);
     return failed(message);
   }

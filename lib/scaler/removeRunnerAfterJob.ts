@@ -3,6 +3,7 @@ import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName, runnerSecretName } from '../pod/runnerNames.ts';
 import type { RunnerPod } from '../ports.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
+import type { DeletionReason } from '../telemetry/metricCatalog.ts';
 import { done, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
@@ -23,20 +24,28 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
   if (!message.runnerName || !ranOn) return done(await releaseSpareRunner(ownPodName, message, context));
 
   const runnerName = message.runnerName;
-  if (ranOn.jobId === message.jobId) return done(await removeRunnerThatRan(runnerName, context));
+  const ranOnPod = { name: message.runnerName, runnerClass: ranOn.runnerClassName };
+  if (ranOn.jobId === message.jobId) return done(await removeRunner(ranOnPod, 'job-finished', context));
   const runner = await context.cluster.readPod(runnerName);
-  const removed = await removeRunnerThatRan(runnerName, context);
+  const removed = await removeRunner(ranOnPod, 'job-finished', context);
   if (runner?.annotations[ANNOTATION.ownJobFinished] !== 'true') {
     return done(`${removed}; kept ${ownPodName} for job ${ranOn.jobId}, whose runner this job took`);
   }
   return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
 }
 
-async function removeRunnerThatRan(podName: string, context: ScalerContext): Promise<string> {
+async function removeRunner(
+  { name: podName, runnerClass }: { name: string; runnerClass: string },
+  reason: DeletionReason,
+  context: ScalerContext,
+): Promise<string> {
   const removed = await context.cluster.deletePod(podName);
   // The Secret holds a credential: remove it now rather than wait for the garbage collector.
   await context.cluster.deleteSecret(runnerSecretName(podName));
-  if (removed) context.log.info('runner pod deleted', { podName });
+  if (removed) {
+    context.log.info('runner pod deleted', { podName, reason });
+    context.metrics.record('RunnerPodsDeleted', 1, { RunnerClass: runnerClass, Reason: reason });
+  }
   return removed ? `removed ${podName}` : `${podName} already gone`;
 }
 
@@ -49,7 +58,7 @@ async function releaseSpareRunner(
   const pod = await context.cluster.readPod(podName);
   if (!pod) return `no pod ${podName}`;
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed') {
-    await removeRunnerThatRan(podName, context);
+    await removeRunner(pod, 'job-finished', context);
     return `removed finished ${podName}`;
   }
   const runner = {
@@ -64,7 +73,7 @@ async function releaseSpareRunner(
     context.log.info('kept a busy runner', { podName, runs: busy });
     return `kept ${podName}: ${busy}`;
   }
-  await removeRunnerThatRan(podName, context);
+  await removeRunner(pod, 'unused', context);
   await context.registry.deregister(runner);
   return `removed unused ${podName}`;
 }

@@ -1,5 +1,5 @@
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
-import type { Log, RunnerCluster, RunnerRegistry } from '../ports.ts';
+import type { Log, Metrics, RunnerCluster, RunnerRegistry } from '../ports.ts';
 import { CapacityGate } from './capacityGate.ts';
 
 /** Everything the scaler core works with for one batch. */
@@ -9,6 +9,7 @@ export interface ScalerContext {
   registry: RunnerRegistry;
   capacity: CapacityGate;
   log: Log;
+  metrics: Metrics;
   now: () => Date;
 }
 

@@ -1,9 +1,11 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { JOB_ACTIONS, JOB_MESSAGE_SCHEMA_VERSION, type JobAction, type JobMessage } from '../jobMessage.ts';
 import { runnerClassForLabels } from '../runnerClassForLabels.ts';
+import type { IgnoreReason } from '../telemetry/metricCatalog.ts';
 import type { WorkflowJobEvent } from './workflowJobEvent.ts';
 
-export type Route = { enqueue: JobMessage } | { ignore: string };
+/** A message for the scaler, or why the delivery is not for us (`reason` as a metric, `ignore` for people). */
+export type Route = { enqueue: JobMessage } | { ignore: string; reason: IgnoreReason };
 
 /** Decides whether a `workflow_job` delivery concerns us, and if so, the message for the scaler. Pure. */
 export function routeWorkflowJob(
@@ -12,23 +14,27 @@ export function routeWorkflowJob(
   config: Pick<AutoscalerConfig, 'github' | 'runnerClasses'>,
 ): Route {
   const { workflow_job: job, repository } = event;
-  if (!isJobAction(event.action)) return { ignore: `action ${event.action}` };
-  if (!event.installation) return { ignore: 'no installation: deliver this webhook from the GitHub App' };
+  if (!isJobAction(event.action)) return { ignore: `action ${event.action}`, reason: 'action' };
+  if (!event.installation) {
+    return { ignore: 'no installation: deliver this webhook from the GitHub App', reason: 'no-installation' };
+  }
 
   const org = event.organization?.login ?? null;
   const { allowedOrgs, allowedRepositories } = config.github;
   const owner = org ?? repository.owner.login;
   if (allowedOrgs.length > 0 && !allowedOrgs.some((allowed) => sameName(allowed, owner))) {
-    return { ignore: `organization ${owner} is not allowed` };
+    return { ignore: `organization ${owner} is not allowed`, reason: 'organization-not-allowed' };
   }
   if (
     allowedRepositories.length > 0 &&
     !allowedRepositories.some((allowed) => sameName(allowed, repository.full_name))
   ) {
-    return { ignore: `repository ${repository.full_name} is not allowed` };
+    return { ignore: `repository ${repository.full_name} is not allowed`, reason: 'repository-not-allowed' };
   }
   const runnerClass = runnerClassForLabels(job.labels, config.runnerClasses);
-  if (!runnerClass) return { ignore: `no runner class serves labels [${job.labels.join(', ')}]` };
+  if (!runnerClass) {
+    return { ignore: `no runner class serves labels [${job.labels.join(', ')}]`, reason: 'no-runner-class' };
+  }
 
   return {
     enqueue: {

@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import type { JobMessage } from '../../lib/jobMessage.ts';
 import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
 import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { RecordingQueue } from '../helpers/scalerHarness.ts';
@@ -22,7 +23,13 @@ function scalerOnApiServer(className: string, maxRunners = 100) {
   const registry = new ScriptedRegistry();
   const queue = new RecordingQueue();
   const runBatch = (...messages: JobMessage[]) => {
-    const batch = newBatchContext({ config, cluster, registry, log: captureLog() });
+    const batch = newBatchContext({
+      config,
+      cluster,
+      registry,
+      log: captureLog(),
+      metrics: new MetricsRecorder(),
+    });
     return Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
   };
   const podsOfClass = async () =>

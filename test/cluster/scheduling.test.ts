@@ -1,9 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
+import { takeRunnerCensus } from '../../lib/census/takeRunnerCensus.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import type { JobMessage } from '../../lib/jobMessage.ts';
 import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
 import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { RecordingQueue } from '../helpers/scalerHarness.ts';
@@ -16,7 +18,13 @@ async function runJobs(runnerClass: RunnerClass, count: number) {
   const base = testConfig();
   const config: AutoscalerConfig = { ...base, runnerClasses: [runnerClass] };
   const cluster = scalerCluster();
-  const batch = newBatchContext({ config, cluster, registry: new ScriptedRegistry(), log: captureLog() });
+  const batch = newBatchContext({
+    config,
+    cluster,
+    registry: new ScriptedRegistry(),
+    log: captureLog(),
+    metrics: new MetricsRecorder(),
+  });
   const jobs: JobMessage[] = Array.from({ length: count }, () =>
     jobMessage({ jobId: uniqueJobId(), runnerClass: runnerClass.name }),
   );
@@ -118,6 +126,12 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
         ),
       ).length;
     await expect.poll(unschedulableCount, { timeout: 20_000 }).toBe(2);
+    // The census sees the same through the scaler's own identity.
+    const [census] = takeRunnerCensus(await cluster.listPods(), [wholeNode]);
+    expect(census).toMatchObject({
+      phases: { Registering: 0, Pending: 2, Running: 2 },
+      failing: { unschedulable: 2, 'image-pull': 0 },
+    });
     // The scaler sees the Pending pods as taking places: a class of four has none left.
     expect(await cluster.reservePlaces('whole-node', ['whole-node-next'], 4)).toEqual(new Set());
   });

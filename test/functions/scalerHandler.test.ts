@@ -4,6 +4,7 @@ import { InMemoryRunnerCluster } from '../../lib/adapters/inMemoryRunnerCluster.
 import { SqsJobQueue } from '../../lib/adapters/sqsJobQueue.ts';
 import type { JobMessage } from '../../lib/jobMessage.ts';
 import { createScalerHandler } from '../../lib/scaler/createScalerHandler.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { localAwsEnvironment, startLocalSqs } from '../helpers/localAws.ts';
@@ -37,6 +38,7 @@ describe('scaler handler on a real SQS protocol (fauxqs)', () => {
       registry: new ScriptedRegistry(),
       queue,
       log: captureLog(),
+      metrics: new MetricsRecorder(),
     });
     const jobs = [1, 2, 3].map((jobId) => jobMessage({ jobId }));
 
@@ -71,6 +73,7 @@ describe('scaler handler on a real SQS protocol (fauxqs)', () => {
       registry: new ScriptedRegistry(),
       queue,
       log: captureLog(),
+      metrics: new MetricsRecorder(),
     });
 
     // Act

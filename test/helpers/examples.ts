@@ -4,7 +4,13 @@ const require = createRequire(import.meta.url);
 
 export interface WorkflowJobExample {
   action: string;
-  workflow_job: { id: number; labels: string[]; runner_name: string | null };
+  workflow_job: {
+    id: number;
+    labels: string[];
+    runner_name: string | null;
+    created_at?: string;
+    started_at?: string | null;
+  };
   installation?: { id: number };
   organization?: { login: string };
   repository: { full_name: string; owner: { login: string } };

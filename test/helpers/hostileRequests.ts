@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
+import type { RejectReason } from '../../lib/telemetry/metricCatalog.ts';
 import type { WebhookRequest } from '../../lib/webhook/handleWebhookRequest.ts';
 import { workflowJobExamples } from './examples.ts';
 import { signedDelivery, WEBHOOK_SECRET } from './webhookRequests.ts';
@@ -20,6 +21,8 @@ export type HostileCase = [
   request: () => Promise<WebhookRequest>,
   status: number,
   body: RegExp,
+  /** The `Reason` it is counted under in the WebhooksRejected metric. */
+  reason: RejectReason,
 ];
 
 const withHeaders = async (headers: Record<string, string | undefined>, payload: unknown = queuedJob()) => {
@@ -29,42 +32,54 @@ const withHeaders = async (headers: Record<string, string | undefined>, payload:
 
 /** Requests that must be refused, each with the status and answer it must get. */
 export const hostileRequests = (maxBodyBytes: number): HostileCase[] => [
-  ['a GET', async () => ({ ...(await signedDelivery(queuedJob())), method: 'GET' }), 405, /only POST/],
+  [
+    'a GET',
+    async () => ({ ...(await signedDelivery(queuedJob())), method: 'GET' }),
+    405,
+    /only POST/,
+    'method',
+  ],
   [
     'a form-encoded delivery',
     async () => withHeaders({ 'content-type': 'application/x-www-form-urlencoded' }),
     415,
     /set the content type to application\/json/,
+    'content-type',
   ],
   [
     'a body over the limit',
     async () => signedDelivery({ ...queuedJob(), padding: 'x'.repeat(maxBodyBytes) }),
     413,
     new RegExp(`larger than ${maxBodyBytes} bytes`),
+    'too-large',
   ],
   [
     'no signature',
     async () => withHeaders({ 'x-hub-signature-256': undefined }),
     400,
     /missing X-Hub-Signature-256/,
+    'headers',
   ],
   [
     'no event header',
     async () => withHeaders({ 'x-github-event': undefined }),
     400,
     /missing X-GitHub-Event/,
+    'headers',
   ],
   [
     'no delivery header',
     async () => withHeaders({ 'x-github-delivery': undefined }),
     400,
     /missing X-GitHub-Delivery/,
+    'headers',
   ],
   [
     'a forged signature',
     async () => signedDelivery(queuedJob(), { secret: 'attacker guess' }),
     401,
     /signature does not match/,
+    'signature',
   ],
   [
     'a valid signature over another body',
@@ -75,13 +90,21 @@ export const hostileRequests = (maxBodyBytes: number): HostileCase[] => [
     },
     401,
     /signature does not match/,
+    'signature',
   ],
-  ['signed malformed JSON', async () => signedDelivery('{"action": "queued",'), 400, /not valid JSON/],
+  [
+    'signed malformed JSON',
+    async () => signedDelivery('{"action": "queued",'),
+    400,
+    /not valid JSON/,
+    'payload',
+  ],
   [
     'signed JSON that is not a workflow_job',
     async () => signedDelivery({ action: 'queued', workflow_job: { id: 'seven' } }),
     400,
     /not a workflow_job payload: workflow_job\.id/,
+    'payload',
   ],
   [
     'a body that is not UTF-8',
@@ -96,6 +119,7 @@ export const hostileRequests = (maxBodyBytes: number): HostileCase[] => [
     },
     400,
     /not UTF-8/,
+    'payload',
   ],
   [
     'an empty body with the signature of an empty body',
@@ -110,5 +134,6 @@ export const hostileRequests = (maxBodyBytes: number): HostileCase[] => [
     },
     401,
     /signature/,
+    'signature',
   ],
 ];

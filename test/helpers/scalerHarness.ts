@@ -4,6 +4,7 @@ import type { JobMessage } from '../../lib/jobMessage.ts';
 import type { JobQueue } from '../../lib/ports.ts';
 import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
 import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from './captureLog.ts';
 import { testConfig } from './factories.ts';
 import { ScriptedRegistry } from './scriptedRegistry.ts';
@@ -28,10 +29,11 @@ export function scalerHarness(config: AutoscalerConfig = testConfig(), now = () 
   const registry = new ScriptedRegistry();
   const queue = new RecordingQueue();
   const log = captureLog();
+  const metrics = new MetricsRecorder();
   /** Runs the messages as one batch, concurrently, like one scaler invocation. */
   const runBatch = (...messages: JobMessage[]) => {
-    const batch = newBatchContext({ config, cluster, registry, log, now });
+    const batch = newBatchContext({ config, cluster, registry, log, metrics, now });
     return Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
   };
-  return { config, cluster, registry, queue, log, runBatch };
+  return { config, cluster, registry, queue, log, metrics, runBatch };
 }

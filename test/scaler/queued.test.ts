@@ -112,6 +112,7 @@ describe('scaler on queued jobs', () => {
     // Prepare
     const { cluster, registry, queue, runBatch } = scalerHarness();
     registry.failNextRegistration = new AutoscalerError('GitHub: rate limited (429)', {
+      kind: 'github-rate-limit',
       retryable: true,
       retryAfterSeconds: 120,
     });
@@ -134,9 +135,7 @@ describe('scaler on queued jobs', () => {
     const { cluster, registry, queue, runBatch } = scalerHarness();
     registry.failNextRegistration = new AutoscalerError(
       'GitHub: could not generate a JIT config (403): Forbidden',
-      {
-        retryable: false,
-      },
+      { kind: 'github', retryable: false },
     );
 
     // Act
@@ -153,7 +152,7 @@ describe('scaler on queued jobs', () => {
   it('gives up on a job after repeated errors instead of retrying forever', async () => {
     // Prepare
     const { registry, queue, runBatch } = scalerHarness();
-    registry.failNextRegistration = new AutoscalerError('GitHub: 502', { retryable: true });
+    registry.failNextRegistration = new AutoscalerError('GitHub: 502', { kind: 'github', retryable: true });
 
     // Act
     await runBatch(jobMessage({ jobId: 13, failures: 7 }));
@@ -193,7 +192,7 @@ describe('scaler on queued jobs', () => {
 
   it('parks a message it cannot read in the dead-letter queue, losing nothing', async () => {
     // Prepare
-    const { queue, cluster, log } = scalerHarness();
+    const { queue, cluster, log, metrics } = scalerHarness();
     const { processJobRecord } = await import('../../lib/scaler/processJobRecord.ts');
     const { newBatchContext } = await import('../../lib/scaler/scalerContext.ts');
     const batch = newBatchContext({
@@ -201,6 +200,7 @@ describe('scaler on queued jobs', () => {
       cluster,
       registry: new (await import('../helpers/scriptedRegistry.ts')).ScriptedRegistry(),
       log,
+      metrics,
     });
 
     // Act

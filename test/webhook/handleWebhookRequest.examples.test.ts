@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobMessage } from '../../lib/jobMessage.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { createWebhookHandler } from '../../lib/webhook/handleWebhookRequest.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { workflowJobExamples } from '../helpers/examples.ts';
@@ -30,13 +31,15 @@ const config = testConfig({
 function newHandler() {
   const queued: JobMessage[] = [];
   const log = captureLog();
+  const metrics = new MetricsRecorder();
   const handle = createWebhookHandler({
     config,
     secrets: { get: async () => ({ current: WEBHOOK_SECRET }) },
     queue: { send: async (message) => void queued.push(message) },
     log,
+    metrics,
   });
-  return { handle, queued, log };
+  return { handle, queued, log, metrics };
 }
 
 describe('webhook handler on every workflow_job example from @octokit/webhooks-examples', () => {

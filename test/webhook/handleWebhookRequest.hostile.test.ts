@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobMessage } from '../../lib/jobMessage.ts';
 import type { WebhookSecrets } from '../../lib/ports.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { createWebhookHandler } from '../../lib/webhook/handleWebhookRequest.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { testConfig } from '../helpers/factories.ts';
@@ -15,6 +16,7 @@ const config = testConfig({
 function newHandler(secrets: { current: string; previous?: string } = { current: WEBHOOK_SECRET }) {
   const queued: JobMessage[] = [];
   const log = captureLog();
+  const metrics = new MetricsRecorder();
   let fetches = 0;
   const handle = createWebhookHandler({
     config,
@@ -26,16 +28,17 @@ function newHandler(secrets: { current: string; previous?: string } = { current:
     },
     queue: { send: async (message) => void queued.push(message) },
     log,
+    metrics,
   });
-  return { handle, queued, log, fetches: () => fetches };
+  return { handle, queued, log, metrics, fetches: () => fetches };
 }
 
 describe('webhook handler against hostile requests', () => {
   it.each(hostileRequests(16_384))(
-    'answers %s with %d and queues nothing',
-    async (_, makeRequest, status, body) => {
+    'answers %s with %d, queues nothing and counts it as rejected',
+    async (_, makeRequest, status, body, reason) => {
       // Prepare
-      const { handle, queued } = newHandler();
+      const { handle, queued, metrics } = newHandler();
 
       // Act
       const response = await handle(await makeRequest());
@@ -44,6 +47,9 @@ describe('webhook handler against hostile requests', () => {
       expect(response.statusCode).toBe(status);
       expect(response.body).toMatch(body);
       expect(queued).toEqual([]);
+      expect(metrics.points('WebhooksRejected')).toEqual([
+        expect.objectContaining({ value: 1, dimensions: { Reason: reason } }),
+      ]);
     },
   );
 
@@ -111,6 +117,7 @@ describe('webhook handler on genuine deliveries', () => {
   it('answers 503 when the queue refuses the job, so the delivery shows as failed on GitHub', async () => {
     // Prepare
     const log = captureLog();
+    const metrics = new MetricsRecorder();
     const handle = createWebhookHandler({
       config,
       secrets: { get: async () => ({ current: WEBHOOK_SECRET }) },
@@ -120,6 +127,7 @@ describe('webhook handler on genuine deliveries', () => {
         },
       },
       log,
+      metrics,
     });
 
     // Act

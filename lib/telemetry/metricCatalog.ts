@@ -1,0 +1,84 @@
+/**
+ * Every metric the autoscaler emits, with its unit and dimensions. The functions record them, the
+ * CloudWatch dashboard and alarms read them, and the local status page shows them: all three import
+ * this one list, so a name cannot drift between them.
+ */
+export const METRICS = {
+  /** `workflow_job` deliveries queued for the scaler, by action (from the webhook). */
+  JobsQueued: { unit: 'Count', dimensions: ['RunnerClass'] },
+  JobsStarted: { unit: 'Count', dimensions: ['RunnerClass'] },
+  JobsCompleted: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** How long a job waited for a runner: GitHub's `started_at` minus its `created_at`. */
+  JobWaitTime: { unit: 'Seconds', dimensions: ['RunnerClass'] },
+  /** From the runner pod's creation to GitHub starting a job on it. */
+  RunnerStartLatency: { unit: 'Seconds', dimensions: ['RunnerClass'] },
+  RunnerPodsCreated: { unit: 'Count', dimensions: ['RunnerClass'] },
+  RunnerPodsDeleted: { unit: 'Count', dimensions: ['RunnerClass', 'Reason'] },
+  /** Census: runner pods in each phase, sampled every minute. */
+  RunnerPods: { unit: 'Count', dimensions: ['RunnerClass', 'Phase'] },
+  /** Census: runner pods that failed or cannot start, by why. */
+  RunnerPodsFailing: { unit: 'Count', dimensions: ['RunnerClass', 'Reason'] },
+  /** Census: the class's `maxRunners`, drawn beside its live pods. */
+  RunnerCapacity: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Jobs sent back to wait because their class had no free place. */
+  AtCapacityRejections: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** The remaining GitHub REST quota of the installation that answered last, by the App's ID. */
+  GitHubRateLimitRemaining: { unit: 'Count', dimensions: ['App'] },
+  /** Errors met while handling a job, by the system that failed. */
+  Errors: { unit: 'Count', dimensions: ['Kind'] },
+  /** Authentic deliveries the webhook did not queue, by why. */
+  WebhooksIgnored: { unit: 'Count', dimensions: ['Reason'] },
+  /** Deliveries refused (bad signature, malformed, too large), by why. */
+  WebhooksRejected: { unit: 'Count', dimensions: ['Reason'] },
+} as const satisfies Record<string, { unit: 'Count' | 'Seconds'; dimensions: readonly string[] }>;
+
+export type MetricName = keyof typeof METRICS;
+export type MetricDimensions<Name extends MetricName> = Record<
+  (typeof METRICS)[Name]['dimensions'][number],
+  string
+>;
+
+/** The `Phase` of the RunnerPods census: Kubernetes' pod phases, with gated pods apart as `Registering`. */
+export const RUNNER_POD_PHASES = ['Registering', 'Pending', 'Running', 'Succeeded', 'Failed'] as const;
+export type RunnerPodPhase = (typeof RUNNER_POD_PHASES)[number];
+
+/** The `Reason` of RunnerPodsFailing: Kubernetes' many reasons, folded into what an operator acts on. */
+export const POD_PROBLEMS = [
+  'image-pull',
+  'unschedulable',
+  'config-error',
+  'crash-loop',
+  'oom-killed',
+  'evicted',
+  'failed',
+] as const;
+export type PodProblem = (typeof POD_PROBLEMS)[number];
+
+/** The `Reason` of RunnerPodsDeleted. */
+export const DELETION_REASONS = ['job-finished', 'unused', 'abandoned-registration'] as const;
+export type DeletionReason = (typeof DELETION_REASONS)[number];
+
+/** The `Reason` of WebhooksIgnored. */
+export const IGNORE_REASONS = [
+  'event',
+  'action',
+  'no-installation',
+  'organization-not-allowed',
+  'repository-not-allowed',
+  'no-runner-class',
+] as const;
+export type IgnoreReason = (typeof IGNORE_REASONS)[number];
+
+/** The `Reason` of WebhooksRejected. */
+export const REJECT_REASONS = [
+  'method',
+  'content-type',
+  'too-large',
+  'headers',
+  'signature',
+  'payload',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** The default CloudWatch namespace. */
+export const DEFAULT_METRICS_NAMESPACE = 'EksRunnerAutoscaler';

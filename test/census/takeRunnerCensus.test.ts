@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { recordRunnerCensus, takeRunnerCensus } from '../../lib/census/takeRunnerCensus.ts';
+import type { RunnerPod } from '../../lib/ports.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
+import { POD_PROBLEMS, RUNNER_POD_PHASES } from '../../lib/telemetry/metricCatalog.ts';
+
+function pod(overrides: Partial<RunnerPod>): RunnerPod {
+  return {
+    name: 'pod',
+    uid: 'uid',
+    runnerClass: 'small',
+    phase: 'Running',
+    problem: undefined,
+    createdAt: new Date(0),
+    gated: false,
+    deleting: false,
+    annotations: {},
+    ...overrides,
+  };
+}
+
+const classes = [
+  { name: 'small', maxRunners: 10 },
+  { name: 'gpu', maxRunners: 2 },
+];
+
+describe('runner census', () => {
+  it('counts each class by phase, gated pods as Registering, and failing pods by problem', () => {
+    // Prepare
+    const pods = [
+      pod({ gated: true, phase: 'Pending' }),
+      pod({ phase: 'Pending', problem: 'image-pull' }),
+      pod({ phase: 'Running' }),
+      pod({ phase: 'Running' }),
+      pod({ phase: 'Failed', problem: 'oom-killed' }),
+      pod({ runnerClass: 'gpu', phase: 'Succeeded' }),
+      pod({ runnerClass: 'not-configured', phase: 'Running' }),
+    ];
+
+    // Act
+    const census = takeRunnerCensus(pods, classes);
+
+    // Assess
+    expect(census).toEqual([
+      {
+        runnerClass: 'small',
+        maxRunners: 10,
+        phases: { Registering: 1, Pending: 1, Running: 2, Succeeded: 0, Failed: 1 },
+        failing: {
+          'image-pull': 1,
+          unschedulable: 0,
+          'config-error': 0,
+          'crash-loop': 0,
+          'oom-killed': 1,
+          evicted: 0,
+          failed: 0,
+        },
+      },
+      expect.objectContaining({ runnerClass: 'gpu', phases: expect.objectContaining({ Succeeded: 1 }) }),
+    ]);
+  });
+
+  it('records every phase and problem of every class, zeros included, and the capacity', () => {
+    // Prepare
+    const metrics = new MetricsRecorder();
+
+    // Act
+    recordRunnerCensus(takeRunnerCensus([pod({})], classes), metrics);
+
+    // Assess
+    expect(metrics.points('RunnerPods')).toHaveLength(classes.length * RUNNER_POD_PHASES.length);
+    expect(metrics.points('RunnerPodsFailing')).toHaveLength(classes.length * POD_PROBLEMS.length);
+    expect(metrics.total('RunnerPods', { RunnerClass: 'small', Phase: 'Running' })).toBe(1);
+    expect(metrics.total('RunnerPods', { RunnerClass: 'gpu', Phase: 'Running' })).toBe(0);
+    expect(metrics.total('RunnerCapacity', { RunnerClass: 'gpu' })).toBe(2);
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { AutoscalerError } from '../../lib/errors.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { scalerHarness } from '../helpers/scalerHarness.ts';
+
+const linuxSmall = { RunnerClass: 'linux-small' };
+const dimensionsAndValues = (points: { value: number; dimensions: Record<string, string> }[]) =>
+  points.map(({ value, dimensions }) => ({ value, dimensions }));
+
+describe('scaler metrics', () => {
+  it('counts the runner pods it creates and the jobs it turns away at capacity', async () => {
+    // Prepare
+    const base = testConfig();
+    const config = {
+      ...base,
+      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 2 })),
+    };
+    const { metrics, runBatch } = scalerHarness(config);
+
+    // Act
+    await runBatch(...[1, 2, 3].map((jobId) => jobMessage({ jobId })));
+
+    // Assess
+    expect(metrics.total('RunnerPodsCreated', linuxSmall)).toBe(2);
+    expect(metrics.total('AtCapacityRejections', linuxSmall)).toBe(1);
+  });
+
+  it('measures runner start latency from pod creation to the start GitHub reports', async () => {
+    // Prepare: the pod is created at 10:00:00; GitHub starts the job on it 12.5 s later.
+    const createdAt = new Date('2026-11-28T10:00:00Z');
+    const { metrics, runBatch } = scalerHarness(testConfig(), () => createdAt);
+    await runBatch(jobMessage({ jobId: 5 }));
+
+    // Act
+    await runBatch(
+      jobMessage({
+        jobId: 5,
+        action: 'in_progress',
+        runnerName: 'linux-small-5',
+        startedAt: '2026-11-28T10:00:12.500Z',
+      }),
+    );
+
+    // Assess
+    expect(dimensionsAndValues(metrics.points('RunnerStartLatency'))).toEqual([
+      { value: 12.5, dimensions: linuxSmall },
+    ]);
+  });
+
+  it('counts deleted pods by why: the job finished, or no job needed the runner', async () => {
+    // Prepare
+    const { metrics, runBatch } = scalerHarness();
+    await runBatch(jobMessage({ jobId: 6 }), jobMessage({ jobId: 7 }));
+
+    // Act
+    await runBatch(
+      jobMessage({ jobId: 6, action: 'completed', runnerName: 'linux-small-6' }),
+      jobMessage({ jobId: 7, action: 'completed', runnerName: null }),
+    );
+
+    // Assess
+    expect(metrics.total('RunnerPodsDeleted', { ...linuxSmall, Reason: 'job-finished' })).toBe(1);
+    expect(metrics.total('RunnerPodsDeleted', { ...linuxSmall, Reason: 'unused' })).toBe(1);
+  });
+
+  it('counts errors by the system that failed, and unreadable messages', async () => {
+    // Prepare
+    const { cluster, log, metrics, registry, queue, runBatch } = scalerHarness();
+    registry.failNextRegistration = new AutoscalerError('GitHub: rate limited (429)', {
+      kind: 'github-rate-limit',
+      retryable: true,
+      retryAfterSeconds: 60,
+    });
+    const { processJobRecord } = await import('../../lib/scaler/processJobRecord.ts');
+    const { newBatchContext } = await import('../../lib/scaler/scalerContext.ts');
+
+    // Act
+    await runBatch(jobMessage({ jobId: 8 }));
+    await processJobRecord(
+      'not json',
+      newBatchContext({ config: testConfig(), cluster, registry, log, metrics }),
+      queue,
+    );
+
+    // Assess
+    expect(dimensionsAndValues(metrics.points('Errors'))).toEqual([
+      { value: 1, dimensions: { Kind: 'github-rate-limit' } },
+      { value: 1, dimensions: { Kind: 'invalid-message' } },
+    ]);
+  });
+});
