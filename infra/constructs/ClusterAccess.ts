@@ -8,13 +8,20 @@ export interface ClusterAccessProps {
   readonly clusterName: string;
   /** The only namespace the role may act in. */
   readonly namespace: string;
-  /** The role that manages runner pods. */
+  /** The role that is given access. */
   readonly role: iam.IRole;
+  /**
+   * `edit` manages runner pods and their Secrets; `view` only reads them (AmazonEKSViewPolicy).
+   * @default "edit"
+   */
+  readonly access?: 'edit' | 'view';
 }
 
+const ACCESS_POLICIES = { edit: 'AmazonEKSEditPolicy', view: 'AmazonEKSViewPolicy' } as const;
+
 /**
- * Lets one role manage runner pods in one namespace of an existing cluster: an EKS access entry with
- * AmazonEKSEditPolicy scoped to the namespace, and DescribeCluster on that cluster only.
+ * Lets one role act in one namespace of an existing cluster: an EKS access entry with an access policy
+ * scoped to the namespace, and DescribeCluster on that cluster only.
  */
 export class ClusterAccess extends Construct {
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
@@ -26,7 +33,7 @@ export class ClusterAccess extends Construct {
       type: 'STANDARD',
       accessPolicies: [
         {
-          policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/AmazonEKSEditPolicy`,
+          policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[props.access ?? 'edit']}`,
           accessScope: { type: 'namespace', namespaces: [props.namespace] },
         },
       ],

@@ -1,11 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { Annotations, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
 import { ENV } from '../../lib/environment.ts';
+import { AutoscalerAlarms } from './AutoscalerAlarms.ts';
+import { AutoscalerDashboard } from './AutoscalerDashboard.ts';
 import { AutoscalerFunction } from './autoscalerFunction.ts';
 import { ClusterAccess } from './ClusterAccess.ts';
 import { GitHubAppSecrets } from './GitHubAppSecrets.ts';
@@ -23,14 +27,18 @@ export interface RunnerAutoscalerProps {
 
 /**
  * The whole autoscaler for one existing EKS cluster: GitHub delivers `workflow_job` webhooks to a
- * Function URL, which verifies and queues them; the scaler turns queued jobs into runner pods.
+ * Function URL, which verifies and queues them; the scaler turns queued jobs into runner pods; a
+ * census counts the pods every minute; a dashboard and alarms show it all.
  */
 export class RunnerAutoscaler extends Construct {
   readonly webhookUrl: string;
   readonly jobQueue: JobQueue;
   readonly webhook: AutoscalerFunction;
   readonly scaler: AutoscalerFunction;
+  readonly census: AutoscalerFunction;
   readonly secrets: GitHubAppSecrets;
+  readonly alarms: AutoscalerAlarms;
+  readonly dashboard: AutoscalerDashboard;
 
   constructor(scope: Construct, id: string, props: RunnerAutoscalerProps) {
     super(scope, id);
@@ -39,6 +47,7 @@ export class RunnerAutoscaler extends Construct {
     this.secrets = new GitHubAppSecrets(this, 'GitHubApp', config.github);
     this.jobQueue = new JobQueue(this, 'Queue', { scalerTimeout });
     const configJson = JSON.stringify(config);
+    const clusterVpc = config.cluster.vpc && vpcPlacement(this, config.cluster.vpc);
 
     this.webhook = new AutoscalerFunction(this, 'Webhook', {
       entry: functionEntry('webhook'),
@@ -69,7 +78,7 @@ export class RunnerAutoscaler extends Construct {
         [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
         [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,
       },
-      vpcPlacement: config.cluster.vpc && vpcPlacement(this, config.cluster.vpc),
+      vpcPlacement: clusterVpc,
     });
     this.jobQueue.queue.grantSendMessages(this.scaler.role);
     this.jobQueue.deadLetterQueue.grantSendMessages(this.scaler.role);
@@ -87,6 +96,41 @@ export class RunnerAutoscaler extends Construct {
       clusterName: config.cluster.name,
       namespace: config.cluster.namespace,
       role: this.scaler.role,
+    });
+
+    this.census = new AutoscalerFunction(this, 'Census', {
+      entry: functionEntry('census'),
+      description: 'eks-runner-autoscaler census: counts runner pods by class, phase and problem',
+      timeout: Duration.seconds(30),
+      environment: { [ENV.config]: configJson },
+      vpcPlacement: clusterVpc,
+    });
+    new ClusterAccess(this, 'CensusClusterAccess', {
+      clusterName: config.cluster.name,
+      namespace: config.cluster.namespace,
+      role: this.census.role,
+      access: 'view',
+    });
+    new events.Rule(this, 'CensusSchedule', {
+      description: 'Counts the runner pods every minute for the dashboard and alarms',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.census.function, { retryAttempts: 0 })],
+    });
+
+    this.alarms = new AutoscalerAlarms(this, 'Alarms', {
+      config,
+      jobQueue: this.jobQueue,
+      scaler: this.scaler.function,
+    });
+    this.dashboard = new AutoscalerDashboard(this, 'Dashboard', {
+      config,
+      jobQueue: this.jobQueue,
+      functions: {
+        webhook: this.webhook.function,
+        scaler: this.scaler.function,
+        census: this.census.function,
+      },
+      alarms: this.alarms.alarms,
     });
 
     const environmentBytes = Buffer.byteLength(configJson) + OTHER_VARIABLES_BYTES;

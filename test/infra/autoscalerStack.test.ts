@@ -1,21 +1,10 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { AutoscalerStack } from '../../infra/AutoscalerStack.ts';
-import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
 import { ENV } from '../../lib/environment.ts';
 import { testConfig } from '../helpers/factories.ts';
-
-/** Synthesizes the stack without bundling (esbuild is exercised by the synth test). */
-function synth(config: AutoscalerConfig = testConfig()) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new AutoscalerStack(app, 'Test', {
-    config,
-    env: { account: '111111111111', region: 'eu-west-1' },
-  });
-  return { app, stack, template: Template.fromStack(stack) };
-}
+import { synth } from '../helpers/synthStack.ts';
 
 describe('AutoscalerStack', () => {
   const { template } = synth();
@@ -27,8 +16,8 @@ describe('AutoscalerStack', () => {
     });
   });
 
-  it('runs both functions on Node 24', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 2);
+  it('runs all three functions on Node 24', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 3);
   });
 
   it('has an encrypted, TLS-only job queue whose visibility timeout is six times the scaler timeout', () => {

@@ -1,0 +1,201 @@
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
+import { METRICS, RUNNER_POD_PHASES } from '../../lib/telemetry/metricCatalog.ts';
+import { testConfig } from '../helpers/factories.ts';
+import { synth } from '../helpers/synthStack.ts';
+
+function withMonitoring(monitoring: Partial<AutoscalerConfig['monitoring']>): AutoscalerConfig {
+  const config = testConfig();
+  return { ...config, monitoring: { ...config.monitoring, ...monitoring } };
+}
+
+type DashboardMetric = [namespace: string, name: string, ...rest: unknown[]];
+
+/**
+ * The metrics of every dashboard widget, as CloudWatch will read them: the body is JSON joined with
+ * deploy-time references, which stand in here as "<ref>".
+ */
+function dashboardMetrics(template: Template): { title: string; metrics: DashboardMetric[] }[] {
+  const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  if (!dashboard) throw new Error('no dashboard');
+  const [, parts] = dashboard.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
+  const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : '<ref>')).join('')) as {
+    widgets: { properties: { title?: string; markdown?: string; metrics?: DashboardMetric[] } }[];
+  };
+  return body.widgets.map(({ properties }) => ({
+    title: properties.title ?? properties.markdown ?? '',
+    metrics: properties.metrics ?? [],
+  }));
+}
+
+/** The dimensions of a dashboard metric entry: the name/value pairs between the name and the options. */
+function dimensionsOf([, , ...rest]: DashboardMetric): Record<string, unknown> {
+  const pairs = rest.filter((item) => typeof item === 'string') as string[];
+  return Object.fromEntries(
+    pairs.flatMap((_, index) => (index % 2 ? [] : [[pairs[index], pairs[index + 1]]])),
+  );
+}
+
+function alarmsNamed(template: Template, pattern: RegExp) {
+  return Object.entries(template.findResources('AWS::CloudWatch::Alarm'))
+    .filter(([id]) => pattern.test(id))
+    .map(([, alarm]) => alarm.Properties);
+}
+
+describe('dashboard', () => {
+  const config = withMonitoring({ metricsNamespace: 'Runners/Test', jobWaitP90AlarmSeconds: 90 });
+  const { template } = synth(config);
+  const widgets = dashboardMetrics(template);
+  const allMetrics = widgets.flatMap(({ metrics }) => metrics);
+
+  it.each(Object.entries(METRICS))(
+    'graphs %s in the configured namespace, with its catalog dimensions',
+    (name, spec) => {
+      const graphed = allMetrics.filter(
+        ([namespace, metricName]) => namespace === 'Runners/Test' && metricName === name,
+      );
+      expect(graphed.length).toBeGreaterThan(0);
+      for (const metric of graphed)
+        expect(Object.keys(dimensionsOf(metric)).sort()).toEqual([...spec.dimensions].sort());
+    },
+  );
+
+  it('has the four sections, and the job wait p50/p90/p99 and pods by phase against capacity of every class', () => {
+    const titles = widgets.map(({ title }) => title);
+    for (const section of ['## Jobs', '## Runners', '## Pipeline', '## GitHub']) {
+      expect(titles.some((title) => title.startsWith(section))).toBe(true);
+    }
+    for (const { name } of config.runnerClasses) {
+      const waits = widgets.find(({ title }) => title === `Job wait time: ${name}`)?.metrics ?? [];
+      expect(waits.map((metric) => [dimensionsOf(metric), (metric.at(-1) as { stat: string }).stat])).toEqual(
+        [
+          [{ RunnerClass: name }, 'p50'],
+          [{ RunnerClass: name }, 'p90'],
+          [{ RunnerClass: name }, 'p99'],
+        ],
+      );
+      const phases = widgets.find(({ title }) => title === `Runner pods by phase: ${name}`)?.metrics ?? [];
+      expect(phases.map((metric) => dimensionsOf(metric).Phase)).toEqual([...RUNNER_POD_PHASES]);
+    }
+  });
+
+  it('graphs the queue, the dead letters and every function', () => {
+    const graphed = (namespace: string, name: string) =>
+      allMetrics.filter((metric) => metric[0] === namespace && metric[1] === name).length;
+    expect(graphed('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toBe(2);
+    expect(graphed('AWS/SQS', 'ApproximateAgeOfOldestMessage')).toBe(1);
+    for (const name of ['Errors', 'Throttles', 'Duration', 'ConcurrentExecutions']) {
+      expect(graphed('AWS/Lambda', name)).toBe(3);
+    }
+  });
+});
+
+describe('alarms', () => {
+  const config = withMonitoring({ jobWaitP90AlarmSeconds: 240, oldestMessageAlarmSeconds: 900 });
+  const { template } = synth(config);
+
+  it('goes off when anything reaches the dead-letter queue', () => {
+    expect(alarmsNamed(template, /DeadLetters/)).toEqual([
+      expect.objectContaining({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    ]);
+  });
+
+  it('goes off when the oldest job message is older than configured', () => {
+    expect(alarmsNamed(template, /OldestMessage/)).toEqual([
+      expect.objectContaining({ MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 900 }),
+    ]);
+  });
+
+  it('goes off when the scaler fails, or meets errors handling jobs', () => {
+    expect(alarmsNamed(template, /ScalerFailures/)).toEqual([
+      expect.objectContaining({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1 }),
+    ]);
+    const [jobErrors] = alarmsNamed(template, /JobErrors/);
+    expect(JSON.stringify(jobErrors?.Metrics)).toContain('"MetricName":"Errors"');
+  });
+
+  it.each(['linux-small', 'linux-docker'])(
+    'watches the p90 job wait of class %s at the configured threshold',
+    (name) => {
+      const [alarm] = alarmsNamed(template, new RegExp(`JobWait${name.replace('-', '')}`));
+      expect(alarm).toMatchObject({
+        MetricName: 'JobWaitTime',
+        ExtendedStatistic: 'p90',
+        Dimensions: [{ Name: 'RunnerClass', Value: name }],
+        Threshold: 240,
+        DatapointsToAlarm: 3,
+        EvaluationPeriods: 5,
+      });
+    },
+  );
+
+  it('watches every class for runners that fail to start, over every reason', () => {
+    const failing = alarmsNamed(template, /RunnersFailing/);
+    expect(failing).toHaveLength(config.runnerClasses.length);
+    for (const alarm of failing) {
+      expect(JSON.stringify(alarm.Metrics)).toContain('RunnerPodsFailing');
+      expect(alarm).toMatchObject({ Threshold: 0, EvaluationPeriods: 10 });
+    }
+  });
+
+  it('notifies no one when neither a topic nor an email is configured', () => {
+    for (const alarm of alarmsNamed(template, /.*/)) expect(alarm.AlarmActions).toBeUndefined();
+  });
+
+  it('notifies an existing topic', () => {
+    // Act
+    const topicArn = 'arn:aws:sns:eu-west-1:111111111111:on-call';
+    const { template: withTopic } = synth(withMonitoring({ alarmTopicArn: topicArn }));
+
+    // Assess
+    withTopic.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const alarm of alarmsNamed(withTopic, /.*/)) {
+      expect(alarm).toMatchObject({ AlarmActions: [topicArn], OKActions: [topicArn] });
+    }
+  });
+
+  it('creates an encrypted topic with an email subscription, and passes cdk-nag', () => {
+    // Prepare
+    const { app, stack, template: withEmail } = synth(withMonitoring({ alarmEmail: 'oncall@example.com' }));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Act
+    app.synth();
+
+    // Assess
+    withEmail.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    withEmail.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    for (const alarm of alarmsNamed(withEmail, /.*/)) expect(alarm.AlarmActions).toHaveLength(1);
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions'))).toEqual([]);
+  });
+});
+
+describe('census', () => {
+  const { template } = synth();
+
+  it('runs every minute, with read-only access to the runner namespace', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Census'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Census'), 'Arn'] },
+      AccessPolicies: [
+        Match.objectLike({
+          PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSViewPolicy')])] },
+          AccessScope: { Type: 'namespace', Namespaces: ['github-runners'] },
+        }),
+      ],
+    });
+  });
+});
