@@ -11,6 +11,7 @@ import { jobMessage } from '../test/helpers/factories.ts';
 import type { GitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
 import { RecordingQueue } from '../test/helpers/scalerHarness.ts';
 import { sqsEvent } from '../test/helpers/sqsEvents.ts';
+import { reportProgress } from './progress.ts';
 
 const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -43,13 +44,14 @@ export async function runBurst(
   kubeConfig.loadFromFile(controlPlane.scalerKubeconfig);
   const api = kubeConfig.makeApiClient(CoreV1Api);
   const queue = new RecordingQueue();
+  const metrics = new MetricsRecorder();
   const handler = createScalerHandler({
     config,
     cluster: new KubernetesRunnerCluster({ namespace: controlPlane.namespace, api: async () => api }),
     registry: new GitHubRunnerRegistry({ github: config.github, privateKey: gitHub.appPrivateKey }),
     queue,
     log: silentLog,
-    metrics: new MetricsRecorder(),
+    metrics,
   });
 
   const firstJobId = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
@@ -66,6 +68,11 @@ export async function runBurst(
   const writesBefore = await scalerWrites(controlPlane);
 
   const started = performance.now();
+  const stopProgress = reportProgress(() => {
+    const created = metrics.total('RunnerPodsCreated');
+    const seconds = (performance.now() - started) / 1000;
+    return `burst: ${created}/${options.jobs} runner pods created in ${seconds.toFixed(0)} s`;
+  });
   let pending: JobMessage[][] = batches;
   while (pending.length > 0) {
     await runConcurrently(pending, options.concurrency, (batch) =>
@@ -78,6 +85,7 @@ export async function runBurst(
     );
   }
   const allExist = (performance.now() - started) / 1000;
+  stopProgress();
 
   const pods = await listPods(controlPlane, runnerClass.name);
   const released = pods.filter((pod) => !(pod.spec?.schedulingGates ?? []).length);

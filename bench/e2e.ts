@@ -7,6 +7,7 @@ import type { ControlPlaneAccess } from '../test/cluster/controlPlane.ts';
 import type { GitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
 import { queuedJob } from '../test/helpers/hostileRequests.ts';
 import { signedDelivery, WEBHOOK_SECRET } from '../test/helpers/webhookRequests.ts';
+import { reportProgress } from './progress.ts';
 import { summarize } from './statistics.ts';
 
 const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -50,6 +51,9 @@ export async function runEndToEnd(
     const jobIds = Array.from({ length: total }, (_, index) => firstJobId + index);
     const podName = (jobId: number) => `${runnerClass.name}-${jobId}`;
 
+    const stopProgress = reportProgress(
+      () => `e2e: ${running.size}/${total} runner pods Running, ${gone.size} removed after completion`,
+    );
     const queuedAt = await sendAtRate(jobIds, options.jobsPerSecond, (jobId) =>
       post(local.url, { ...template, workflow_job: { ...template.workflow_job, id: jobId } }),
     );
@@ -63,6 +67,7 @@ export async function runEndToEnd(
       }),
     );
     await until(() => jobIds.every((jobId) => gone.has(podName(jobId))), 120_000);
+    stopProgress();
 
     const toRunning = jobIds.map(
       (jobId) => (running.get(podName(jobId)) ?? Number.NaN) - (queuedAt.get(jobId) ?? 0),

@@ -13,7 +13,10 @@ import { ConfigError } from '../lib/errors.ts';
 import type { RunnerCluster, RunnerRegistry } from '../lib/ports.ts';
 import { startLocalAutoscaler } from './startLocalAutoscaler.ts';
 
-const USAGE = `usage: npm start -- [--config FILE] [--port N] [--host ADDRESS] [--dry-run]
+const USAGE = `usage: npm start -- [--config FILE] [--port N] [--host ADDRESS] [--status-interval SECONDS] [--dry-run]
+
+The status page is served at /, its data at GET /status; progress is logged every --status-interval
+seconds (default 5) while anything changes.
 
 Environment:
   GITHUB_WEBHOOK_SECRET        the webhook secret (required)
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
       config: { type: 'string', default: 'autoscaler.config.json' },
       port: { type: 'string', default: '3000' },
       host: { type: 'string', default: '127.0.0.1' },
+      'status-interval': { type: 'string', default: '5' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -39,6 +43,11 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new ConfigError(`--port ${values.port} is not a port number`);
+  const statusIntervalSeconds = Number(values['status-interval']);
+  if (!(statusIntervalSeconds >= 0.1 && statusIntervalSeconds <= 3600))
+    throw new ConfigError(
+      `--status-interval ${values['status-interval']} must be between 0.1 and 3600 seconds`,
+    );
   const webhookSecret = process.env.GITHUB_WEBHOOK_SECRET;
   if (!webhookSecret)
     throw new ConfigError('GITHUB_WEBHOOK_SECRET is not set: export the webhook secret of your GitHub App');
@@ -53,6 +62,7 @@ async function main(): Promise<void> {
     log: powertoolsLog(logger),
     port,
     host: values.host,
+    statusIntervalMs: statusIntervalSeconds * 1000,
   });
   logger.info(
     `listening on ${local.url}/webhook${dryRun ? ' (dry run: no Kubernetes, no GitHub)' : ''}; status page on ${local.url}/`,

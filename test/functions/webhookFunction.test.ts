@@ -2,6 +2,7 @@ import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lib/environment.ts';
 import { jobMessageSchema } from '../../lib/jobMessage.ts';
+import { captureOutput, parseEmf } from '../helpers/capturedOutput.ts';
 import { exampleConfigInput } from '../helpers/factories.ts';
 import { queuedJob } from '../helpers/hostileRequests.ts';
 import { localAwsEnvironment, startLocalSqs, startSecretsManagerStandIn } from '../helpers/localAws.ts';
@@ -84,6 +85,43 @@ describe('webhook Lambda behind a Function URL', () => {
     // Assess
     expect(response).toMatchObject({ statusCode: 401 });
     expect(sqs.messagesOf('jobs')).toHaveLength(before);
+  });
+
+  it('writes its metrics as EMF and its logs as JSON, with no secret or signature in either', async () => {
+    // Prepare
+    const forged = await functionUrlEvent(queuedJob(), { secret: 'forged' });
+    const stdout = captureOutput();
+
+    // Act
+    try {
+      await handler(await functionUrlEvent(queuedJob()), {});
+      await handler(forged, {});
+    } finally {
+      stdout.restore();
+    }
+
+    // Assess
+    const metrics = parseEmf(stdout.lines());
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        {
+          namespace: 'EksRunnerAutoscaler',
+          name: 'JobsQueued',
+          unit: 'Count',
+          values: [1],
+          dimensions: { RunnerClass: 'linux-small' },
+        },
+        expect.objectContaining({ name: 'WebhooksRejected', dimensions: { Reason: 'signature' } }),
+      ]),
+    );
+    const logs = stdout
+      .lines()
+      .map((line) => JSON.parse(line))
+      .filter((line) => !line._aws);
+    expect(logs.map((line) => line.message)).toEqual(['job queued', 'webhook rejected']);
+    for (const secret of [WEBHOOK_SECRET, 'rotated-in', forged.headers['x-hub-signature-256'] as string]) {
+      expect(stdout.text()).not.toContain(secret);
+    }
   });
 
   it('reads the secret once, and a forged delivery soon after cannot make it read again', () => {

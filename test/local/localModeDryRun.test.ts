@@ -14,6 +14,7 @@ interface OutputLine {
   action?: string;
   pod?: string;
   message?: string;
+  jobs?: { queued: number };
 }
 
 /** Starts `npm start -- --dry-run` as a user would, and collects its JSON output lines. */
@@ -65,9 +66,12 @@ describe('local mode with --dry-run', () => {
   let url: string;
 
   beforeAll(async () => {
-    local = startLocalMode(['--config', 'autoscaler.config.example.json', '--port', '0', '--dry-run'], {
-      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    });
+    local = startLocalMode(
+      ['--config', 'autoscaler.config.example.json', '--port', '0', '--status-interval', '0.2', '--dry-run'],
+      {
+        GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      },
+    );
     url = await local.ready;
   });
   afterAll(async () => {
@@ -128,6 +132,34 @@ describe('local mode with --dry-run', () => {
     ]);
   });
 
+  it('logs progress as jobs arrive, and serves its status page and GET /status', async () => {
+    // Act
+    await post(
+      url,
+      await signedDelivery({ ...queuedJob(), workflow_job: { ...queuedJob().workflow_job, id: 77 } }),
+    );
+    await until(() =>
+      local.lines.some((line) => line.message === 'progress' && (line.jobs?.queued ?? 0) >= 1),
+    );
+    const page = await fetch(`${url}/`);
+    const status = await fetch(`${url}/status`);
+
+    // Assess
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('Runners by phase over time');
+    expect(status.headers.get('content-type')).toBe('application/json');
+    const report = (await status.json()) as {
+      jobs: { queued: number };
+      runnerClasses: { runnerClass: string }[];
+    };
+    expect(report.jobs.queued).toBeGreaterThanOrEqual(1);
+    expect(report.runnerClasses.map(({ runnerClass }) => runnerClass)).toEqual([
+      'linux-small',
+      'linux-docker',
+      'linux-dind',
+    ]);
+  });
+
   it('creates one pod for a delivery sent twice', async () => {
     // Prepare
     const queued = queuedJob();
@@ -170,6 +202,17 @@ describe('local mode refuses to start', () => {
     expect(local.stderr()).toBe(
       `error: ${file} is invalid:\n  - cluster: unknown field "namspace"; check the spelling against autoscaler.config.example.json\n`,
     );
+  });
+
+  it('with a status interval that is not a number of seconds', async () => {
+    const local = startLocalMode(
+      ['--dry-run', '--config', 'autoscaler.config.example.json', '--status-interval', 'often'],
+      {
+        GITHUB_WEBHOOK_SECRET: 's',
+      },
+    );
+    expect(await local.exited).toBe(2);
+    expect(local.stderr()).toMatch(/--status-interval often must be between 0.1 and 3600 seconds/);
   });
 
   it('without a private key outside dry-run', async () => {

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmfMetrics } from '../../lib/adapters/emfMetrics.ts';
 import { METRICS } from '../../lib/telemetry/metricCatalog.ts';
-import { captureStdout, parseEmf } from '../helpers/stdoutLines.ts';
+import { captureOutput, parseEmf } from '../helpers/capturedOutput.ts';
 
-let stdout: ReturnType<typeof captureStdout>;
+let stdout: ReturnType<typeof captureOutput>;
 afterEach(() => stdout?.restore());
 
 describe('EmfMetrics (Powertools embedded metric format)', () => {
   it('writes one EMF document per dimension set, with exactly the catalog dimensions and units', () => {
     // Prepare
-    stdout = captureStdout();
+    stdout = captureOutput();
     const metrics = new EmfMetrics({ namespace: 'Test/Runners' });
 
     // Act
@@ -52,7 +52,7 @@ describe('EmfMetrics (Powertools embedded metric format)', () => {
 
   it('writes nothing when nothing was recorded since the last publish', () => {
     // Prepare
-    stdout = captureStdout();
+    stdout = captureOutput();
     const metrics = new EmfMetrics({ namespace: 'Test/Runners' });
     metrics.record('JobsQueued', 1, { RunnerClass: 'linux-small' });
     metrics.publish();

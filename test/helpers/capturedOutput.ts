@@ -1,16 +1,25 @@
 import { vi } from 'vitest';
 
-/** Collects what is written to stdout (Powertools writes logs and EMF there) until `restore`. */
-export function captureStdout() {
+/**
+ * Collects what is written to stdout and stderr until `restore`: Powertools writes EMF and info logs
+ * to stdout, warnings and errors to stderr, and Lambda sends both to CloudWatch Logs.
+ */
+export function captureOutput() {
   let text = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  const collect = (chunk: string | Uint8Array) => {
     text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
     return true;
-  });
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(collect),
+    vi.spyOn(process.stderr, 'write').mockImplementation(collect),
+  ];
   return {
     lines: () => text.split('\n').filter((line) => line.trim().startsWith('{')),
     text: () => text,
-    restore: () => spy.mockRestore(),
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
   };
 }
 
