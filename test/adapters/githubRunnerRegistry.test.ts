@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubRunnerRegistry } from '../../lib/adapters/githubRunnerRegistry.ts';
 import { AutoscalerError } from '../../lib/errors.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
 import { openApiResponseChecker } from '../helpers/openApiResponses.ts';
 
@@ -140,6 +141,27 @@ describe('GitHubRunnerRegistry', () => {
     expect(error).toBeInstanceOf(AutoscalerError);
     expect(error).toMatchObject({ retryable, retryAfterSeconds });
     expect((error as Error).message).toMatch(/^GitHub: could not generate a JIT config/);
+  });
+
+  it("records the installation's remaining rate limit from GitHub's answers, not the App's own", async () => {
+    // Prepare
+    const metrics = new MetricsRecorder();
+    const measured = new GitHubRunnerRegistry({
+      github: { appId: 7, apiUrl: gitHub.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
+      privateKey: gitHub.appPrivateKey,
+      metrics,
+    });
+
+    // Act: the first call also fetches an installation token, on the App's quota.
+    await measured.register({ installationId: 42, scope: org, name: 'linux-small-rate', labels: ['linux'] });
+    await measured.runnerState({ installationId: 42, scope: org, name: 'linux-small-rate' });
+
+    // Assess
+    const points = metrics.points('GitHubRateLimitRemaining');
+    expect(points.map(({ dimensions }) => dimensions)).toEqual([{ App: '7' }, { App: '7' }]);
+    const [afterRegister, afterRead] = points.map(({ value }) => value);
+    expect(afterRegister).toBeLessThan(5000);
+    expect(afterRead).toBeLessThan(afterRegister as number);
   });
 
   it('turns a timeout into a retryable error', async () => {

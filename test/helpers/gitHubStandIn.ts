@@ -45,6 +45,7 @@ export async function startGitHubStandIn() {
   const responses: RecordedResponse[] = [];
   const faults: { route: RegExp; fault: InjectedFault }[] = [];
   let nextRunnerId = 1;
+  let rateLimitRemaining = 5000;
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
@@ -52,7 +53,14 @@ export async function startGitHubStandIn() {
     requests.push({ method: request.method ?? '', path: url.pathname + url.search, body });
     const send = (status: number, payload?: unknown, route = '', headers: Record<string, string> = {}) => {
       responses.push({ method: request.method ?? '', route, status, body: payload });
-      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      // GitHub reports the caller's remaining quota on every answer.
+      rateLimitRemaining -= 1;
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': String(rateLimitRemaining),
+        ...headers,
+      });
       response.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
     const faultIndex = faults.findIndex(({ route }) => route.test(`${request.method} ${url.pathname}`));
