@@ -1,11 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { EKSClient } from '@aws-sdk/client-eks';
 import middy from '@middy/core';
-import { eksCoreApi } from '../lib/adapters/eksCoreApi.ts';
+import { eksRunnerCluster } from '../lib/adapters/eksRunnerCluster.ts';
 import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
-import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import { readSecretString } from '../lib/adapters/secretsManager.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
@@ -17,7 +15,6 @@ import { createScalerHandler } from '../lib/scaler/createScalerHandler.ts';
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-scaler' });
 const config = parseConfigText(requireEnv(ENV.config), ENV.config);
-const eks = new EKSClient({});
 const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
 
 /** SQS entry point: each record is one job message. */
@@ -28,15 +25,7 @@ export const handler = middy(
       queueUrl: requireEnv(ENV.jobQueueUrl),
       deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
     }),
-    cluster: new KubernetesRunnerCluster({
-      namespace: config.cluster.namespace,
-      api: eksCoreApi({
-        clusterName: config.cluster.name,
-        region: requireEnv('AWS_REGION'),
-        eks,
-        credentials: eks.config.credentials,
-      }),
-    }),
+    cluster: eksRunnerCluster(config, requireEnv('AWS_REGION')),
     registry: lazyRegistry(),
     log: powertoolsLog(logger),
     metrics,

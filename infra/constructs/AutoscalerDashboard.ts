@@ -221,29 +221,25 @@ export class AutoscalerDashboard extends Construct {
         height: HEIGHT,
       }),
     );
+    const sums = (title: string, series: cloudwatch.IMetric[]) =>
+      new cloudwatch.GraphWidget({ title, left: series, width: THIRD, height: HEIGHT });
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Errors handling jobs, by kind',
-        left: ERROR_KINDS.map((kind) => metric('Errors', { Kind: kind }, { statistic: 'Sum', label: kind })),
-        width: THIRD,
-        height: HEIGHT,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Webhook deliveries refused, by reason',
-        left: REJECT_REASONS.map((reason) =>
+      sums(
+        'Errors handling jobs, by kind',
+        ERROR_KINDS.map((kind) => metric('Errors', { Kind: kind }, { statistic: 'Sum', label: kind })),
+      ),
+      sums(
+        'Webhook deliveries refused, by reason',
+        REJECT_REASONS.map((reason) =>
           metric('WebhooksRejected', { Reason: reason }, { statistic: 'Sum', label: reason }),
         ),
-        width: THIRD,
-        height: HEIGHT,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Webhook deliveries ignored, by reason',
-        left: IGNORE_REASONS.map((reason) =>
+      ),
+      sums(
+        'Webhook deliveries ignored, by reason',
+        IGNORE_REASONS.map((reason) =>
           metric('WebhooksIgnored', { Reason: reason }, { statistic: 'Sum', label: reason }),
         ),
-        width: THIRD,
-        height: HEIGHT,
-      }),
+      ),
     );
 
     this.section('GitHub', 'The App’s REST quota and the errors GitHub answered.');
