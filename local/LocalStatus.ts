@@ -1,5 +1,5 @@
 import type { InProcessJobQueue } from '../lib/adapters/inProcessJobQueue.ts';
-import { type ClassCensus, recordRunnerCensus, takeRunnerCensus } from '../lib/census/takeRunnerCensus.ts';
+import { type ClassCensus, takeRunnerCensus } from '../lib/census/takeRunnerCensus.ts';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
 import type { RunnerCluster } from '../lib/ports.ts';
 import type { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
@@ -47,11 +47,10 @@ export class LocalStatus {
     this.latest = takeRunnerCensus([], options.config.runnerClasses);
   }
 
-  /** Counts the runner pods now, records the census as metrics, and adds it to the history. */
+  /** Counts the runner pods now, and adds the count to the history. */
   async sample(now = new Date()): Promise<ClassCensus[]> {
-    const { config, cluster, metrics } = this.options;
+    const { config, cluster } = this.options;
     this.latest = takeRunnerCensus(await cluster.listPods(), config.runnerClasses);
-    recordRunnerCensus(this.latest, metrics);
     this.history.push({ at: now.toISOString(), phases: sumPhases(this.latest) });
     const keep = this.options.historyLength ?? 720;
     if (this.history.length > keep) this.history.splice(0, this.history.length - keep);

@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
+import type { AutoscalerConfig, MonitoringSettings } from '../../lib/config/autoscalerConfig.ts';
 import { ERROR_KINDS } from '../../lib/errors.ts';
 import { POD_PROBLEMS } from '../../lib/telemetry/metricCatalog.ts';
 import { autoscalerMetrics } from './autoscalerMetrics.ts';
@@ -129,7 +129,7 @@ export class AutoscalerAlarms extends Construct {
     this.alarms.push(alarm);
   }
 
-  private alarmTopic(monitoring: AutoscalerConfig['monitoring']): sns.ITopic | undefined {
+  private alarmTopic(monitoring: MonitoringSettings): sns.ITopic | undefined {
     if (monitoring.alarmTopicArn) return sns.Topic.fromTopicArn(this, 'Topic', monitoring.alarmTopicArn);
     if (!monitoring.alarmEmail) return undefined;
     // CloudWatch must be able to use the key to publish to an encrypted topic.
