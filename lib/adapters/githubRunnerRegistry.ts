@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
 import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
@@ -34,10 +35,24 @@ interface RunnerSummary {
   busy: boolean;
 }
 
+/**
+ * Server errors and dropped connections are retried at once, twice, 0.5 s then 2 s apart. Rate limits
+ * (429, and 403 with a retry-after) are not: waiting belongs in SQS, where a delayed message costs
+ * nothing, not in a Lambda billed while it sleeps. Octokit's throttling plugin is not used for the
+ * same reason, and because its write queue (one write a second per process) is slower than the JIT
+ * rate GitHub allows while coordinating nothing across Lambda instances.
+ */
+const RETRY = {
+  retries: 2,
+  retryAfterBaseValue: 500,
+  doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+};
+const GitHubClient = Octokit.plugin(retry);
+
 /** RunnerRegistry through GitHub's REST API, as a GitHub App; installation tokens are cached by auth-app. */
 export class GitHubRunnerRegistry implements RunnerRegistry {
   private readonly options: GitHubRunnerRegistryOptions;
-  private readonly clients = new Map<number, Octokit>();
+  private readonly clients = new Map<number, InstanceType<typeof GitHubClient>>();
   private readonly registrationTokens = new Map<string, Promise<{ token: string; renewAt: number }>>();
   private readonly now: () => Date;
 
@@ -154,10 +169,11 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
-  private client(installationId: number): Octokit {
+  private client(installationId: number): InstanceType<typeof GitHubClient> {
     let client = this.clients.get(installationId);
     if (!client) {
-      client = new Octokit({
+      client = new GitHubClient({
+        retry: RETRY,
         baseUrl: this.options.github.apiUrl.replace(/\/$/, ''),
         authStrategy: createAppAuth,
         auth: { appId: this.options.github.appId, privateKey: this.options.privateKey, installationId },
@@ -171,9 +187,19 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
 
   /** Every request, the App's own token requests included, gives up after the timeout. */
   private readonly fetchWithTimeout: typeof fetch = async (input, init) => {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000);
+    const timeoutMs = this.options.requestTimeoutMs ?? 10_000;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    const response = await (this.options.fetch ?? fetch)(input, { ...init, signal });
+    const response = await (this.options.fetch ?? fetch)(input, { ...init, signal }).catch(
+      (error: unknown) => {
+        // Octokit passes an AbortError through untouched, so the retry plugin does not wait out a slow
+        // GitHub again in process: the job goes back on the queue instead.
+        if (!timeout.aborted) throw error;
+        throw Object.assign(new Error(`no answer within ${timeoutMs} ms`, { cause: error }), {
+          name: 'AbortError',
+        });
+      },
+    );
     this.recordRateLimit(String(input instanceof Request ? input.url : input), response);
     return response;
   };

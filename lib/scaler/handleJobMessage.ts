@@ -4,7 +4,7 @@ import { ensureRunnerPod } from './ensureRunnerPod.ts';
 import { failed, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { recordRunnerTookJob } from './recordRunnerTookJob.ts';
 import { removeRunnerAfterJob } from './removeRunnerAfterJob.ts';
-import { errorRetryDelaySeconds } from './retryDelay.ts';
+import { errorRetryDelaySeconds, rateLimitRetryDelaySeconds } from './retryDelay.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
 /** After this many errors on one message it goes to the dead-letter queue. */
@@ -30,8 +30,12 @@ export async function handleJobMessage(message: JobMessage, context: ScalerConte
 function outcomeOfError(error: unknown, message: JobMessage): JobOutcome {
   const reason = errorMessage(error);
   if (!isRetryable(error)) return failed(reason);
+  const retryAfter = error instanceof AutoscalerError ? error.retryAfterSeconds : undefined;
+  // GitHub pushing back is not the job's fault: it waits in the queue as long as it takes.
+  if (errorKind(error) === 'github-rate-limit') {
+    return retryLater(reason, rateLimitRetryDelaySeconds(message.attempt, retryAfter), false);
+  }
   if (message.failures + 1 >= MAX_FAILURES)
     return failed(`gave up after ${MAX_FAILURES} errors; last: ${reason}`);
-  const retryAfter = error instanceof AutoscalerError ? error.retryAfterSeconds : undefined;
   return retryLater(reason, errorRetryDelaySeconds(message.failures, retryAfter), true);
 }

@@ -10,3 +10,16 @@ export function capacityRetryDelaySeconds(attempt: number): number {
 export function errorRetryDelaySeconds(failures: number, retryAfterSeconds = 0): number {
   return Math.min(MAX_DELAY_SECONDS, Math.max(retryAfterSeconds, Math.min(300, 5 * 2 ** failures)));
 }
+
+/**
+ * Delay after GitHub rate-limited us: what it asked for, or 5 s doubling with every attempt up to
+ * 5 minutes when it did not say, plus up to 10% jitter so held-back jobs do not return all at once.
+ */
+export function rateLimitRetryDelaySeconds(
+  attempt: number,
+  retryAfterSeconds = 0,
+  random = Math.random,
+): number {
+  const base = Math.max(retryAfterSeconds, Math.min(300, 5 * 2 ** attempt));
+  return Math.min(MAX_DELAY_SECONDS, Math.ceil(base * (1 + random() * 0.1)));
+}

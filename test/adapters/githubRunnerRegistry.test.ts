@@ -125,12 +125,13 @@ describe('GitHubRunnerRegistry', () => {
   it.each([
     ['a 429 with retry-after', { status: 429, headers: { 'retry-after': '42' } }, true, 42],
     ['a secondary rate limit 403', { status: 403, headers: { 'retry-after': '60' } }, true, 60],
-    ['a 502', { status: 502 }, true, undefined],
+    ['a 502 that lasts', { status: 502 }, true, undefined],
     ['a 403 for a missing permission', { status: 403 }, false, undefined],
     ['a 404 for an unknown organisation', { status: 404 }, false, undefined],
   ])('maps %s to retryable=%s', async (_, fault, retryable, retryAfterSeconds) => {
-    // Prepare
-    gitHub.injectFault(/generate-jitconfig$/, fault);
+    // Prepare: a server error is retried twice in process, so it must last three answers.
+    const answers = fault.status >= 500 ? 3 : 1;
+    for (let answer = 0; answer < answers; answer++) gitHub.injectFault(/generate-jitconfig$/, fault);
 
     // Act
     const error = await registry()
@@ -141,6 +142,32 @@ describe('GitHubRunnerRegistry', () => {
     expect(error).toBeInstanceOf(AutoscalerError);
     expect(error).toMatchObject({ retryable, retryAfterSeconds });
     expect((error as Error).message).toMatch(/^GitHub: could not generate a JIT config/);
+  });
+
+  it('retries a passing server error at once, but leaves a rate limit to the queue', async () => {
+    // Prepare
+    const jitRequests = () =>
+      gitHub.requests.filter(({ path }) => path.endsWith('/generate-jitconfig')).length;
+    const subject = registry();
+    gitHub.injectFault(/generate-jitconfig$/, { status: 502 });
+    const before = jitRequests();
+
+    // Act
+    const registration = await subject.register({
+      installationId: 42,
+      scope: org,
+      name: 'blip',
+      labels: ['x'],
+    });
+    gitHub.injectFault(/generate-jitconfig$/, { status: 429, headers: { 'retry-after': '30' } });
+    const limited = await subject
+      .register({ installationId: 42, scope: org, name: 'limited', labels: ['x'] })
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(registration).toMatchObject({ kind: 'jit' });
+    expect(limited).toMatchObject({ kind: 'github-rate-limit', retryAfterSeconds: 30 });
+    expect(jitRequests() - before).toBe(3);
   });
 
   it("records the installation's remaining rate limit from GitHub's answers, not the App's own", async () => {
@@ -164,16 +191,19 @@ describe('GitHubRunnerRegistry', () => {
     expect(afterRead).toBeLessThan(afterRegister as number);
   });
 
-  it('turns a timeout into a retryable error', async () => {
+  it('turns a timeout into a retryable error at once, without waiting it out again', async () => {
     // Prepare
+    let fetches = 0;
     const slow = new GitHubRunnerRegistry({
       github: { appId: 1, apiUrl: gitHub.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
       privateKey: gitHub.appPrivateKey,
       requestTimeoutMs: 200,
-      fetch: (_input, init) =>
-        new Promise((_, reject) =>
+      fetch: (_input, init) => {
+        fetches += 1;
+        return new Promise((_, reject) =>
           init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
-        ),
+        );
+      },
     });
 
     // Act
@@ -182,7 +212,9 @@ describe('GitHubRunnerRegistry', () => {
       .catch((caught: unknown) => caught);
 
     // Assess
-    expect(error).toMatchObject({ retryable: true });
+    expect(error).toMatchObject({ kind: 'github', retryable: true });
+    expect((error as Error).message).toMatch(/no answer within 200 ms/);
+    expect(fetches).toBe(1);
   });
 });
 

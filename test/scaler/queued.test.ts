@@ -121,9 +121,12 @@ describe('scaler on queued jobs', () => {
     const [outcome] = await runBatch(jobMessage({ jobId: 11 }));
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'retry', delaySeconds: 120, failure: true });
+    // A rate limit is GitHub's doing, not the job's: it does not count towards giving up.
+    expect(outcome).toMatchObject({ kind: 'retry', failure: false });
+    expect((outcome as { delaySeconds: number }).delaySeconds).toBeGreaterThanOrEqual(120);
+    expect((outcome as { delaySeconds: number }).delaySeconds).toBeLessThanOrEqual(132);
     expect(cluster.pods.size).toBe(0);
-    expect(queue.sent[0]?.message).toMatchObject({ jobId: 11, attempt: 1, failures: 1 });
+    expect(queue.sent[0]?.message).toMatchObject({ jobId: 11, attempt: 1, failures: 0 });
 
     // Act again: the retry starts from nothing and succeeds.
     await runBatch(...queue.sent.splice(0).map(({ message }) => message));
@@ -147,6 +150,32 @@ describe('scaler on queued jobs', () => {
     expect(queue.deadLetters).toEqual([
       { body: expect.stringContaining('"jobId":12'), reason: expect.stringContaining('(403): Forbidden') },
     ]);
+  });
+
+  it('never sends a rate-limited job to the dead-letter queue, however often GitHub pushes back', async () => {
+    // Prepare
+    const { registry, queue, runBatch } = scalerHarness();
+    let message = jobMessage({ jobId: 16 });
+
+    // Act: GitHub rate-limits this job twenty times in a row.
+    for (let round = 0; round < 20; round++) {
+      registry.failNextRegistration = new AutoscalerError('GitHub: rate limited (429)', {
+        kind: 'github-rate-limit',
+        retryable: true,
+        retryAfterSeconds: 45,
+      });
+      await runBatch(message);
+      const sent = queue.sent.splice(0);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.delaySeconds).toBeGreaterThanOrEqual(45);
+      message = sent[0]?.message as typeof message;
+    }
+    await runBatch(message);
+
+    // Assess
+    expect(queue.deadLetters).toEqual([]);
+    expect(message).toMatchObject({ attempt: 20, failures: 0 });
+    expect(registry.registered.map(({ name }) => name)).toEqual(['linux-small-16']);
   });
 
   it('gives up on a job after repeated errors instead of retrying forever', async () => {
