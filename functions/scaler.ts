@@ -50,6 +50,7 @@ function lazyRegistry(): RunnerRegistry {
     register: async (request) => (await get()).register(request),
     runnerState: async (runner) => (await get()).runnerState(runner),
     deregister: async (runner) => (await get()).deregister(runner),
+    jobStatus: async (job) => (await get()).jobStatus(job),
   };
 }
 

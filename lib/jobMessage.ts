@@ -32,6 +32,8 @@ export const jobMessageSchema = z.object({
   attempt: z._default(z.int().check(z.gte(0)), 0),
   /** How many of those were because of an error; after too many the message goes to the dead-letter queue. */
   failures: z._default(z.int().check(z.gte(0)), 0),
+  /** How many runner pods the reconciler has replaced for this job because they could not start. */
+  replacements: z._default(z.int().check(z.gte(0)), 0),
 });
 
 export type JobMessage = z.output<typeof jobMessageSchema>;

@@ -95,12 +95,23 @@ export interface RunnerRef {
 /** GitHub's view of a runner: `busy` is the authority on whether it may be removed. */
 export type RunnerState = 'busy' | 'idle' | 'absent';
 
+/** GitHub's view of a job: `queued` covers every state before a runner takes it. */
+export type JobStatus = 'queued' | 'in_progress' | 'completed' | 'absent';
+
+export interface JobRef {
+  installationId: number;
+  /** `owner/name`. */
+  repository: string;
+  jobId: number;
+}
+
 /** GitHub's self-hosted runner API, for one App. */
 export interface RunnerRegistry {
   register(request: RunnerRegistrationRequest): Promise<RunnerRegistration>;
   runnerState(runner: RunnerRef): Promise<RunnerState>;
   /** Removes an idle runner's registration; an absent runner counts as done. */
   deregister(runner: RunnerRef): Promise<void>;
+  jobStatus(job: JobRef): Promise<JobStatus>;
 }
 
 /** Where the core's measurements go: EMF in Lambda, memory in the local mode and tests. */

@@ -1,6 +1,15 @@
-import type { RunnerRegistration, RunnerRegistrationRequest, RunnerRegistry, RunnerState } from '../ports.ts';
+import type {
+  JobStatus,
+  RunnerRegistration,
+  RunnerRegistrationRequest,
+  RunnerRegistry,
+  RunnerState,
+} from '../ports.ts';
 
-/** A RunnerRegistry that talks to nobody, for `--dry-run`: every registration succeeds, every runner is idle. */
+/**
+ * A RunnerRegistry that talks to nobody, for `--dry-run`: every registration succeeds, every runner
+ * is idle, and every job still queued.
+ */
 export class DryRunRunnerRegistry implements RunnerRegistry {
   private nextRunnerId = 1;
 
@@ -13,4 +22,8 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
   }
 
   async deregister(): Promise<void> {}
+
+  async jobStatus(): Promise<JobStatus> {
+    return 'queued';
+  }
 }

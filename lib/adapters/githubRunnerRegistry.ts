@@ -5,6 +5,8 @@ import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
 import type {
+  JobRef,
+  JobStatus,
   Metrics,
   RunnerRef,
   RunnerRegistration,
@@ -102,6 +104,21 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
       // 404: already gone. 422: it took a job after all, and a single-use runner leaves by itself.
       if (error instanceof RequestError && (error.status === 404 || error.status === 422)) return;
       throw gitHubError(error, `remove runner ${runner.name}`);
+    }
+  }
+
+  async jobStatus(job: JobRef): Promise<JobStatus> {
+    const [owner = '', repo = ''] = job.repository.split('/');
+    try {
+      const response = await this.client(job.installationId).request(
+        'GET /repos/{owner}/{repo}/actions/jobs/{job_id}',
+        { owner, repo, job_id: job.jobId },
+      );
+      const { status } = response.data as { status: string };
+      return status === 'in_progress' || status === 'completed' ? status : 'queued';
+    } catch (error) {
+      if (error instanceof RequestError && error.status === 404) return 'absent';
+      throw gitHubError(error, `read job ${job.jobId}`);
     }
   }
 

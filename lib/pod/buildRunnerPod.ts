@@ -23,17 +23,16 @@ export interface RunnerPodSettings {
   registrationUrl: string;
 }
 
-export type RunnerJob = Pick<
-  JobMessage,
-  'jobId' | 'runId' | 'repository' | 'deliveryId' | 'createdAt' | 'runnerClass'
->;
-
 /**
  * The runner pod for one job. Pure: the same inputs give the same pod. The pod is created with a
  * scheduling gate that the scaler lifts once the runner Secret exists, so no container starts
  * without its registration.
  */
-export function buildRunnerPod(job: RunnerJob, runnerClass: RunnerClass, settings: RunnerPodSettings): V1Pod {
+export function buildRunnerPod(
+  job: JobMessage,
+  runnerClass: RunnerClass,
+  settings: RunnerPodSettings,
+): V1Pod {
   const name = runnerPodName(runnerClass.name, job.jobId);
   const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
   return {
@@ -52,6 +51,7 @@ export function buildRunnerPod(job: RunnerJob, runnerClass: RunnerClass, setting
         [ANNOTATION.runId]: String(job.runId),
         [ANNOTATION.deliveryId]: job.deliveryId,
         [ANNOTATION.queuedAt]: job.createdAt,
+        [ANNOTATION.job]: JSON.stringify({ ...job, action: 'queued', attempt: 0, failures: 0 }),
       },
     },
     spec: {

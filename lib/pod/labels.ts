@@ -17,6 +17,8 @@ export const ANNOTATION = {
   runnerId: `${PREFIX}/runner-id`,
   /** The job the runner actually took, from `in_progress`; it may differ from the job it was made for. */
   runningJobId: `${PREFIX}/running-job-id`,
+  /** The `queued` message the pod was made for (JSON), from which the reconciler can make it again. */
+  job: `${PREFIX}/job`,
   /** The job this runner was made for no longer needs it, so the job it runs leaves a spare behind. */
   ownJobFinished: `${PREFIX}/own-job-finished`,
 } as const;

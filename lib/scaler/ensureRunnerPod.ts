@@ -12,6 +12,7 @@ import { findRunnerClass, type ScalerContext } from './scalerContext.ts';
 /** A gated pod without its Secret this old was left by a scaler that died mid-way; it is replaced. */
 export const STALE_REGISTRATION_SECONDS = 60;
 const REGISTRATION_IN_PROGRESS_DELAY_SECONDS = 10;
+const LEAVING_POD_DELAY_SECONDS = 5;
 
 /**
  * `queued`: make sure exactly one runner pod exists for the job. The pod name comes from the job, so
@@ -86,6 +87,10 @@ async function registerRunner(
 async function resumeExistingPod(podName: string, context: ScalerContext): Promise<JobOutcome> {
   const pod = await context.cluster.readPod(podName);
   if (!pod) return retryLater('pod vanished while checking it', REGISTRATION_IN_PROGRESS_DELAY_SECONDS);
+  if (pod.deleting || pod.phase === 'Failed') {
+    // The reconciler is replacing a runner that could not start: make the new one once the old is gone.
+    return retryLater('the earlier runner pod of this job is still being removed', LEAVING_POD_DELAY_SECONDS);
+  }
   if (!pod.gated) return done('already exists');
   if (await context.cluster.secretExists(runnerSecretName(podName))) {
     await context.cluster.releasePod(podName, {});

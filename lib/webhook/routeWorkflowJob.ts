@@ -56,6 +56,7 @@ export function routeWorkflowJob(
       runnerClass: runnerClass.name,
       attempt: 0,
       failures: 0,
+      replacements: 0,
     },
   };
 }

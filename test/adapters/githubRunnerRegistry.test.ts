@@ -144,6 +144,23 @@ describe('GitHubRunnerRegistry', () => {
     expect((error as Error).message).toMatch(/^GitHub: could not generate a JIT config/);
   });
 
+  it("reads a job's status from GitHub, and an unknown job as absent", async () => {
+    // Prepare
+    gitHub.setJob('acme/app', 9001, 'queued');
+    gitHub.setJob('acme/app', 9002, 'in_progress');
+    gitHub.setJob('acme/app', 9003, 'completed');
+    const subject = registry();
+    const status = (jobId: number) =>
+      subject.jobStatus({ installationId: 42, repository: 'acme/app', jobId });
+
+    // Act
+    const statuses = await Promise.all([9001, 9002, 9003, 9004].map(status));
+
+    // Assess
+    expect(statuses).toEqual(['queued', 'in_progress', 'completed', 'absent']);
+    expect(gitHub.requests.at(-1)?.path).toMatch(/^\/repos\/acme\/app\/actions\/jobs\/900\d$/);
+  });
+
   it('retries a passing server error at once, but leaves a rate limit to the queue', async () => {
     // Prepare
     const jitRequests = () =>

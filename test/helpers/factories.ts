@@ -35,6 +35,7 @@ export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
     runnerClass: 'linux-small',
     attempt: 0,
     failures: 0,
+    replacements: 0,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { JobStatus } from '../../lib/ports.ts';
 
 interface StandInRunner {
   id: number;
@@ -46,6 +47,8 @@ export async function startGitHubStandIn() {
   const faults: { route: RegExp; fault: InjectedFault }[] = [];
   let nextRunnerId = 1;
   let rateLimitRemaining = 5000;
+  /** Workflow jobs by `owner/repo#id`; a job not set here is unknown (404). */
+  const jobs = new Map<string, JobStatus>();
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
@@ -99,6 +102,17 @@ export async function startGitHubStandIn() {
       );
     }
     if (!authorization.startsWith('token ghs_installation')) return send(401, { message: 'Bad credentials' });
+
+    const jobRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/jobs\/(\d+)$/.exec(path);
+    if (method === 'GET' && jobRoute?.[1] && jobRoute[2]) {
+      const status = jobs.get(`${jobRoute[1]}#${jobRoute[2]}`);
+      if (!status) return send(404, { message: 'Not Found' });
+      return send(
+        200,
+        workflowJob(jobRoute[1], Number(jobRoute[2]), status),
+        '/repos/{owner}/{repo}/actions/jobs/{job_id}',
+      );
+    }
 
     const scoped = /^\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+)\/actions\/runners(\/.*)?$/.exec(path);
     if (!scoped?.[1]) return send(404, { message: 'Not Found' });
@@ -188,10 +202,44 @@ export async function startGitHubStandIn() {
     runners,
     /** The next request whose "METHOD /path" matches gets this fault instead. */
     injectFault: (route: RegExp, fault: InjectedFault) => faults.push({ route, fault }),
+    /** Sets GitHub's status of a workflow job, as the jobs API reports it. */
+    setJob: (repository: string, jobId: number, status: JobStatus) =>
+      jobs.set(`${repository}#${jobId}`, status),
     setBusy: (name: string, busy: boolean) => {
       for (const runner of runners.values()) if (runner.name === name) runner.busy = busy;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A workflow job as `GET /repos/{owner}/{repo}/actions/jobs/{job_id}` answers it. */
+function workflowJob(repository: string, id: number, status: JobStatus) {
+  const at = '2026-11-28T10:00:00Z';
+  const finished = status === 'completed';
+  return {
+    id,
+    run_id: 1,
+    run_url: `https://api.github.com/repos/${repository}/actions/runs/1`,
+    run_attempt: 1,
+    node_id: `CR_${id}`,
+    head_sha: 'f'.repeat(40),
+    url: `https://api.github.com/repos/${repository}/actions/jobs/${id}`,
+    html_url: `https://github.com/${repository}/actions/runs/1/job/${id}`,
+    status,
+    conclusion: finished ? 'success' : null,
+    created_at: at,
+    started_at: at,
+    completed_at: finished ? at : null,
+    name: 'build',
+    steps: [],
+    check_run_url: `https://api.github.com/repos/${repository}/check-runs/${id}`,
+    labels: ['self-hosted'],
+    runner_id: null,
+    runner_name: null,
+    runner_group_id: null,
+    runner_group_name: null,
+    workflow_name: 'CI',
+    head_branch: 'main',
   };
 }
 

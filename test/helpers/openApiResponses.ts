@@ -14,6 +14,7 @@ export function openApiResponseChecker() {
     paths: Record<string, Record<string, { responses: Record<string, { $ref?: string }> }>>;
   };
   const ajv = new Ajv({ strict: false, validateSchema: false, validateFormats: false, allErrors: true });
+  allowNullInNullableEnums(spec);
   ajv.addSchema({ ...spec, $id: 'github' });
 
   return (method: string, route: string, status: number, body: unknown): string[] => {
@@ -34,4 +35,15 @@ export function openApiResponseChecker() {
 
 function jsonPointerSegment(route: string): string {
   return encodeURIComponent(route.replaceAll('~', '~0').replaceAll('/', '~1'));
+}
+
+/**
+ * In OpenAPI 3.0, `nullable: true` admits null even beside an `enum` (a queued job's `conclusion` is
+ * null); Ajv reads `enum` strictly, so null is added to such enums.
+ */
+function allowNullInNullableEnums(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  const schema = node as { nullable?: boolean; enum?: unknown[] };
+  if (schema.nullable && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
+  for (const child of Object.values(node)) allowNullInNullableEnums(child);
 }

@@ -1,4 +1,6 @@
 import type {
+  JobRef,
+  JobStatus,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
@@ -11,6 +13,8 @@ export class ScriptedRegistry implements RunnerRegistry {
   readonly registered: RunnerRegistrationRequest[] = [];
   readonly deregistered: RunnerRef[] = [];
   readonly states = new Map<string, RunnerState>();
+  /** GitHub's status of each job, by job ID; a job not set here is queued. */
+  readonly jobs = new Map<number, JobStatus>();
   failNextRegistration: Error | undefined;
   private nextId = 500;
 
@@ -25,6 +29,10 @@ export class ScriptedRegistry implements RunnerRegistry {
 
   async runnerState(runner: RunnerRef): Promise<RunnerState> {
     return this.states.get(runner.name) ?? 'absent';
+  }
+
+  async jobStatus(job: JobRef): Promise<JobStatus> {
+    return this.jobs.get(job.jobId) ?? 'queued';
   }
 
   async deregister(runner: RunnerRef): Promise<void> {
