@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
+import { forEachConcurrently } from '../lib/forEachConcurrently.ts';
 import type { JobMessage } from '../lib/jobMessage.ts';
 import { createScalerHandler } from '../lib/scaler/createScalerHandler.ts';
 import { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
@@ -75,7 +76,7 @@ export async function runBurst(
   });
   let pending: JobMessage[][] = batches;
   while (pending.length > 0) {
-    await runConcurrently(pending, options.concurrency, (batch) =>
+    await forEachConcurrently(pending, options.concurrency, (batch) =>
       handler(sqsEvent(batch.map((message) => JSON.stringify(message))), {} as Context),
     );
     // Deliveries that found another delivery's registration under way come back, as SQS would return them.
@@ -107,18 +108,6 @@ export async function runBurst(
     jitConfigsRequested: jitRequests(gitHub) - registrationsBefore,
     apiWritesPerRunner: writes / options.jobs,
   };
-}
-
-async function runConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
-      }
-    }),
-  );
 }
 
 /** Writes the scaler made (pods, Secrets, place reservations), from the API server's own request counter. */

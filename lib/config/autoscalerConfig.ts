@@ -89,6 +89,12 @@ export const runnerClassSchema = z.strictObject({
    * @default 21600 (6 hours, GitHub's own job limit for hosted runners)
    */
   maxJobDurationSeconds: withDefault(integer(60, 432_000), 21_600),
+  /**
+   * A pod not running this long after it was created (image pull errors, no node with room) is
+   * replaced, as is one that failed before taking a job.
+   * @default 600
+   */
+  startTimeoutSeconds: withDefault(integer(30, 86_400), 600),
 });
 
 export const gitHubSchema = z.strictObject({
@@ -165,6 +171,15 @@ export const scalerSchema = z.strictObject({
   timeoutSeconds: withDefault(integer(10, 900), 60),
 });
 
+export const reconcilerSchema = z.strictObject({
+  /** GitHub API calls one reconciler run may make; what is left over waits for the next run. @default 50 */
+  maxGitHubCallsPerRun: withDefault(integer(1, 1000), 50),
+  /** A running runner that took no job this long is checked with GitHub as a possible spare. @default 300 */
+  idleRunnerSeconds: withDefault(integer(60, 86_400), 300),
+  /** Runner pods made for one job that may fail to start before the job is parked in the DLQ. @default 3 */
+  maxReplacements: withDefault(integer(0, 10), 3),
+});
+
 export const monitoringSchema = z.strictObject({
   /**
    * CloudWatch namespace of the metrics. Give each deployment in one account and region its own.
@@ -192,6 +207,7 @@ export const autoscalerConfigSchema = z
     cluster: clusterSchema,
     webhook: z.prefault(webhookSchema, {}),
     scaler: z.prefault(scalerSchema, {}),
+    reconciler: z.prefault(reconcilerSchema, {}),
     monitoring: z.prefault(monitoringSchema, {}),
     runnerClasses: z.array(runnerClassSchema).check(z.minLength(1, 'needs at least one runner class')),
   })

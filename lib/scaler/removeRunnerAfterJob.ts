@@ -1,7 +1,8 @@
 import type { JobMessage } from '../jobMessage.ts';
 import { ANNOTATION } from '../pod/labels.ts';
-import { parseRunnerPodName, runnerPodName, runnerSecretName } from '../pod/runnerNames.ts';
+import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
 import type { RunnerPod } from '../ports.ts';
+import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import type { DeletionReason } from '../telemetry/metricCatalog.ts';
 import { done, type JobOutcome } from './jobOutcome.ts';
@@ -35,18 +36,11 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
 }
 
 async function removeRunner(
-  { name: podName, runnerClass }: { name: string; runnerClass: string },
+  pod: { name: string; runnerClass: string },
   reason: DeletionReason,
   context: ScalerContext,
 ): Promise<string> {
-  const removed = await context.cluster.deletePod(podName);
-  // The Secret holds a credential: remove it now rather than wait for the garbage collector.
-  await context.cluster.deleteSecret(runnerSecretName(podName));
-  if (removed) {
-    context.log.info('runner pod deleted', { podName, reason });
-    context.metrics.record('RunnerPodsDeleted', 1, { RunnerClass: runnerClass, Reason: reason });
-  }
-  return removed ? `removed ${podName}` : `${podName} already gone`;
+  return (await removeRunnerPod(context, pod, reason)) ? `removed ${pod.name}` : `${pod.name} already gone`;
 }
 
 /** Removes a runner no job needs any more, unless it is busy; then it is marked to free the next spare. */

@@ -20,6 +20,10 @@ export const METRICS = {
   RunnerPodsFailing: { unit: 'Count', dimensions: ['RunnerClass', 'Reason'] },
   /** Census: the class's `maxRunners`, drawn beside its live pods. */
   RunnerCapacity: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Jobs queued again by the reconciler because their runner pod could not start. */
+  RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */
+  ReconcilerGitHubCalls: { unit: 'Count', dimensions: ['App'] },
   /** Jobs sent back to wait because their class had no free place. */
   AtCapacityRejections: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** The remaining GitHub REST quota of the installation that answered last, by the App's ID. */
@@ -55,7 +59,14 @@ export const POD_PROBLEMS = [
 export type PodProblem = (typeof POD_PROBLEMS)[number];
 
 /** The `Reason` of RunnerPodsDeleted. */
-export const DELETION_REASONS = ['job-finished', 'unused', 'abandoned-registration'] as const;
+export const DELETION_REASONS = [
+  'job-finished',
+  'unused',
+  'abandoned-registration',
+  'finished',
+  'failed-to-start',
+  'surplus',
+] as const;
 export type DeletionReason = (typeof DELETION_REASONS)[number];
 
 /** The `Reason` of WebhooksIgnored. */

@@ -1,0 +1,53 @@
+import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { ANNOTATION } from '../pod/labels.ts';
+import type { RunnerPod } from '../ports.ts';
+
+/** What the reconciler does about one runner pod. */
+export type ReconcileStep =
+  /** The runner is done (Succeeded, or Failed after it took a job): remove the pod and its Secret. */
+  | { kind: 'remove-finished'; pod: RunnerPod }
+  /** It failed before taking a job, or did not start in time: replace it if GitHub still queues the job. */
+  | { kind: 'replace-if-queued'; pod: RunnerPod; why: string }
+  /** It has run for a while without taking a job: remove it if GitHub says it is an idle spare. */
+  | { kind: 'remove-if-spare'; pod: RunnerPod };
+
+/**
+ * Decides, from the runner pods alone, which need the reconciler: finished pods first (they cost no
+ * GitHub call), then the others, oldest first. Pure. Pods still registering or being deleted are the
+ * scaler's, and are left alone.
+ */
+export function planReconciliation(
+  pods: readonly RunnerPod[],
+  config: Pick<AutoscalerConfig, 'runnerClasses' | 'reconciler'>,
+  now: Date,
+): ReconcileStep[] {
+  const startTimeouts = new Map(
+    config.runnerClasses.map((runnerClass) => [runnerClass.name, runnerClass.startTimeoutSeconds]),
+  );
+  const finished: ReconcileStep[] = [];
+  const checks: ReconcileStep[] = [];
+  for (const pod of [...pods].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
+    const startTimeout = startTimeouts.get(pod.runnerClass);
+    if (pod.deleting || pod.gated || startTimeout === undefined) continue;
+    const tookJob = ANNOTATION.runningJobId in pod.annotations;
+    const ageSeconds = (now.getTime() - pod.createdAt.getTime()) / 1000;
+    if (pod.phase === 'Succeeded' || (pod.phase === 'Failed' && tookJob)) {
+      finished.push({ kind: 'remove-finished', pod });
+    } else if (pod.phase === 'Failed') {
+      checks.push({
+        kind: 'replace-if-queued',
+        pod,
+        why: `failed before taking a job (${pod.problem ?? 'failed'})`,
+      });
+    } else if (pod.phase === 'Pending' && ageSeconds > startTimeout) {
+      checks.push({
+        kind: 'replace-if-queued',
+        pod,
+        why: `not running after ${Math.round(ageSeconds)} s (${pod.problem ?? 'still pending'})`,
+      });
+    } else if (pod.phase === 'Running' && !tookJob && ageSeconds > config.reconciler.idleRunnerSeconds) {
+      checks.push({ kind: 'remove-if-spare', pod });
+    }
+  }
+  return [...finished, ...checks];
+}

@@ -1,0 +1,188 @@
+import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { errorKind, errorMessage } from '../errors.ts';
+import { forEachConcurrently } from '../forEachConcurrently.ts';
+import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
+import { ANNOTATION } from '../pod/labels.ts';
+import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
+import { removeRunnerPod } from '../removeRunnerPod.ts';
+import { runnerScopeForJob } from '../runnerScope.ts';
+import { planReconciliation, type ReconcileStep } from './planReconciliation.ts';
+
+/** Steps carried out at once. */
+const CONCURRENCY = 8;
+/** GitHub calls each kind of step may make, reserved from the run's budget before it starts. */
+const STEP_COST = { 'remove-finished': 0, 'replace-if-queued': 1, 'remove-if-spare': 3 } as const;
+
+export interface ReconcilerContext {
+  config: AutoscalerConfig;
+  cluster: RunnerCluster;
+  registry: RunnerRegistry;
+  queue: JobQueue;
+  log: Log;
+  metrics: Metrics;
+  now: () => Date;
+}
+
+export interface ReconcileSummary {
+  removedFinished: number;
+  replaced: number;
+  /** Jobs parked in the dead-letter queue after `maxReplacements` runners failed to start. */
+  gaveUp: number;
+  /** Runners that could not start, for jobs GitHub no longer queues. */
+  removedUnstarted: number;
+  removedSpares: number;
+  gitHubCalls: number;
+  /** Steps left for the next run, the GitHub budget being spent. */
+  deferred: number;
+  failedSteps: number;
+}
+
+/**
+ * One pass over the runner pods, repairing what webhooks and the world got wrong. Safe to run beside
+ * the scaler and another reconciler: every delete names the pod's UID, and a job is queued again
+ * before its broken pod goes, so a crash in between costs a duplicate message, never the job.
+ */
+export async function reconcileRunners(context: ReconcilerContext): Promise<ReconcileSummary> {
+  const { config, log, metrics } = context;
+  const summary: ReconcileSummary = {
+    removedFinished: 0,
+    replaced: 0,
+    gaveUp: 0,
+    removedUnstarted: 0,
+    removedSpares: 0,
+    gitHubCalls: 0,
+    deferred: 0,
+    failedSteps: 0,
+  };
+  const steps = planReconciliation(await context.cluster.listPods(), config, context.now());
+  let budget = config.reconciler.maxGitHubCallsPerRun;
+  const registry = countingCalls(context.registry, () => summary.gitHubCalls++);
+
+  await forEachConcurrently(steps, CONCURRENCY, async (step) => {
+    if (STEP_COST[step.kind] > budget) {
+      summary.deferred += 1;
+      return;
+    }
+    budget -= STEP_COST[step.kind];
+    try {
+      await carryOut(step, { ...context, registry }, summary);
+    } catch (error) {
+      summary.failedSteps += 1;
+      metrics.record('Errors', 1, { Kind: errorKind(error) });
+      log.warn('reconcile step failed; the next run tries again', {
+        podName: step.pod.name,
+        step: step.kind,
+        error: errorMessage(error),
+      });
+    }
+  });
+  metrics.record('ReconcilerGitHubCalls', summary.gitHubCalls, { App: String(config.github.appId) });
+  log.info('reconciled runner pods', { pods: steps.length, ...summary });
+  return summary;
+}
+
+async function carryOut(step: ReconcileStep, context: ReconcilerContext, summary: ReconcileSummary) {
+  switch (step.kind) {
+    case 'remove-finished':
+      if (await removeRunnerPod(context, step.pod, 'finished')) summary.removedFinished += 1;
+      return;
+    case 'replace-if-queued':
+      return replaceIfQueued(step.pod, step.why, context, summary);
+    case 'remove-if-spare':
+      return removeIfSpare(step.pod, context, summary);
+  }
+}
+
+async function replaceIfQueued(
+  pod: RunnerPod,
+  why: string,
+  context: ReconcilerContext,
+  summary: ReconcileSummary,
+) {
+  const { config, queue, log, metrics } = context;
+  const job = jobOfPod(pod);
+  if (!job) {
+    if (await removeRunnerPod(context, pod, 'failed-to-start')) summary.removedUnstarted += 1;
+    log.error('removed a runner pod that could not start and names no job', { podName: pod.name, why });
+    return;
+  }
+  const jobLog = {
+    jobId: job.jobId,
+    deliveryId: job.deliveryId,
+    podName: pod.name,
+    runnerClass: job.runnerClass,
+    why,
+  };
+  const status = await context.registry.jobStatus(job);
+  if (status === 'queued' && job.replacements >= config.reconciler.maxReplacements) {
+    const reason = `${job.replacements + 1} runner pods for job ${job.jobId} could not start; last: ${why}`;
+    await queue.sendToDeadLetter(JSON.stringify(job), reason);
+    summary.gaveUp += 1;
+    log.error('gave up replacing the runner of a job', jobLog);
+  } else if (status === 'queued') {
+    await queue.send(
+      { ...job, replacements: job.replacements + 1 },
+      { delaySeconds: replacementDelaySeconds(job.replacements) },
+    );
+    summary.replaced += 1;
+    metrics.record('RunnerReplacements', 1, { RunnerClass: job.runnerClass });
+    log.warn('replacing a runner pod that could not start', jobLog);
+  }
+  if ((await removeRunnerPod(context, pod, 'failed-to-start')) && status !== 'queued')
+    summary.removedUnstarted += 1;
+}
+
+/**
+ * A runner that took no job for `idleRunnerSeconds` is a spare once its own job no longer waits:
+ * GitHub hands an idle runner to any queued job of its labels within seconds. GitHub's runner status
+ * has the last word, so a busy runner is never removed.
+ */
+async function removeIfSpare(pod: RunnerPod, context: ReconcilerContext, summary: ReconcileSummary) {
+  const job = jobOfPod(pod);
+  if (!job) return;
+  const status = await context.registry.jobStatus(job);
+  if (status === 'queued' || status === 'in_progress') return;
+  const runnerId = pod.annotations[ANNOTATION.runnerId];
+  const runner = {
+    installationId: job.installationId,
+    scope: runnerScopeForJob(job, context.config.github),
+    name: pod.name,
+    id: runnerId ? Number(runnerId) : undefined,
+  };
+  if ((await context.registry.runnerState(runner)) === 'busy') return;
+  if (!(await removeRunnerPod(context, pod, 'surplus'))) return;
+  await context.registry.deregister(runner);
+  summary.removedSpares += 1;
+}
+
+/** Delay before a replacement runner is made: 30 s, doubling with every replacement. */
+export function replacementDelaySeconds(replacements: number): number {
+  return Math.min(900, 30 * 2 ** replacements);
+}
+
+function jobOfPod(pod: RunnerPod): JobMessage | undefined {
+  const text = pod.annotations[ANNOTATION.job];
+  if (!text) return undefined;
+  try {
+    const parsed = jobMessageSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The registry, counting each GitHub call it is asked for. */
+function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegistry {
+  const counted =
+    <Argument, Result>(call: (argument: Argument) => Promise<Result>) =>
+    (argument: Argument) => {
+      count();
+      return call(argument);
+    };
+  return {
+    register: counted((request) => registry.register(request)),
+    runnerState: counted((runner) => registry.runnerState(runner)),
+    deregister: counted((runner) => registry.deregister(runner)),
+    jobStatus: counted((job) => registry.jobStatus(job)),
+  };
+}

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
+import { AutoscalerError } from '../../lib/errors.ts';
+import { ANNOTATION } from '../../lib/pod/labels.ts';
+import { reconcileRunners } from '../../lib/reconciler/reconcileRunners.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { scalerHarness } from '../helpers/scalerHarness.ts';
+
+const MINUTE = 60_000;
+
+/** The scaler harness with a clock the test moves, and the reconciler wired to the same peers. */
+function reconcilerHarness(config: AutoscalerConfig = testConfig()) {
+  let clock = new Date('2026-11-28T10:00:00Z');
+  const harness = scalerHarness(config, () => clock);
+  const reconcile = () => reconcileRunners({ ...harness, now: () => clock });
+  const advance = (milliseconds: number) => {
+    clock = new Date(clock.getTime() + milliseconds);
+  };
+  return { ...harness, reconcile, advance };
+}
+
+const runnerFor = (jobId: number) => `linux-small-${jobId}`;
+
+describe('reconciler', () => {
+  it('removes finished runner pods and their Secrets, and leaves live ones alone', async () => {
+    // Prepare: 1 finished its job, 2 failed after taking one, 3 runs, 4 is still registering.
+    const { cluster, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(...[1, 2, 3].map((jobId) => jobMessage({ jobId })));
+    cluster.setPhase(runnerFor(1), 'Succeeded');
+    cluster.setPhase(runnerFor(2), 'Failed', 'oom-killed');
+    await cluster.annotatePod(runnerFor(2), { [ANNOTATION.runningJobId]: '2' });
+    cluster.setPhase(runnerFor(3), 'Running');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ removedFinished: 2, gitHubCalls: 0 });
+    expect([...cluster.pods.keys()]).toEqual([runnerFor(3)]);
+    expect([...cluster.secrets.keys()]).toEqual([`${runnerFor(3)}-runner`]);
+  });
+
+  it('replaces a runner that failed before taking its still-queued job, and the scaler makes it anew', async () => {
+    // Prepare
+    const { cluster, queue, metrics, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 5, deliveryId: 'd-5' }));
+    cluster.setPhase(runnerFor(5), 'Failed', 'evicted');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ replaced: 1, gitHubCalls: 1 });
+    expect(cluster.pods.has(runnerFor(5))).toBe(false);
+    expect(queue.sent).toEqual([
+      {
+        message: expect.objectContaining({ jobId: 5, deliveryId: 'd-5', action: 'queued', replacements: 1 }),
+        delaySeconds: 30,
+      },
+    ]);
+    expect(metrics.total('RunnerReplacements', { RunnerClass: 'linux-small' })).toBe(1);
+
+    // Act again: the message reaches the scaler.
+    await runBatch(...queue.sent.splice(0).map(({ message }) => message));
+    expect(await cluster.readPod(runnerFor(5))).toMatchObject({ phase: 'Pending', gated: false });
+  });
+
+  it('replaces a runner that did not start within the class start timeout, and not before', async () => {
+    // Prepare
+    const { cluster, queue, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 6 }));
+    cluster.setPhase(runnerFor(6), 'Pending', 'image-pull');
+
+    // Act
+    advance(9 * MINUTE);
+    const early = await reconcile();
+    advance(2 * MINUTE);
+    const late = await reconcile();
+
+    // Assess
+    expect(early).toMatchObject({ replaced: 0, gitHubCalls: 0 });
+    expect(late).toMatchObject({ replaced: 1 });
+    expect(queue.sent.map(({ message }) => message.jobId)).toEqual([6]);
+  });
+
+  it('parks the job in the dead-letter queue once maxReplacements runners failed to start', async () => {
+    // Prepare: this pod is already the third replacement.
+    const { cluster, queue, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 7, replacements: 3 }));
+    cluster.setPhase(runnerFor(7), 'Failed', 'image-pull');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ gaveUp: 1, replaced: 0 });
+    expect(queue.sent).toEqual([]);
+    expect(queue.deadLetters).toEqual([
+      {
+        body: expect.stringContaining('"jobId":7'),
+        reason: expect.stringMatching(
+          /^4 runner pods for job 7 could not start; last: failed before taking a job \(image-pull\)/,
+        ),
+      },
+    ]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
+  it('only removes a runner that could not start when GitHub no longer queues its job', async () => {
+    // Prepare
+    const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 8 }));
+    cluster.setPhase(runnerFor(8), 'Failed');
+    registry.jobs.set(8, 'completed');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ removedUnstarted: 1, replaced: 0 });
+    expect(queue.sent).toEqual([]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
+  it('removes an idle spare whose job is done, but never a busy runner or one its job still waits for', async () => {
+    // Prepare: three runners that took no job for ten minutes.
+    const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(...[9, 10, 11].map((jobId) => jobMessage({ jobId })));
+    for (const jobId of [9, 10, 11]) cluster.setPhase(runnerFor(jobId), 'Running');
+    registry.jobs.set(9, 'completed');
+    registry.jobs.set(10, 'completed');
+    registry.states.set(runnerFor(10), 'busy');
+    advance(10 * MINUTE);
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ removedSpares: 1 });
+    expect([...cluster.pods.keys()].sort()).toEqual([runnerFor(10), runnerFor(11)]);
+    expect(registry.deregistered.map(({ name }) => name)).toEqual([runnerFor(9)]);
+  });
+
+  it('spends at most maxGitHubCallsPerRun on GitHub, leaving the rest for the next run', async () => {
+    // Prepare
+    const base = testConfig();
+    const config = { ...base, reconciler: { ...base.reconciler, maxGitHubCallsPerRun: 2 } };
+    const { cluster, queue, metrics, runBatch, reconcile } = reconcilerHarness(config);
+    await runBatch(...[12, 13, 14, 15].map((jobId) => jobMessage({ jobId })));
+    for (const jobId of [12, 13, 14, 15]) cluster.setPhase(runnerFor(jobId), 'Failed');
+
+    // Act
+    const first = await reconcile();
+    const second = await reconcile();
+
+    // Assess
+    expect(first).toMatchObject({ replaced: 2, deferred: 2, gitHubCalls: 2 });
+    expect(second).toMatchObject({ replaced: 2, deferred: 0, gitHubCalls: 2 });
+    expect(queue.sent.map(({ message }) => message.jobId).sort()).toEqual([12, 13, 14, 15]);
+    expect(metrics.points('ReconcilerGitHubCalls').map(({ value }) => value)).toEqual([2, 2]);
+  });
+
+  it('carries on past a step GitHub fails, and keeps the pod for the next run', async () => {
+    // Prepare
+    const { cluster, registry, runBatch, reconcile, log } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 16 }));
+    cluster.setPhase(runnerFor(16), 'Failed');
+    registry.jobStatus = async () => {
+      throw new AutoscalerError('GitHub: could not read job 16 (502)', { kind: 'github', retryable: true });
+    };
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ failedSteps: 1, replaced: 0 });
+    expect(cluster.pods.has(runnerFor(16))).toBe(true);
+    expect(
+      log.lines.find((line) => line.message.startsWith('reconcile step failed'))?.attributes,
+    ).toMatchObject({
+      podName: runnerFor(16),
+      error: expect.stringContaining('(502)'),
+    });
+  });
+});
