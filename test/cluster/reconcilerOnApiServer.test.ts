@@ -1,0 +1,120 @@
+import { describe, expect, inject, it } from 'vitest';
+import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
+import type { JobMessage } from '../../lib/jobMessage.ts';
+import { reconcileRunners } from '../../lib/reconciler/reconcileRunners.ts';
+import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
+import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { RecordingQueue } from '../helpers/scalerHarness.ts';
+import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
+import { coreApi, scalerCluster, uniqueJobId } from './clusterClients.ts';
+
+const base = testConfig();
+const template = base.runnerClasses.find(
+  (runnerClass) => runnerClass.containerMode === 'none',
+) as RunnerClass;
+/** Two classes of this test's own: one that runs, one that no node can take. */
+const config: AutoscalerConfig = {
+  ...base,
+  runnerClasses: [
+    { ...template, name: 'reconciled', labels: ['reconciled'] },
+    { ...template, name: 'homeless', labels: ['homeless'], nodeSelector: { 'no-such-node': 'true' } },
+  ],
+};
+
+const namespace = () => inject('controlPlane').namespace;
+const cluster = scalerCluster();
+const registry = new ScriptedRegistry();
+const log = captureLog();
+const metrics = new MetricsRecorder();
+
+async function runScaler(queue: RecordingQueue, ...messages: JobMessage[]) {
+  const batch = newBatchContext({ config, cluster, registry, log, metrics });
+  await Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
+}
+
+async function podPhases(): Promise<Record<string, string>> {
+  const { items } = await coreApi('admin').listNamespacedPod({
+    namespace: namespace(),
+    labelSelector: 'eks-runner-autoscaler.io/class in (reconciled,homeless)',
+  });
+  return Object.fromEntries(
+    items
+      .filter((pod) => !pod.metadata?.deletionTimestamp)
+      .map((pod) => [pod.metadata?.name ?? '', pod.status?.phase ?? '']),
+  );
+}
+
+async function annotateAsAdmin(podName: string, annotation: string) {
+  await coreApi('admin').patchNamespacedPod({
+    name: podName,
+    namespace: namespace(),
+    body: [
+      {
+        op: 'add',
+        path: `/metadata/annotations/test.eks-runner-autoscaler.io~1${annotation}`,
+        value: 'true',
+      },
+    ],
+  });
+}
+
+describe('the reconciler on a real kube-apiserver', { timeout: 60_000 }, () => {
+  it('removes finished pods, replaces OOM-killed and unschedulable ones, and leaves running ones', async () => {
+    // Prepare: four jobs; KWOK finishes one runner and OOM-kills another before it takes a job.
+    const [finished, oomKilled, running] = [uniqueJobId(), uniqueJobId(), uniqueJobId()];
+    const unschedulable = uniqueJobId();
+    const queue = new RecordingQueue();
+    await runScaler(
+      queue,
+      ...[finished, oomKilled, running].map((jobId) => jobMessage({ jobId, runnerClass: 'reconciled' })),
+      jobMessage({ jobId: unschedulable, runnerClass: 'homeless' }),
+    );
+    const name = (jobId: number, className = 'reconciled') => `${className}-${jobId}`;
+    await expect.poll(podPhases, { timeout: 20_000 }).toMatchObject({
+      [name(finished)]: 'Running',
+      [name(oomKilled)]: 'Running',
+      [name(running)]: 'Running',
+      [name(unschedulable, 'homeless')]: 'Pending',
+    });
+    await annotateAsAdmin(name(finished), 'finish');
+    await annotateAsAdmin(name(oomKilled), 'oom');
+    await expect.poll(podPhases, { timeout: 20_000 }).toMatchObject({
+      [name(finished)]: 'Succeeded',
+      [name(oomKilled)]: 'Failed',
+    });
+
+    // Act: a reconciler run a quarter of an hour on, past the start timeout of the Pending pod.
+    const summary = await reconcileRunners({
+      config,
+      cluster,
+      registry,
+      queue,
+      log,
+      metrics,
+      now: () => new Date(Date.now() + 15 * 60_000),
+    });
+
+    // Assess
+    expect(summary).toMatchObject({ removedFinished: 1, replaced: 2, removedSpares: 0, failedSteps: 0 });
+    await expect.poll(podPhases, { timeout: 20_000 }).toEqual({ [name(running)]: 'Running' });
+    const secrets = await coreApi('admin').listNamespacedSecret({ namespace: namespace() });
+    const secretNames = secrets.items.map((secret) => secret.metadata?.name);
+    for (const jobId of [finished, oomKilled]) expect(secretNames).not.toContain(`${name(jobId)}-runner`);
+    expect(queue.sent.map(({ message }) => [message.jobId, message.replacements]).sort()).toEqual(
+      [
+        [oomKilled, 1],
+        [unschedulable, 1],
+      ].sort(),
+    );
+
+    // Act again: the scaler takes the queued replacement and makes the OOM-killed job a new runner.
+    const replacement = queue.sent.find(({ message }) => message.jobId === oomKilled)?.message as JobMessage;
+    await runScaler(new RecordingQueue(), replacement);
+
+    // Assess
+    await expect.poll(podPhases, { timeout: 20_000 }).toMatchObject({ [name(oomKilled)]: 'Running' });
+  });
+});
