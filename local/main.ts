@@ -13,10 +13,12 @@ import { ConfigError } from '../lib/errors.ts';
 import type { RunnerCluster, RunnerRegistry } from '../lib/ports.ts';
 import { startLocalAutoscaler } from './startLocalAutoscaler.ts';
 
-const USAGE = `usage: npm start -- [--config FILE] [--port N] [--host ADDRESS] [--status-interval SECONDS] [--dry-run]
+const USAGE = `usage: npm start -- [--config FILE] [--port N] [--host ADDRESS] [--status-interval SECONDS]
+                    [--reconcile-interval SECONDS] [--dry-run]
 
 The status page is served at /, its data at GET /status; progress is logged every --status-interval
-seconds (default 5) while anything changes.
+seconds (default 5) while anything changes. The reconciler runs every --reconcile-interval seconds
+(default 60; never with --dry-run).
 
 Environment:
   GITHUB_WEBHOOK_SECRET        the webhook secret (required)
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '3000' },
       host: { type: 'string', default: '127.0.0.1' },
       'status-interval': { type: 'string', default: '5' },
+      'reconcile-interval': { type: 'string', default: '60' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -43,11 +46,8 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new ConfigError(`--port ${values.port} is not a port number`);
-  const statusIntervalSeconds = Number(values['status-interval']);
-  if (!(statusIntervalSeconds >= 0.1 && statusIntervalSeconds <= 3600))
-    throw new ConfigError(
-      `--status-interval ${values['status-interval']} must be between 0.1 and 3600 seconds`,
-    );
+  const statusIntervalSeconds = secondsOption('status-interval', values['status-interval']);
+  const reconcileIntervalSeconds = secondsOption('reconcile-interval', values['reconcile-interval']);
   const webhookSecret = process.env.GITHUB_WEBHOOK_SECRET;
   if (!webhookSecret)
     throw new ConfigError('GITHUB_WEBHOOK_SECRET is not set: export the webhook secret of your GitHub App');
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     port,
     host: values.host,
     statusIntervalMs: statusIntervalSeconds * 1000,
+    reconcileIntervalMs: dryRun ? 0 : reconcileIntervalSeconds * 1000,
   });
   logger.info(
     `listening on ${local.url}/webhook${dryRun ? ' (dry run: no Kubernetes, no GitHub)' : ''}; status page on ${local.url}/`,
@@ -73,6 +74,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function secondsOption(name: string, text: string): number {
+  const seconds = Number(text);
+  if (!(seconds >= 0.1 && seconds <= 3600)) {
+    throw new ConfigError(`--${name} ${text} must be between 0.1 and 3600 seconds`);
+  }
+  return seconds;
 }
 
 function dryRunPeers(): { cluster: RunnerCluster; registry: RunnerRegistry } {

@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { InProcessJobQueue } from '../lib/adapters/inProcessJobQueue.ts';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
+import { errorMessage } from '../lib/errors.ts';
 import type { Log, RunnerCluster, RunnerRegistry, WebhookSecrets } from '../lib/ports.ts';
+import { reconcileRunners } from '../lib/reconciler/reconcileRunners.ts';
 import { processJobRecord } from '../lib/scaler/processJobRecord.ts';
 import { newBatchContext } from '../lib/scaler/scalerContext.ts';
 import { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
@@ -24,6 +26,8 @@ export interface LocalAutoscalerOptions {
   host?: string;
   /** How often the runner pods are counted for the status page and the progress log. @default 5000 */
   statusIntervalMs?: number;
+  /** How often the reconciler runs; 0 never runs it (as in `--dry-run`). @default 60000 */
+  reconcileIntervalMs?: number;
 }
 
 export interface LocalAutoscaler {
@@ -59,7 +63,18 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
     metrics,
   });
   const status = new LocalStatus({ config, cluster, queue, metrics });
-  const stopSampling = sampleEvery(options.statusIntervalMs ?? 5000, status, log);
+  const stopSampling = repeatEvery(
+    options.statusIntervalMs ?? 5000,
+    progressLogger(status, log),
+    log,
+    'count the runner pods',
+  );
+  const stopReconciling = repeatEvery(
+    options.reconcileIntervalMs ?? 60_000,
+    () => reconcileRunners({ config, cluster, registry, queue, log, metrics, now: () => new Date() }),
+    log,
+    'reconcile the runner pods',
+  );
 
   const server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://local').pathname;
@@ -104,6 +119,7 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
     status,
     close: async () => {
       stopSampling();
+      stopReconciling();
       queue.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -111,23 +127,31 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
 }
 
 /**
- * Counts the runner pods on a timer, and logs a progress line whenever the picture changed, so a long
- * run (a burst, a chaos run) shows how far it got.
+ * Counts the runner pods for the status page, and logs a progress line whenever the picture changed,
+ * so a long run (a burst, a chaos run) shows how far it got.
  */
-function sampleEvery(intervalMs: number, status: LocalStatus, log: Log): () => void {
+function progressLogger(status: LocalStatus, log: Log): () => Promise<void> {
   let lastProgress = '';
+  return async () => {
+    await status.sample();
+    const progress = progressOf(status.report());
+    const line = JSON.stringify(progress);
+    if (line !== lastProgress) log.info('progress', progress);
+    lastProgress = line;
+  };
+}
+
+/** Runs `work` every `intervalMs`, never two at once, logging a failure and going on; returns a stop. */
+function repeatEvery(intervalMs: number, work: () => Promise<unknown>, log: Log, what: string): () => void {
+  if (intervalMs <= 0) return () => {};
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
     try {
-      await status.sample();
-      const progress = progressOf(status.report());
-      const line = JSON.stringify(progress);
-      if (line !== lastProgress) log.info('progress', progress);
-      lastProgress = line;
+      await work();
     } catch (error) {
-      log.warn('could not count the runner pods', { error: String(error) });
+      log.warn(`could not ${what}; trying again in ${intervalMs / 1000} s`, { error: errorMessage(error) });
     } finally {
       running = false;
     }

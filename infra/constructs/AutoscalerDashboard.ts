@@ -15,9 +15,12 @@ import { autoscalerMetrics } from './autoscalerMetrics.ts';
 import type { JobQueue } from './JobQueue.ts';
 
 export interface AutoscalerDashboardProps {
-  readonly config: Pick<AutoscalerConfig, 'monitoring' | 'runnerClasses' | 'github' | 'cluster'>;
+  readonly config: Pick<
+    AutoscalerConfig,
+    'monitoring' | 'runnerClasses' | 'github' | 'cluster' | 'reconciler'
+  >;
   readonly jobQueue: JobQueue;
-  readonly functions: { webhook: lambda.IFunction; scaler: lambda.IFunction; census: lambda.IFunction };
+  readonly functions: Record<'webhook' | 'scaler' | 'census' | 'reconciler', lambda.IFunction>;
   /** Shown at the top, with their state. @default none */
   readonly alarms?: cloudwatch.IAlarm[];
   /** @default "eks-runner-autoscaler-<cluster name>-<namespace>" */
@@ -146,7 +149,15 @@ export class AutoscalerDashboard extends Construct {
             ),
           ),
         ]),
-        width: 12,
+        width: THIRD,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Runners replaced by the reconciler: they could not start',
+        left: classes.map(({ name }) =>
+          metric('RunnerReplacements', { RunnerClass: name }, { statistic: 'Sum', label: name }),
+        ),
+        width: THIRD,
         height: HEIGHT,
       }),
       new cloudwatch.GraphWidget({
@@ -161,7 +172,7 @@ export class AutoscalerDashboard extends Construct {
             { statistic: 'Maximum', label: `${name} maxRunners` },
           ),
         ),
-        width: 12,
+        width: THIRD,
         height: HEIGHT,
       }),
     );
@@ -253,7 +264,22 @@ export class AutoscalerDashboard extends Construct {
             { statistic: 'Minimum', label: `App ${config.github.appId}` },
           ),
         ],
-        width: 12,
+        width: THIRD,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Reconciler GitHub calls per run',
+        left: [
+          metric(
+            'ReconcilerGitHubCalls',
+            { App: String(config.github.appId) },
+            {
+              statistic: 'Maximum',
+              label: `most in a run (budget ${config.reconciler.maxGitHubCallsPerRun})`,
+            },
+          ),
+        ],
+        width: THIRD,
         height: HEIGHT,
       }),
       new cloudwatch.GraphWidget({
@@ -261,7 +287,7 @@ export class AutoscalerDashboard extends Construct {
         left: (['github', 'github-rate-limit'] as const).map((kind) =>
           metric('Errors', { Kind: kind }, { statistic: 'Sum', label: kind }),
         ),
-        width: 12,
+        width: THIRD,
         height: HEIGHT,
       }),
     );

@@ -27,8 +27,9 @@ export interface RunnerAutoscalerProps {
 
 /**
  * The whole autoscaler for one existing EKS cluster: GitHub delivers `workflow_job` webhooks to a
- * Function URL, which verifies and queues them; the scaler turns queued jobs into runner pods; a
- * census counts the pods every minute; a dashboard and alarms show it all.
+ * Function URL, which verifies and queues them; the scaler turns queued jobs into runner pods; every
+ * minute a reconciler repairs what went wrong and a census counts the pods; a dashboard and alarms
+ * show it all.
  */
 export class RunnerAutoscaler extends Construct {
   readonly webhookUrl: string;
@@ -36,6 +37,7 @@ export class RunnerAutoscaler extends Construct {
   readonly webhook: AutoscalerFunction;
   readonly scaler: AutoscalerFunction;
   readonly census: AutoscalerFunction;
+  readonly reconciler: AutoscalerFunction;
   readonly secrets: GitHubAppSecrets;
   readonly alarms: AutoscalerAlarms;
   readonly dashboard: AutoscalerDashboard;
@@ -117,6 +119,33 @@ export class RunnerAutoscaler extends Construct {
       targets: [new targets.LambdaFunction(this.census.function, { retryAttempts: 0 })],
     });
 
+    this.reconciler = new AutoscalerFunction(this, 'Reconciler', {
+      entry: functionEntry('reconciler'),
+      description:
+        'eks-runner-autoscaler reconciler: removes finished pods, replaces runners that cannot start, removes spares',
+      timeout: Duration.seconds(90),
+      environment: {
+        [ENV.config]: configJson,
+        [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
+        [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
+        [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,
+      },
+      vpcPlacement: clusterVpc,
+    });
+    this.jobQueue.queue.grantSendMessages(this.reconciler.role);
+    this.jobQueue.deadLetterQueue.grantSendMessages(this.reconciler.role);
+    this.secrets.privateKey.grantRead(this.reconciler.role);
+    new ClusterAccess(this, 'ReconcilerClusterAccess', {
+      clusterName: config.cluster.name,
+      namespace: config.cluster.namespace,
+      role: this.reconciler.role,
+    });
+    new events.Rule(this, 'ReconcilerSchedule', {
+      description: 'Repairs what webhooks and the world got wrong, every minute',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.reconciler.function, { retryAttempts: 0 })],
+    });
+
     this.alarms = new AutoscalerAlarms(this, 'Alarms', {
       config,
       jobQueue: this.jobQueue,
@@ -129,6 +158,7 @@ export class RunnerAutoscaler extends Construct {
         webhook: this.webhook.function,
         scaler: this.scaler.function,
         census: this.census.function,
+        reconciler: this.reconciler.function,
       },
       alarms: this.alarms.alarms,
     });

@@ -88,7 +88,7 @@ describe('dashboard', () => {
     expect(graphed('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toBe(2);
     expect(graphed('AWS/SQS', 'ApproximateAgeOfOldestMessage')).toBe(1);
     for (const name of ['Errors', 'Throttles', 'Duration', 'ConcurrentExecutions']) {
-      expect(graphed('AWS/Lambda', name)).toBe(3);
+      expect(graphed('AWS/Lambda', name)).toBe(4);
     }
   });
 });
@@ -177,6 +177,37 @@ describe('alarms', () => {
     });
     for (const alarm of alarmsNamed(withEmail, /.*/)) expect(alarm.AlarmActions).toHaveLength(1);
     expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions'))).toEqual([]);
+  });
+});
+
+describe('reconciler', () => {
+  const { template } = synth();
+  const reconcilerRole = { 'Fn::GetAtt': [Match.stringLikeRegexp('Reconciler'), 'Arn'] };
+
+  it('runs every minute, may manage runner pods in the runner namespace only, and may queue jobs', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ReconcilerFunction'), 'Arn'] } }),
+      ],
+    });
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: reconcilerRole,
+      AccessPolicies: [
+        Match.objectLike({
+          PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSEditPolicy')])] },
+          AccessScope: { Type: 'namespace', Namespaces: ['github-runners'] },
+        }),
+      ],
+    });
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy')).filter((resource) =>
+      JSON.stringify(resource.Properties.Roles).includes('Reconciler'),
+    );
+    const statements = JSON.stringify(policy?.Properties.PolicyDocument.Statement);
+    expect(statements).toContain('sqs:SendMessage');
+    expect(statements).toContain('QueueJobs');
+    expect(statements).toContain('QueueDeadLetters');
+    expect(statements).toContain('secretsmanager:GetSecretValue');
   });
 });
 
