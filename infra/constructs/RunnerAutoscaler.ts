@@ -10,7 +10,7 @@ import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
 import { ENV } from '../../lib/environment.ts';
 import { AutoscalerAlarms } from './AutoscalerAlarms.ts';
 import { AutoscalerDashboard } from './AutoscalerDashboard.ts';
-import { AutoscalerFunction } from './autoscalerFunction.ts';
+import { AutoscalerFunction, type AutoscalerFunctionProps } from './autoscalerFunction.ts';
 import { ClusterAccess } from './ClusterAccess.ts';
 import { GitHubAppSecrets } from './GitHubAppSecrets.ts';
 import { JobQueue } from './JobQueue.ts';
@@ -70,21 +70,13 @@ export class RunnerAutoscaler extends Construct {
     });
     this.webhookUrl = functionUrl.url;
 
-    this.scaler = new AutoscalerFunction(this, 'Scaler', {
-      entry: functionEntry('scaler'),
-      description: 'eks-runner-autoscaler scaler: creates and removes runner pods for queued jobs',
-      timeout: scalerTimeout,
-      environment: {
-        [ENV.config]: configJson,
-        [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
-        [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
-        [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,
-      },
-      vpcPlacement: clusterVpc,
-    });
-    this.jobQueue.queue.grantSendMessages(this.scaler.role);
-    this.jobQueue.deadLetterQueue.grantSendMessages(this.scaler.role);
-    this.secrets.privateKey.grantRead(this.scaler.role);
+    const deployment = { config, configJson, clusterVpc };
+    this.scaler = this.podManagingFunction(
+      'scaler',
+      'creates and removes runner pods for queued jobs',
+      scalerTimeout,
+      deployment,
+    );
     this.scaler.function.addEventSource(
       new SqsEventSource(this.jobQueue.queue, {
         batchSize: config.scaler.batchSize,
@@ -94,11 +86,6 @@ export class RunnerAutoscaler extends Construct {
         ...(config.scaler.batchSize > 10 && { maxBatchingWindow: Duration.seconds(1) }),
       }),
     );
-    new ClusterAccess(this, 'ClusterAccess', {
-      clusterName: config.cluster.name,
-      namespace: config.cluster.namespace,
-      role: this.scaler.role,
-    });
 
     this.census = new AutoscalerFunction(this, 'Census', {
       entry: functionEntry('census'),
@@ -113,38 +100,25 @@ export class RunnerAutoscaler extends Construct {
       role: this.census.role,
       access: 'view',
     });
-    new events.Rule(this, 'CensusSchedule', {
-      description: 'Counts the runner pods every minute for the dashboard and alarms',
-      schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.census.function, { retryAttempts: 0 })],
-    });
+    runEveryMinute(
+      this,
+      'CensusSchedule',
+      this.census,
+      'Counts the runner pods for the dashboard and alarms',
+    );
 
-    this.reconciler = new AutoscalerFunction(this, 'Reconciler', {
-      entry: functionEntry('reconciler'),
-      description:
-        'eks-runner-autoscaler reconciler: removes finished pods, replaces runners that cannot start, removes spares',
-      timeout: Duration.seconds(90),
-      environment: {
-        [ENV.config]: configJson,
-        [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
-        [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
-        [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,
-      },
-      vpcPlacement: clusterVpc,
-    });
-    this.jobQueue.queue.grantSendMessages(this.reconciler.role);
-    this.jobQueue.deadLetterQueue.grantSendMessages(this.reconciler.role);
-    this.secrets.privateKey.grantRead(this.reconciler.role);
-    new ClusterAccess(this, 'ReconcilerClusterAccess', {
-      clusterName: config.cluster.name,
-      namespace: config.cluster.namespace,
-      role: this.reconciler.role,
-    });
-    new events.Rule(this, 'ReconcilerSchedule', {
-      description: 'Repairs what webhooks and the world got wrong, every minute',
-      schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.reconciler.function, { retryAttempts: 0 })],
-    });
+    this.reconciler = this.podManagingFunction(
+      'reconciler',
+      'removes finished pods, replaces runners that cannot start, removes spares',
+      Duration.seconds(90),
+      deployment,
+    );
+    runEveryMinute(
+      this,
+      'ReconcilerSchedule',
+      this.reconciler,
+      'Repairs what webhooks and the world got wrong',
+    );
 
     this.alarms = new AutoscalerAlarms(this, 'Alarms', {
       config,
@@ -171,6 +145,52 @@ export class RunnerAutoscaler extends Construct {
       );
     }
   }
+
+  /**
+   * A function that manages runner pods: it edits the runner namespace, queues jobs and parks them as
+   * dead letters, and uses the App's private key.
+   */
+  private podManagingFunction(
+    name: 'scaler' | 'reconciler',
+    does: string,
+    timeout: Duration,
+    deployment: {
+      config: AutoscalerConfig;
+      configJson: string;
+      clusterVpc: AutoscalerFunctionProps['vpcPlacement'];
+    },
+  ): AutoscalerFunction {
+    const id = name[0]?.toUpperCase() + name.slice(1);
+    const fn = new AutoscalerFunction(this, id, {
+      entry: functionEntry(name),
+      description: `eks-runner-autoscaler ${name}: ${does}`,
+      timeout,
+      environment: {
+        [ENV.config]: deployment.configJson,
+        [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
+        [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
+        [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,
+      },
+      vpcPlacement: deployment.clusterVpc,
+    });
+    this.jobQueue.queue.grantSendMessages(fn.role);
+    this.jobQueue.deadLetterQueue.grantSendMessages(fn.role);
+    this.secrets.privateKey.grantRead(fn.role);
+    new ClusterAccess(this, `${id}ClusterAccess`, {
+      clusterName: deployment.config.cluster.name,
+      namespace: deployment.config.cluster.namespace,
+      role: fn.role,
+    });
+    return fn;
+  }
+}
+
+function runEveryMinute(scope: Construct, id: string, fn: AutoscalerFunction, description: string): void {
+  new events.Rule(scope, id, {
+    description: `${description}, every minute`,
+    schedule: events.Schedule.rate(Duration.minutes(1)),
+    targets: [new targets.LambdaFunction(fn.function, { retryAttempts: 0 })],
+  });
 }
 
 function functionEntry(name: string): string {
