@@ -1,13 +1,9 @@
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/core';
-import { retry } from '@octokit/plugin-retry';
 import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
 import type {
   JobRef,
   JobStatus,
-  Metrics,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
@@ -15,20 +11,13 @@ import type {
   RunnerState,
 } from '../ports.ts';
 import type { RunnerScope } from '../runnerScope.ts';
+import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './gitHubClient.ts';
 
-export interface GitHubRunnerRegistryOptions {
+export interface GitHubRunnerRegistryOptions extends Omit<GitHubClientOptions, 'installationId' | 'github'> {
   github: Pick<GitHubSettings, 'appId' | 'apiUrl' | 'registrationMode' | 'runnerGroupId'>;
-  /** The App's private key, PEM. */
-  privateKey: string;
-  /** Abandon a request after this long. @default 10000 */
-  requestTimeoutMs?: number;
   /** Reuse a registration token until this long before it expires. @default 300000 (5 minutes) */
   tokenRenewalMarginMs?: number;
-  /** Receives the installation's remaining REST quota after each answer. @default none */
-  metrics?: Metrics;
   now?: () => Date;
-  /** For tests: the fetch to use. */
-  fetch?: typeof fetch;
 }
 
 interface RunnerSummary {
@@ -37,24 +26,10 @@ interface RunnerSummary {
   busy: boolean;
 }
 
-/**
- * Server errors and dropped connections are retried at once, twice, 0.5 s then 2 s apart. Rate limits
- * (429, and 403 with a retry-after) are not: waiting belongs in SQS, where a delayed message costs
- * nothing, not in a Lambda billed while it sleeps. Octokit's throttling plugin is not used for the
- * same reason, and because its write queue (one write a second per process) is slower than the JIT
- * rate GitHub allows while coordinating nothing across Lambda instances.
- */
-const RETRY = {
-  retries: 2,
-  retryAfterBaseValue: 500,
-  doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
-};
-const GitHubClient = Octokit.plugin(retry);
-
 /** RunnerRegistry through GitHub's REST API, as a GitHub App; installation tokens are cached by auth-app. */
 export class GitHubRunnerRegistry implements RunnerRegistry {
   private readonly options: GitHubRunnerRegistryOptions;
-  private readonly clients = new Map<number, InstanceType<typeof GitHubClient>>();
+  private readonly clients = new Map<number, GitHubClient>();
   private readonly registrationTokens = new Map<string, Promise<{ token: string; renewAt: number }>>();
   private readonly now: () => Date;
 
@@ -186,48 +161,13 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
-  private client(installationId: number): InstanceType<typeof GitHubClient> {
+  private client(installationId: number): GitHubClient {
     let client = this.clients.get(installationId);
     if (!client) {
-      client = new GitHubClient({
-        retry: RETRY,
-        baseUrl: this.options.github.apiUrl.replace(/\/$/, ''),
-        authStrategy: createAppAuth,
-        auth: { appId: this.options.github.appId, privateKey: this.options.privateKey, installationId },
-        userAgent: 'eks-runner-autoscaler',
-        request: { fetch: this.fetchWithTimeout },
-      });
+      client = createGitHubClient({ ...this.options, installationId });
       this.clients.set(installationId, client);
     }
     return client;
-  }
-
-  /** Every request, the App's own token requests included, gives up after the timeout. */
-  private readonly fetchWithTimeout: typeof fetch = async (input, init) => {
-    const timeoutMs = this.options.requestTimeoutMs ?? 10_000;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    const response = await (this.options.fetch ?? fetch)(input, { ...init, signal }).catch(
-      (error: unknown) => {
-        // Octokit passes an AbortError through untouched, so the retry plugin does not wait out a slow
-        // GitHub again in process: the job goes back on the queue instead.
-        if (!timeout.aborted) throw error;
-        throw Object.assign(new Error(`no answer within ${timeoutMs} ms`, { cause: error }), {
-          name: 'AbortError',
-        });
-      },
-    );
-    this.recordRateLimit(String(input instanceof Request ? input.url : input), response);
-    return response;
-  };
-
-  private recordRateLimit(url: string, response: Response): void {
-    const remaining = response.headers.get('x-ratelimit-remaining');
-    // Installation tokens are fetched on the App's own quota, which is not the one that runs out.
-    if (remaining === null || url.includes('/access_tokens')) return;
-    this.options.metrics?.record('GitHubRateLimitRemaining', Number(remaining), {
-      App: String(this.options.github.appId),
-    });
   }
 }
 

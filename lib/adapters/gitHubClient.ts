@@ -1,0 +1,78 @@
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import type { GitHubSettings } from '../config/autoscalerConfig.ts';
+import type { Metrics } from '../ports.ts';
+
+export interface GitHubClientOptions {
+  github: Pick<GitHubSettings, 'appId' | 'apiUrl'>;
+  /** The App's private key, PEM. */
+  privateKey: string;
+  /** Act as this installation; without it, as the App itself (its JWT), for the `/app` routes. */
+  installationId?: number;
+  /** Abandon a request after this long. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Receives the installation's remaining REST quota after each answer. @default none */
+  metrics?: Metrics;
+  /** For tests: the fetch to use. @default the global fetch */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Server errors and dropped connections are retried at once, twice, 0.5 s then 2 s apart. Rate limits
+ * (429, and 403 with a retry-after) are not: waiting belongs in SQS, where a delayed message costs
+ * nothing, not in a Lambda billed while it sleeps. Octokit's throttling plugin is not used for the
+ * same reason, and because its write queue (one write a second per process) is slower than the JIT
+ * rate GitHub allows while coordinating nothing across Lambda instances.
+ */
+const RETRY = {
+  retries: 2,
+  retryAfterBaseValue: 500,
+  doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+};
+const RetryingOctokit = Octokit.plugin(retry);
+export type GitHubClient = InstanceType<typeof RetryingOctokit>;
+
+/** An Octokit for the App (auth-app caches its tokens), with timeouts, retries and rate-limit metrics. */
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  return new RetryingOctokit({
+    retry: RETRY,
+    baseUrl: options.github.apiUrl.replace(/\/$/, ''),
+    authStrategy: createAppAuth,
+    auth: {
+      appId: options.github.appId,
+      privateKey: options.privateKey,
+      ...(options.installationId !== undefined && { installationId: options.installationId }),
+    },
+    userAgent: 'eks-runner-autoscaler',
+    request: { fetch: timedFetch(options) },
+  });
+}
+
+/** Every request, the App's own token requests included, gives up after the timeout. */
+function timedFetch(options: GitHubClientOptions): typeof fetch {
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  return async (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const response = await (options.fetch ?? fetch)(input, { ...init, signal }).catch((error: unknown) => {
+      // Octokit passes an AbortError through untouched, so the retry plugin does not wait out a slow
+      // GitHub again in process: the work goes back on the queue instead.
+      if (!timeout.aborted) throw error;
+      throw Object.assign(new Error(`no answer within ${timeoutMs} ms`, { cause: error }), {
+        name: 'AbortError',
+      });
+    });
+    recordRateLimit(options, String(input instanceof Request ? input.url : input), response);
+    return response;
+  };
+}
+
+function recordRateLimit(options: GitHubClientOptions, url: string, response: Response): void {
+  const remaining = response.headers.get('x-ratelimit-remaining');
+  // Installation tokens and /app routes use the App's own quota, which is not the one that runs out.
+  if (remaining === null || url.includes('/access_tokens') || url.includes('/app/')) return;
+  options.metrics?.record('GitHubRateLimitRemaining', Number(remaining), {
+    App: String(options.github.appId),
+  });
+}
