@@ -4,23 +4,26 @@ import middy from '@middy/core';
 import { eksRunnerCluster } from '../lib/adapters/eksRunnerCluster.ts';
 import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
-import { secretKeyRunnerRegistry } from '../lib/adapters/secretKeyRunnerRegistry.ts';
+import { secretKeyGitHubApp } from '../lib/adapters/secretKeyGitHubApp.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
 import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
-import { type ReconcileSummary, reconcileRunners } from '../lib/reconciler/reconcileRunners.ts';
+import { reconcileRunners } from '../lib/reconciler/reconcileRunners.ts';
+import { redeliverFailedWebhooks } from '../lib/reconciler/redeliverFailedWebhooks.ts';
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-reconciler' });
 const config = parseConfigText(requireEnv(ENV.config), ENV.config);
 const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
+const gitHubApp = secretKeyGitHubApp({
+  github: config.github,
+  privateKeySecretArn: requireEnv(ENV.privateKeySecretArn),
+  metrics,
+});
 const context = {
   config,
   cluster: eksRunnerCluster(config, requireEnv('AWS_REGION')),
-  registry: secretKeyRunnerRegistry({
-    github: config.github,
-    privateKeySecretArn: requireEnv(ENV.privateKeySecretArn),
-    metrics,
-  }),
+  registry: gitHubApp.registry,
+  deliveries: gitHubApp.deliveries,
   queue: new SqsJobQueue({
     queueUrl: requireEnv(ENV.jobQueueUrl),
     deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
@@ -30,7 +33,18 @@ const context = {
   now: () => new Date(),
 };
 
-/** Scheduled every minute: one pass over the runner pods (see lib/reconciler/reconcileRunners.ts). */
-export const handler = middy((): Promise<ReconcileSummary> => reconcileRunners(context))
+/**
+ * Scheduled every minute: one pass over the runner pods (lib/reconciler/reconcileRunners.ts), then
+ * failed webhook deliveries are asked for again (lib/reconciler/redeliverFailedWebhooks.ts).
+ */
+export const handler = middy(async () => {
+  // Each goes ahead whatever becomes of the other; a failure still fails the run, for the alarm.
+  const [runners, webhooks] = await Promise.allSettled([
+    reconcileRunners(context),
+    redeliverFailedWebhooks(context),
+  ]);
+  for (const outcome of [runners, webhooks]) if (outcome.status === 'rejected') throw outcome.reason;
+  return { runners, webhooks };
+})
   .use(injectLambdaContext(logger))
   .use(publishMetrics(metrics));

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import { eksRunnerCluster } from '../lib/adapters/eksRunnerCluster.ts';
 import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
-import { secretKeyRunnerRegistry } from '../lib/adapters/secretKeyRunnerRegistry.ts';
+import { secretKeyGitHubApp } from '../lib/adapters/secretKeyGitHubApp.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
 import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
@@ -23,11 +23,11 @@ export const handler = middy(
       deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
     }),
     cluster: eksRunnerCluster(config, requireEnv('AWS_REGION')),
-    registry: secretKeyRunnerRegistry({
+    registry: secretKeyGitHubApp({
       github: config.github,
       privateKeySecretArn: requireEnv(ENV.privateKeySecretArn),
       metrics,
-    }),
+    }).registry,
     log: powertoolsLog(logger),
     metrics,
   }),

@@ -114,6 +114,24 @@ export interface RunnerRegistry {
   jobStatus(job: JobRef): Promise<JobStatus>;
 }
 
+/** One attempt to deliver a webhook, as the App's delivery log records it. */
+export interface WebhookDelivery {
+  id: number;
+  /** Shared by every attempt to deliver the same event. */
+  guid: string;
+  deliveredAt: Date;
+  /** What our endpoint answered; 0 when GitHub could not reach it. */
+  statusCode: number;
+  event: string;
+}
+
+/** The App's webhook delivery log. GitHub never redelivers on its own; this is how it is asked to. */
+export interface WebhookDeliveryLog {
+  /** The attempts delivered since then, newest first, reading at most `maxPages` pages of 100. */
+  since(since: Date, maxPages: number): Promise<WebhookDelivery[]>;
+  redeliver(deliveryId: number): Promise<void>;
+}
+
 /** Where the core's measurements go: EMF in Lambda, memory in the local mode and tests. */
 export interface Metrics {
   record<Name extends MetricName>(name: Name, value: number, dimensions: MetricDimensions<Name>): void;

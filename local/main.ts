@@ -4,13 +4,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { DryRunRunnerRegistry } from '../lib/adapters/dryRunRunnerRegistry.ts';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
+import { GitHubWebhookDeliveries } from '../lib/adapters/githubWebhookDeliveries.ts';
 import { InMemoryRunnerCluster } from '../lib/adapters/inMemoryRunnerCluster.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
 import { loadConfigFile } from '../lib/config/loadConfig.ts';
 import { ConfigError } from '../lib/errors.ts';
-import type { RunnerCluster, RunnerRegistry } from '../lib/ports.ts';
+import type { RunnerCluster, RunnerRegistry, WebhookDeliveryLog } from '../lib/ports.ts';
 import { startLocalAutoscaler } from './startLocalAutoscaler.ts';
 
 const USAGE = `usage: npm start -- [--config FILE] [--port N] [--host ADDRESS] [--status-interval SECONDS]
@@ -93,7 +94,11 @@ function dryRunPeers(): { cluster: RunnerCluster; registry: RunnerRegistry } {
   };
 }
 
-function realPeers(config: AutoscalerConfig): { cluster: RunnerCluster; registry: RunnerRegistry } {
+function realPeers(config: AutoscalerConfig): {
+  cluster: RunnerCluster;
+  registry: RunnerRegistry;
+  deliveries: WebhookDeliveryLog;
+} {
   const keyFile = process.env.GITHUB_APP_PRIVATE_KEY_FILE;
   if (!keyFile)
     throw new ConfigError(
@@ -113,6 +118,7 @@ function realPeers(config: AutoscalerConfig): { cluster: RunnerCluster; registry
   return {
     cluster: new KubernetesRunnerCluster({ namespace: config.cluster.namespace, api: async () => api }),
     registry: new GitHubRunnerRegistry({ github: config.github, privateKey }),
+    deliveries: new GitHubWebhookDeliveries({ github: config.github, privateKey }),
   };
 }
 

@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { InProcessJobQueue } from '../lib/adapters/inProcessJobQueue.ts';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
 import { errorMessage } from '../lib/errors.ts';
-import type { Log, RunnerCluster, RunnerRegistry, WebhookSecrets } from '../lib/ports.ts';
+import type { Log, RunnerCluster, RunnerRegistry, WebhookDeliveryLog, WebhookSecrets } from '../lib/ports.ts';
 import { reconcileRunners } from '../lib/reconciler/reconcileRunners.ts';
+import { redeliverFailedWebhooks } from '../lib/reconciler/redeliverFailedWebhooks.ts';
 import { processJobRecord } from '../lib/scaler/processJobRecord.ts';
 import { newBatchContext } from '../lib/scaler/scalerContext.ts';
 import { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
@@ -28,6 +29,8 @@ export interface LocalAutoscalerOptions {
   statusIntervalMs?: number;
   /** How often the reconciler runs; 0 never runs it (as in `--dry-run`). @default 60000 */
   reconcileIntervalMs?: number;
+  /** The App's webhook delivery log, to redeliver failed deliveries from. @default none */
+  deliveries?: WebhookDeliveryLog;
 }
 
 export interface LocalAutoscaler {
@@ -71,7 +74,11 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
   );
   const stopReconciling = repeatEvery(
     options.reconcileIntervalMs ?? 60_000,
-    () => reconcileRunners({ config, cluster, registry, queue, log, metrics, now: () => new Date() }),
+    async () => {
+      const context = { config, cluster, registry, queue, log, metrics, now: () => new Date() };
+      await reconcileRunners(context);
+      if (options.deliveries) await redeliverFailedWebhooks({ ...context, deliveries: options.deliveries });
+    },
     log,
     'reconcile the runner pods',
   );

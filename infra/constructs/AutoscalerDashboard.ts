@@ -29,6 +29,7 @@ export interface AutoscalerDashboardProps {
 
 const FULL = 24;
 const THIRD = 8;
+const QUARTER = 6;
 const HEIGHT = 6;
 
 /**
@@ -253,7 +254,10 @@ export class AutoscalerDashboard extends Construct {
       ),
     );
 
-    this.section('GitHub', 'The App’s REST quota and the errors GitHub answered.');
+    this.section(
+      'GitHub',
+      'The App’s REST quota, what the reconciler spends of it, and the errors GitHub answered.',
+    );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'GitHub rate limit remaining',
@@ -264,7 +268,7 @@ export class AutoscalerDashboard extends Construct {
             { statistic: 'Minimum', label: `App ${config.github.appId}` },
           ),
         ],
-        width: THIRD,
+        width: QUARTER,
         height: HEIGHT,
       }),
       new cloudwatch.GraphWidget({
@@ -279,7 +283,19 @@ export class AutoscalerDashboard extends Construct {
             },
           ),
         ],
-        width: THIRD,
+        width: QUARTER,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Failed webhook deliveries asked for again',
+        left: [
+          metric(
+            'WebhooksRedelivered',
+            { App: String(config.github.appId) },
+            { statistic: 'Sum', label: 'redelivered' },
+          ),
+        ],
+        width: QUARTER,
         height: HEIGHT,
       }),
       new cloudwatch.GraphWidget({
@@ -287,7 +303,7 @@ export class AutoscalerDashboard extends Construct {
         left: (['github', 'github-rate-limit'] as const).map((kind) =>
           metric('Errors', { Kind: kind }, { statistic: 'Sum', label: kind }),
         ),
-        width: THIRD,
+        width: QUARTER,
         height: HEIGHT,
       }),
     );

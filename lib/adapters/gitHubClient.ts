@@ -1,7 +1,9 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
 import { retry } from '@octokit/plugin-retry';
+import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
+import { AutoscalerError } from '../errors.ts';
 import type { Metrics } from '../ports.ts';
 
 export interface GitHubClientOptions {
@@ -74,5 +76,37 @@ function recordRateLimit(options: GitHubClientOptions, url: string, response: Re
   if (remaining === null || url.includes('/access_tokens') || url.includes('/app/')) return;
   options.metrics?.record('GitHubRateLimitRemaining', Number(remaining), {
     App: String(options.github.appId),
+  });
+}
+
+/**
+ * Server errors, rate limits (429, or 403 with a retry-after or an exhausted quota) and timeouts may
+ * pass; anything else GitHub refused (a missing permission, an unknown organisation) will not.
+ */
+export function gitHubError(error: unknown, action: string, now = new Date()): AutoscalerError {
+  if (error instanceof AutoscalerError) return error;
+  if (!(error instanceof RequestError)) {
+    return new AutoscalerError(`GitHub: could not ${action}: ${(error as Error)?.message ?? error}`, {
+      kind: 'github',
+      retryable: true,
+      cause: error,
+    });
+  }
+  const headers = error.response?.headers ?? {};
+  const retryAfter = Number(headers['retry-after']);
+  const resetAt = Number(headers['x-ratelimit-reset']);
+  const rateLimited =
+    error.status === 429 ||
+    (error.status === 403 && (Number.isFinite(retryAfter) || headers['x-ratelimit-remaining'] === '0'));
+  const waitSeconds = Number.isFinite(retryAfter)
+    ? retryAfter
+    : Number.isFinite(resetAt)
+      ? Math.max(0, Math.ceil(resetAt - now.getTime() / 1000))
+      : undefined;
+  return new AutoscalerError(`GitHub: could not ${action} (${error.status}): ${error.message}`, {
+    kind: rateLimited ? 'github-rate-limit' : 'github',
+    retryable: rateLimited || error.status >= 500 || error.status === 0,
+    retryAfterSeconds: rateLimited ? waitSeconds : undefined,
+    cause: error,
   });
 }

@@ -178,6 +178,11 @@ export const reconcilerSchema = z.strictObject({
   idleRunnerSeconds: withDefault(integer(60, 86_400), 300),
   /** Runner pods made for one job that may fail to start before the job is parked in the DLQ. @default 3 */
   maxReplacements: withDefault(integer(0, 10), 3),
+  /**
+   * `workflow_job` deliveries that failed this recently are delivered again, each at most three
+   * times in all (GitHub keeps deliveries for three days). @default 30
+   */
+  redeliverWithinMinutes: withDefault(integer(1, 4320), 30),
 });
 
 export const monitoringSchema = z.strictObject({

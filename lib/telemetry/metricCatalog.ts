@@ -24,6 +24,8 @@ export const METRICS = {
   RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */
   ReconcilerGitHubCalls: { unit: 'Count', dimensions: ['App'] },
+  /** `workflow_job` deliveries that failed and that the reconciler asked GitHub to deliver again. */
+  WebhooksRedelivered: { unit: 'Count', dimensions: ['App'] },
   /** Jobs sent back to wait because their class had no free place. */
   AtCapacityRejections: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** The remaining GitHub REST quota of the installation that answered last, by the App's ID. */

@@ -47,6 +47,9 @@ export async function startGitHubStandIn() {
   const faults: { route: RegExp; fault: InjectedFault }[] = [];
   let nextRunnerId = 1;
   let rateLimitRemaining = 5000;
+  /** The App's webhook delivery log, newest first, and the deliveries it was asked to redeliver. */
+  const deliveries: DeliveryItem[] = [];
+  const redelivered: number[] = [];
   /** Workflow jobs by `owner/repo#id`; a job not set here is unknown (404). */
   const jobs = new Map<string, JobStatus>();
 
@@ -100,6 +103,24 @@ export async function startGitHubStandIn() {
         },
         '/app/installations/{installation_id}/access_tokens',
       );
+    }
+    if (path.startsWith('/app/hook/deliveries')) {
+      if (!validAppJwt(authorization)) return send(401, { message: 'A JSON web token could not be decoded' });
+      if (method === 'GET' && path === '/app/hook/deliveries') {
+        const perPage = Number(url.searchParams.get('per_page') ?? 30);
+        const from = Number(url.searchParams.get('cursor') ?? 0);
+        const page = deliveries.slice(from, from + perPage);
+        const more = from + perPage < deliveries.length;
+        const next = `<${url.origin}/app/hook/deliveries?per_page=${perPage}&cursor=${from + perPage}>; rel="next"`;
+        return send(200, page, '/app/hook/deliveries', more ? { link: next } : {});
+      }
+      const attempts = /^\/app\/hook\/deliveries\/(\d+)\/attempts$/.exec(path);
+      if (method === 'POST' && attempts?.[1]) {
+        const original = deliveries.find((delivery) => delivery.id === Number(attempts[1]));
+        if (!original) return send(404, { message: 'Not Found' });
+        redelivered.push(original.id);
+        return send(202, {}, '/app/hook/deliveries/{delivery_id}/attempts');
+      }
     }
     if (!authorization.startsWith('token ghs_installation')) return send(401, { message: 'Bad credentials' });
 
@@ -202,6 +223,19 @@ export async function startGitHubStandIn() {
     runners,
     /** The next request whose "METHOD /path" matches gets this fault instead. */
     injectFault: (route: RegExp, fault: InjectedFault) => faults.push({ route, fault }),
+    /** Adds an attempt to the App's delivery log (newest first), as GitHub records each. */
+    addDelivery: (
+      delivery: Omit<DeliveryItem, 'duration' | 'status' | 'action' | 'installation_id' | 'repository_id'>,
+    ) =>
+      deliveries.unshift({
+        duration: 0.05,
+        status: delivery.status_code === 200 ? 'OK' : 'failed to connect',
+        action: 'queued',
+        installation_id: 42,
+        repository_id: 7,
+        ...delivery,
+      }),
+    redelivered,
     /** Sets GitHub's status of a workflow job, as the jobs API reports it. */
     setJob: (repository: string, jobId: number, status: JobStatus) =>
       jobs.set(`${repository}#${jobId}`, status),
@@ -210,6 +244,21 @@ export async function startGitHubStandIn() {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** An entry of the App's webhook delivery log. */
+interface DeliveryItem {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  status: string;
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
 }
 
 /** A workflow job as `GET /repos/{owner}/{repo}/actions/jobs/{job_id}` answers it. */

@@ -1,0 +1,58 @@
+import type { GitHubSettings } from '../config/autoscalerConfig.ts';
+import { AutoscalerError } from '../errors.ts';
+import type { Metrics, RunnerRegistry, WebhookDeliveryLog } from '../ports.ts';
+import { GitHubRunnerRegistry } from './githubRunnerRegistry.ts';
+import { GitHubWebhookDeliveries } from './githubWebhookDeliveries.ts';
+import { readSecretString } from './secretsManager.ts';
+
+/**
+ * The GitHub App of a function whose private key is in Secrets Manager. The key is read on first
+ * use, and again after a failed read, so an empty secret fails work (which is retried), not the
+ * function's start.
+ */
+export function secretKeyGitHubApp(options: {
+  github: GitHubSettings;
+  privateKeySecretArn: string;
+  metrics: Metrics;
+}): { registry: RunnerRegistry; deliveries: WebhookDeliveryLog } {
+  let privateKey: Promise<string> | undefined;
+  const key = () => {
+    privateKey ??= loadPrivateKey(options.privateKeySecretArn);
+    privateKey.catch(() => {
+      privateKey = undefined;
+    });
+    return privateKey;
+  };
+  const once = <T>(create: (privateKey: string) => T) => {
+    let made: T | undefined;
+    return async () => {
+      made ??= create(await key());
+      return made;
+    };
+  };
+  const registry = once((privateKey) => new GitHubRunnerRegistry({ ...options, privateKey }));
+  const deliveries = once((privateKey) => new GitHubWebhookDeliveries({ ...options, privateKey }));
+  return {
+    registry: {
+      register: async (request) => (await registry()).register(request),
+      runnerState: async (runner) => (await registry()).runnerState(runner),
+      deregister: async (runner) => (await registry()).deregister(runner),
+      jobStatus: async (job) => (await registry()).jobStatus(job),
+    },
+    deliveries: {
+      since: async (since, maxPages) => (await deliveries()).since(since, maxPages),
+      redeliver: async (deliveryId) => (await deliveries()).redeliver(deliveryId),
+    },
+  };
+}
+
+async function loadPrivateKey(secretArn: string): Promise<string> {
+  const privateKey = await readSecretString(secretArn);
+  if (!privateKey?.includes('PRIVATE KEY')) {
+    throw new AutoscalerError(
+      `secret ${secretArn} holds no PEM private key: store the GitHub App's private key in it`,
+      { kind: 'aws', retryable: true },
+    );
+  }
+  return privateKey;
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubWebhookDeliveries } from '../../lib/adapters/githubWebhookDeliveries.ts';
+import { redeliverFailedWebhooks } from '../../lib/reconciler/redeliverFailedWebhooks.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { testConfig } from '../helpers/factories.ts';
+import { type GitHubStandIn, startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
+import { openApiResponseChecker } from '../helpers/openApiResponses.ts';
+
+let gitHub: GitHubStandIn;
+const now = new Date();
+const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
+
+beforeAll(async () => {
+  gitHub = await startGitHubStandIn();
+  // 250 attempts over the last 4 hours, oldest first, all accepted but two.
+  for (let index = 0; index < 250; index++) {
+    const id = 1000 + index;
+    const failed = id === 1240 || id === 1100;
+    gitHub.addDelivery({
+      id,
+      guid: `guid-${id}`,
+      delivered_at: minutesAgo(250 - index),
+      redelivery: false,
+      status_code: failed ? 502 : 202,
+      event: 'workflow_job',
+    });
+  }
+});
+afterAll(() => gitHub.close());
+
+const deliveryLog = () =>
+  new GitHubWebhookDeliveries({
+    github: { appId: 1, apiUrl: gitHub.apiUrl },
+    privateKey: gitHub.appPrivateKey,
+  });
+
+describe('GitHubWebhookDeliveries', () => {
+  it('reads the delivery log as the App, page by page, back to the time asked for', async () => {
+    // Act
+    const recent = await deliveryLog().since(new Date(now.getTime() - 150.5 * 60_000), 3);
+
+    // Assess: newest first, 150 attempts over two pages.
+    expect(recent).toHaveLength(150);
+    expect(recent[0]).toMatchObject({ id: 1249, guid: 'guid-1249', statusCode: 202, event: 'workflow_job' });
+    expect(recent.at(-1)?.id).toBe(1100);
+  });
+
+  it('stops after the pages it may read', async () => {
+    expect(await deliveryLog().since(new Date(0), 2)).toHaveLength(200);
+  });
+});
+
+describe('redeliverFailedWebhooks', () => {
+  it('asks GitHub to deliver again the failed workflow_job deliveries of the last half hour only', async () => {
+    // Prepare
+    const metrics = new MetricsRecorder();
+
+    // Act
+    const result = await redeliverFailedWebhooks({
+      config: testConfig(),
+      deliveries: deliveryLog(),
+      log: captureLog(),
+      metrics,
+      now: () => now,
+    });
+
+    // Assess: 1240 failed ten minutes ago; 1100 failed too long ago to matter.
+    expect(result).toEqual({ checked: 30, redelivered: 1 });
+    expect(gitHub.redelivered).toEqual([1240]);
+    expect(metrics.total('WebhooksRedelivered')).toBe(1);
+  });
+});
+
+describe('the GitHub stand-in', () => {
+  it("answers the delivery routes as GitHub's OpenAPI description says", () => {
+    const check = openApiResponseChecker();
+    const served = gitHub.responses.filter((response) => response.route);
+    expect(new Set(served.map(({ method, route }) => `${method} ${route}`))).toEqual(
+      new Set(['GET /app/hook/deliveries', 'POST /app/hook/deliveries/{delivery_id}/attempts']),
+    );
+    const problems = served.flatMap((response) =>
+      check(response.method, response.route, response.status, response.body).map(
+        (problem) => `${response.method} ${response.route} ${response.status}: ${problem}`,
+      ),
+    );
+    expect(problems).toEqual([]);
+  });
+});
