@@ -9,6 +9,8 @@ export const ENV = {
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   webhookSecretArn: 'WEBHOOK_SECRET_ARN',
   privateKeySecretArn: 'GITHUB_PRIVATE_KEY_SECRET_ARN',
+  /** The EKS cluster, for the function that applies its prerequisites. */
+  clusterName: 'EKS_CLUSTER_NAME',
 } as const;
 
 export function requireEnv(name: string, environment: NodeJS.ProcessEnv = process.env): string {

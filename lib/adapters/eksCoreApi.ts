@@ -7,20 +7,27 @@ import { createEksToken } from './eksToken.ts';
 /** Renew the token this long before EKS stops accepting it (tokens last 15 minutes). */
 const TOKEN_RENEWAL_MARGIN_MS = 3 * 60 * 1000;
 
-/**
- * Hands out a CoreV1Api for an EKS cluster. The endpoint and CA come from one DescribeCluster call;
- * the token is renewed after 12 minutes, when the client is rebuilt with it.
- */
-export function eksCoreApi(options: {
+export interface EksAccess {
   clusterName: string;
   region: string;
   eks: EKSClient;
   credentials: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
   now?: () => Date;
-}): () => Promise<CoreV1Api> {
+}
+
+/** Hands out a CoreV1Api for an EKS cluster (see eksApi). */
+export function eksCoreApi(options: EksAccess): () => Promise<CoreV1Api> {
+  return eksApi(options, (kubeConfig) => kubeConfig.makeApiClient(CoreV1Api));
+}
+
+/**
+ * Hands out an API client for an EKS cluster, made by `make`. The endpoint and CA come from one
+ * DescribeCluster call; the token is renewed after 12 minutes, when the client is rebuilt with it.
+ */
+export function eksApi<Api>(options: EksAccess, make: (kubeConfig: KubeConfig) => Api): () => Promise<Api> {
   const now = options.now ?? (() => new Date());
   let endpoint: Promise<{ server: string; caData: string }> | undefined;
-  let current: { api: CoreV1Api; renewAt: number } | undefined;
+  let current: { api: Api; renewAt: number } | undefined;
 
   const describe = async () => {
     const { cluster } = await options.eks.send(new DescribeClusterCommand({ name: options.clusterName }));
@@ -54,7 +61,7 @@ export function eksCoreApi(options: {
       currentContext: 'eks',
     });
     current = {
-      api: kubeConfig.makeApiClient(CoreV1Api),
+      api: make(kubeConfig),
       renewAt: expiresAt.getTime() - TOKEN_RENEWAL_MARGIN_MS,
     };
     return current.api;

@@ -1,5 +1,4 @@
 import {
-  ApiException,
   type ConfigurationOptions,
   type CoreV1Api,
   PatchStrategy,
@@ -15,6 +14,7 @@ import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod
 import { podProblem } from '../pod/podProblem.ts';
 import type { RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
+import { kubernetesError, statusOf } from './kubernetesErrors.ts';
 
 /** Each class's place reservations are kept in a ConfigMap of this name plus the class name. */
 const RESERVATIONS_PREFIX = 'eks-runner-autoscaler-places-';
@@ -280,40 +280,4 @@ function requestMiddleware(timeoutMs: number): ConfigurationOptions {
     ],
     middlewareMergeStrategy: 'append',
   };
-}
-
-function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
-
-/**
- * Server errors, throttling, expired credentials and network failures may pass; a refused or invalid
- * request (403 from RBAC, 422 from validation) will not, so it is not retried.
- */
-function kubernetesError(error: unknown, action: string): AutoscalerError {
-  if (!(error instanceof ApiException)) {
-    return new AutoscalerError(`Kubernetes ${action} failed: ${(error as Error)?.message ?? error}`, {
-      kind: 'kubernetes',
-      retryable: true,
-      cause: error,
-    });
-  }
-  const status = error.code;
-  const retryable = status >= 500 || status === 429 || status === 401;
-  const retryAfter = Number(error.headers?.['retry-after']);
-  return new AutoscalerError(`Kubernetes ${action} failed (${status}): ${serverMessage(error.body)}`, {
-    kind: 'kubernetes',
-    retryable,
-    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
-    cause: error,
-  });
-}
-
-function serverMessage(body: unknown): string {
-  if (typeof body !== 'string') return 'no details';
-  try {
-    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 300);
-  } catch {
-    return body.slice(0, 300);
-  }
 }

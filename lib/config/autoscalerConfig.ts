@@ -144,6 +144,11 @@ export const clusterSchema = z.strictObject({
   name: z.string().check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name')),
   /** Namespace the runner pods live in. @default "github-runners" */
   namespace: withDefault(dnsLabel(63), 'github-runners'),
+  /**
+   * Image of the node-level Docker daemon the deploy runs (a DaemonSet) on the nodes of `dood`
+   * classes, as EKS nodes have none. @default "docker:28-dind"
+   */
+  dockerdImage: withDefault(text, 'docker:28-dind'),
   /** Set when the cluster endpoint is private: the scaler then runs in this VPC. */
   vpc: z.optional(
     z.strictObject({

@@ -2,12 +2,17 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { KubernetesRunnerCluster } from '../../lib/adapters/kubernetesRunnerCluster.ts';
 
-/** The CoreV1Api of one identity on the test control plane. */
-export function coreApi(identity: 'scaler' | 'admin'): CoreV1Api {
+/** The KubeConfig of one identity on the test control plane. */
+export function kubeConfigOf(identity: 'scaler' | 'admin'): KubeConfig {
   const access = inject('controlPlane');
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(identity === 'scaler' ? access.scalerKubeconfig : access.adminKubeconfig);
-  return kubeConfig.makeApiClient(CoreV1Api);
+  return kubeConfig;
+}
+
+/** The CoreV1Api of one identity on the test control plane. */
+export function coreApi(identity: 'scaler' | 'admin'): CoreV1Api {
+  return kubeConfigOf(identity).makeApiClient(CoreV1Api);
 }
 
 /** The RunnerCluster adapter as the scaler uses it, with the scaler's own identity. */

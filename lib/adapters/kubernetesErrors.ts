@@ -1,0 +1,38 @@
+import { ApiException } from '@kubernetes/client-node';
+import { AutoscalerError } from '../errors.ts';
+
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/**
+ * Server errors, throttling, expired credentials and network failures may pass; a refused or invalid
+ * request (403 from RBAC, 422 from validation) will not, so it is not retried.
+ */
+export function kubernetesError(error: unknown, action: string): AutoscalerError {
+  if (!(error instanceof ApiException)) {
+    return new AutoscalerError(`Kubernetes ${action} failed: ${(error as Error)?.message ?? error}`, {
+      kind: 'kubernetes',
+      retryable: true,
+      cause: error,
+    });
+  }
+  const status = error.code;
+  const retryable = status >= 500 || status === 429 || status === 401;
+  const retryAfter = Number(error.headers?.['retry-after']);
+  return new AutoscalerError(`Kubernetes ${action} failed (${status}): ${serverMessage(error.body)}`, {
+    kind: 'kubernetes',
+    retryable,
+    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    cause: error,
+  });
+}
+
+function serverMessage(body: unknown): string {
+  if (typeof body !== 'string') return 'no details';
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 300);
+  } catch {
+    return body.slice(0, 300);
+  }
+}

@@ -1,0 +1,84 @@
+import type { KubernetesObject, V1DaemonSet, V1Namespace } from '@kubernetes/client-node';
+import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
+import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
+import { LABEL, MANAGED_BY } from '../pod/labels.ts';
+
+/** Where the node-level Docker daemon keeps its images and containers, on the node. */
+export const DOCKERD_DATA_ROOT = '/var/lib/eks-runner-autoscaler/docker';
+export const DOCKERD_NAME_PREFIX = 'eks-runner-autoscaler-dockerd';
+
+/**
+ * What the cluster needs before the first runner: the runner namespace, and for `dood` classes a
+ * Docker daemon on their nodes, since EKS nodes run containerd only. One DaemonSet serves every
+ * `dood` class with the same nodes and socket. Pure: the deploy applies these with server-side apply.
+ */
+export function buildClusterPrerequisites(
+  config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>,
+): KubernetesObject[] {
+  const namespace: V1Namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: config.cluster.namespace, labels: { [LABEL.managedBy]: MANAGED_BY } },
+  };
+  const placements = new Map<string, RunnerClass>();
+  for (const runnerClass of config.runnerClasses.filter(({ containerMode }) => containerMode === 'dood')) {
+    const key = JSON.stringify([
+      runnerClass.nodeSelector,
+      runnerClass.tolerations,
+      runnerClass.dockerSocketPath,
+    ]);
+    if (!placements.has(key)) placements.set(key, runnerClass);
+  }
+  const daemonSets = [...placements.values()].map((runnerClass) =>
+    dockerdDaemonSet(runnerClass, config.cluster.namespace, config.cluster.dockerdImage),
+  );
+  return [namespace, ...daemonSets];
+}
+
+function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): V1DaemonSet {
+  const name = `${DOCKERD_NAME_PREFIX}-${runnerClass.name}`;
+  const labels = { [LABEL.managedBy]: MANAGED_BY, 'app.kubernetes.io/name': name };
+  const socketDirectory =
+    runnerClass.dockerSocketPath.slice(0, runnerClass.dockerSocketPath.lastIndexOf('/')) || '/';
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace, labels },
+    spec: {
+      selector: { matchLabels: labels },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: { labels },
+        spec: {
+          nodeSelector: runnerClass.nodeSelector,
+          tolerations: runnerClass.tolerations,
+          automountServiceAccountToken: false,
+          priorityClassName: 'system-node-critical',
+          containers: [
+            {
+              name: 'dockerd',
+              image,
+              command: ['dockerd'],
+              args: [`--host=unix://${runnerClass.dockerSocketPath}`, `--data-root=${DOCKERD_DATA_ROOT}`],
+              env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],
+              securityContext: { privileged: true },
+              resources: { requests: { cpu: '100m', memory: '256Mi' } },
+              volumeMounts: [
+                { name: 'socket', mountPath: socketDirectory },
+                { name: 'data', mountPath: DOCKERD_DATA_ROOT },
+                // Job containers bind-mount paths under the runners' roots: the daemon must see them
+                // at the same path as the runner pods do.
+                { name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'socket', hostPath: { path: socketDirectory, type: 'DirectoryOrCreate' } },
+            { name: 'data', hostPath: { path: DOCKERD_DATA_ROOT, type: 'DirectoryOrCreate' } },
+            { name: 'runner-roots', hostPath: { path: RUNNER_ROOT_PARENT, type: 'DirectoryOrCreate' } },
+          ],
+        },
+      },
+    },
+  };
+}

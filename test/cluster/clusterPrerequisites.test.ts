@@ -1,0 +1,186 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppsV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { KubernetesApplier } from '../../lib/adapters/kubernetesApplier.ts';
+import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
+import {
+  type CustomResourceEvent,
+  handlePrerequisitesEvent,
+  sendCustomResourceResponse,
+} from '../../lib/cluster/prerequisitesResource.ts';
+import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
+import { testConfig } from '../helpers/factories.ts';
+import { coreApi, kubeConfigOf } from './clusterClients.ts';
+import { FAKE_NODES } from './controlPlane.ts';
+
+const base = testConfig();
+const docker = base.runnerClasses.find(({ containerMode }) => containerMode === 'dood') as RunnerClass;
+/** Two dood classes on the docker pool (one daemon serves both), and one on a node of its own. */
+const config: AutoscalerConfig = {
+  ...base,
+  cluster: { ...base.cluster, namespace: 'prerequisites-test' },
+  runnerClasses: [
+    docker,
+    { ...docker, name: 'docker-large' },
+    {
+      ...docker,
+      name: 'docker-pinned',
+      nodeSelector: { 'kubernetes.io/hostname': 'fake-node-5' },
+      tolerations: [],
+    },
+    ...base.runnerClasses.filter(({ containerMode }) => containerMode !== 'dood'),
+  ],
+};
+
+const applierAs = (identity: 'scaler' | 'admin') =>
+  new KubernetesApplier(async () => KubernetesObjectApi.makeApiClient(kubeConfigOf(identity)));
+const apps = () => kubeConfigOf('admin').makeApiClient(AppsV1Api);
+const event = (
+  RequestType: CustomResourceEvent['RequestType'],
+  objects: unknown[],
+  old?: unknown[],
+): CustomResourceEvent => ({
+  RequestType,
+  ResponseURL: 'http://127.0.0.1:9/unused',
+  StackId: 'stack',
+  RequestId: 'request',
+  LogicalResourceId: 'ClusterPrerequisites',
+  PhysicalResourceId: 'ClusterPrerequisites-cluster-prerequisites',
+  ResourceProperties: { Objects: JSON.stringify(objects) },
+  ...(old && { OldResourceProperties: { Objects: JSON.stringify(old) } }),
+});
+
+async function daemonSets() {
+  const { items } = await apps().listNamespacedDaemonSet({ namespace: 'prerequisites-test' });
+  return items;
+}
+
+describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, () => {
+  it('applies the namespace and one Docker daemon per dood placement, which runs on exactly those nodes', async () => {
+    // Prepare
+    const objects = buildClusterPrerequisites(config);
+
+    // Act
+    const response = await handlePrerequisitesEvent(event('Create', objects), applierAs('admin'));
+
+    // Assess
+    expect(response).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'ClusterPrerequisites-cluster-prerequisites',
+    });
+    expect((await coreApi('admin').readNamespace({ name: 'prerequisites-test' })).metadata?.name).toBe(
+      'prerequisites-test',
+    );
+    expect((await daemonSets()).map((daemonSet) => daemonSet.metadata?.name).sort()).toEqual([
+      'eks-runner-autoscaler-dockerd-docker-pinned',
+      'eks-runner-autoscaler-dockerd-linux-docker',
+    ]);
+    // The DaemonSet controller places a daemon on each node the classes' pods may use, and KWOK runs it.
+    const ready = async () =>
+      Object.fromEntries((await daemonSets()).map((set) => [set.metadata?.name, set.status?.numberReady]));
+    await expect.poll(ready, { timeout: 30_000 }).toEqual({
+      'eks-runner-autoscaler-dockerd-docker-pinned': 1,
+      'eks-runner-autoscaler-dockerd-linux-docker': FAKE_NODES.dockerPool,
+    });
+  });
+
+  it('changes nothing when applied again, and removes a daemon whose class is gone', async () => {
+    // Prepare
+    const objects = buildClusterPrerequisites(config);
+    const before = Object.fromEntries(
+      (await daemonSets()).map((set) => [set.metadata?.name, set.metadata?.resourceVersion]),
+    );
+    const withoutPinned = buildClusterPrerequisites({
+      ...config,
+      runnerClasses: config.runnerClasses.filter(({ name }) => name !== 'docker-pinned'),
+    });
+
+    // Act
+    const again = await handlePrerequisitesEvent(event('Update', objects, objects), applierAs('admin'));
+    const after = Object.fromEntries(
+      (await daemonSets()).map((set) => [set.metadata?.name, set.metadata?.resourceVersion]),
+    );
+    const shrunk = await handlePrerequisitesEvent(
+      event('Update', withoutPinned, objects),
+      applierAs('admin'),
+    );
+
+    // Assess
+    expect(again.Status).toBe('SUCCESS');
+    expect(after['eks-runner-autoscaler-dockerd-linux-docker']).toBe(
+      before['eks-runner-autoscaler-dockerd-linux-docker'],
+    );
+    expect(shrunk).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 2 objects, removed 1' });
+    expect((await daemonSets()).map((set) => set.metadata?.name)).toEqual([
+      'eks-runner-autoscaler-dockerd-linux-docker',
+    ]);
+  });
+
+  it("answers FAILED with the API server's reason when the identity may not apply them", async () => {
+    // Act: the scaler's identity may not create namespaces.
+    const response = await handlePrerequisitesEvent(
+      event('Create', buildClusterPrerequisites(config)),
+      applierAs('scaler'),
+    );
+
+    // Assess
+    expect(response).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringMatching(/apply Namespace prerequisites-test failed \(403\)/),
+    });
+  });
+
+  it('removes the daemons on Delete but keeps the namespace, which may still hold runners', async () => {
+    // Act
+    const response = await handlePrerequisitesEvent(
+      event('Delete', buildClusterPrerequisites(config)),
+      applierAs('admin'),
+    );
+
+    // Assess
+    expect(response.Status).toBe('SUCCESS');
+    expect(await daemonSets()).toEqual([]);
+    expect((await coreApi('admin').readNamespace({ name: 'prerequisites-test' })).status?.phase).toBe(
+      'Active',
+    );
+  });
+});
+
+describe('the CloudFormation response', () => {
+  it('is PUT to the pre-signed URL with an empty content type, as CloudFormation requires', async () => {
+    // Prepare
+    const received: { method?: string; contentType?: string; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push({ method: request.method, contentType: request.headers['content-type'], body });
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+
+    // Act
+    try {
+      await sendCustomResourceResponse(`http://127.0.0.1:${port}/presigned?X-Amz-Signature=abc`, {
+        Status: 'SUCCESS',
+        Reason: 'ok',
+        PhysicalResourceId: 'id',
+        StackId: 'stack',
+        RequestId: 'request',
+        LogicalResourceId: 'resource',
+      });
+    } finally {
+      server.close();
+    }
+
+    // Assess
+    expect(received).toEqual([
+      { method: 'PUT', contentType: '', body: expect.stringContaining('"Status":"SUCCESS"') },
+    ]);
+  });
+});
