@@ -11,30 +11,41 @@ export interface ClusterAccessProps {
   /** The role that is given access. */
   readonly role: iam.IRole;
   /**
-   * `edit` manages runner pods and their Secrets; `view` only reads them (AmazonEKSViewPolicy).
+   * `edit` manages runner pods and their Secrets; `view` only reads them (AmazonEKSViewPolicy), both
+   * in the namespace only. `cluster-admin` may create the namespace and cluster-wide objects.
    * @default "edit"
    */
-  readonly access?: 'edit' | 'view';
+  readonly access?: 'edit' | 'view' | 'cluster-admin';
 }
 
-const ACCESS_POLICIES = { edit: 'AmazonEKSEditPolicy', view: 'AmazonEKSViewPolicy' } as const;
+const ACCESS_POLICIES = {
+  edit: 'AmazonEKSEditPolicy',
+  view: 'AmazonEKSViewPolicy',
+  'cluster-admin': 'AmazonEKSClusterAdminPolicy',
+} as const;
 
 /**
  * Lets one role act in one namespace of an existing cluster: an EKS access entry with an access policy
  * scoped to the namespace, and DescribeCluster on that cluster only.
  */
 export class ClusterAccess extends Construct {
+  readonly accessEntry: eks.CfnAccessEntry;
+
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    new eks.CfnAccessEntry(this, 'AccessEntry', {
+    const access = props.access ?? 'edit';
+    this.accessEntry = new eks.CfnAccessEntry(this, 'AccessEntry', {
       clusterName: props.clusterName,
       principalArn: props.role.roleArn,
       type: 'STANDARD',
       accessPolicies: [
         {
-          policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[props.access ?? 'edit']}`,
-          accessScope: { type: 'namespace', namespaces: [props.namespace] },
+          policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[access]}`,
+          accessScope:
+            access === 'cluster-admin'
+              ? { type: 'cluster' }
+              : { type: 'namespace', namespaces: [props.namespace] },
         },
       ],
     });

@@ -12,6 +12,7 @@ import { AutoscalerAlarms } from './AutoscalerAlarms.ts';
 import { AutoscalerDashboard } from './AutoscalerDashboard.ts';
 import { AutoscalerFunction, type AutoscalerFunctionProps } from './autoscalerFunction.ts';
 import { ClusterAccess } from './ClusterAccess.ts';
+import { ClusterPrerequisites } from './ClusterPrerequisites.ts';
 import { GitHubAppSecrets } from './GitHubAppSecrets.ts';
 import { JobQueue } from './JobQueue.ts';
 
@@ -39,6 +40,8 @@ export class RunnerAutoscaler extends Construct {
   readonly census: AutoscalerFunction;
   readonly reconciler: AutoscalerFunction;
   readonly secrets: GitHubAppSecrets;
+  /** Present unless `cluster.managePrerequisites` is false. */
+  readonly prerequisites: ClusterPrerequisites | undefined;
   readonly alarms: AutoscalerAlarms;
   readonly dashboard: AutoscalerDashboard;
 
@@ -119,6 +122,14 @@ export class RunnerAutoscaler extends Construct {
       this.reconciler,
       'Repairs what webhooks and the world got wrong',
     );
+
+    if (config.cluster.managePrerequisites) {
+      this.prerequisites = new ClusterPrerequisites(this, 'ClusterPrerequisites', {
+        config,
+        entry: functionEntry('clusterPrerequisites'),
+        vpcPlacement: clusterVpc,
+      });
+    }
 
     this.alarms = new AutoscalerAlarms(this, 'Alarms', {
       config,

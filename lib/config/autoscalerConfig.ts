@@ -149,6 +149,12 @@ export const clusterSchema = z.strictObject({
    * classes, as EKS nodes have none. @default "docker:28-dind"
    */
   dockerdImage: withDefault(text, 'docker:28-dind'),
+  /**
+   * Whether the deploy applies the runner namespace and the dood Docker daemons itself (its custom
+   * resource gets cluster-admin through an EKS access entry). Turn it off to manage them elsewhere.
+   * @default true
+   */
+  managePrerequisites: withDefault(z.boolean(), true),
   /** Set when the cluster endpoint is private: the scaler then runs in this VPC. */
   vpc: z.optional(
     z.strictObject({

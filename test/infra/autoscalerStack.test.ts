@@ -16,8 +16,8 @@ describe('AutoscalerStack', () => {
     });
   });
 
-  it('runs all four functions on Node 24', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 4);
+  it('runs all five functions on Node 24', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 5);
   });
 
   it('has an encrypted, TLS-only job queue whose visibility timeout is six times the scaler timeout', () => {

@@ -26,7 +26,7 @@ describe('npx cdk synth', () => {
     const functions = Object.values(
       template.Resources as Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>,
     ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       const asset = String(fn.Properties.Code?.S3Key).replace('.zip', '');
       expect(statSync(join(out, `asset.${asset}`, 'index.mjs')).size).toBeGreaterThan(10_000);
