@@ -105,6 +105,22 @@ export interface JobRef {
   jobId: number;
 }
 
+/** An account the App is installed on. */
+export interface AppInstallation {
+  id: number;
+  account: string;
+  accountType: 'Organization' | 'User';
+}
+
+/** A self-hosted runner as GitHub lists it. */
+export interface RegisteredRunner {
+  id: number;
+  name: string;
+  /** `online` while its process is connected. */
+  status: string;
+  busy: boolean;
+}
+
 /** GitHub's self-hosted runner API, for one App. */
 export interface RunnerRegistry {
   register(request: RunnerRegistrationRequest): Promise<RunnerRegistration>;
@@ -112,6 +128,10 @@ export interface RunnerRegistry {
   /** Removes an idle runner's registration; an absent runner counts as done. */
   deregister(runner: RunnerRef): Promise<void>;
   jobStatus(job: JobRef): Promise<JobStatus>;
+  /** The accounts the App is installed on (the first 100). */
+  installations(): Promise<AppInstallation[]>;
+  /** The runners of a scope, reading at most `maxPages` pages of 100. */
+  listRunners(installationId: number, scope: RunnerScope, maxPages: number): Promise<RegisteredRunner[]>;
 }
 
 /** One attempt to deliver a webhook, as the App's delivery log records it. */

@@ -1,5 +1,7 @@
 import type {
+  AppInstallation,
   JobStatus,
+  RegisteredRunner,
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
@@ -25,5 +27,13 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
 
   async jobStatus(): Promise<JobStatus> {
     return 'queued';
+  }
+
+  async installations(): Promise<AppInstallation[]> {
+    return [];
+  }
+
+  async listRunners(): Promise<RegisteredRunner[]> {
+    return [];
   }
 }

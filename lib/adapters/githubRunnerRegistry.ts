@@ -1,8 +1,10 @@
 import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import type {
+  AppInstallation,
   JobRef,
   JobStatus,
+  RegisteredRunner,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
@@ -34,6 +36,7 @@ interface RunnerSummary {
 export class GitHubRunnerRegistry implements RunnerRegistry {
   private readonly options: GitHubRunnerRegistryOptions;
   private readonly clients = new Map<number, GitHubClient>();
+  private app: GitHubClient | undefined;
   private readonly registrationTokens = new Map<string, Promise<{ token: string; renewAt: number }>>();
   private readonly now: () => Date;
 
@@ -101,6 +104,49 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
+  async installations(): Promise<AppInstallation[]> {
+    try {
+      const response = await this.appClient().request('GET /app/installations', { per_page: 100 });
+      return (response.data as { id: number; account: { login: string; type: string } | null }[]).flatMap(
+        ({ id, account }) =>
+          account
+            ? [
+                {
+                  id,
+                  account: account.login,
+                  accountType: account.type === 'Organization' ? 'Organization' : 'User',
+                },
+              ]
+            : [],
+      ) as AppInstallation[];
+    } catch (error) {
+      throw gitHubError(error, 'list the App installations');
+    }
+  }
+
+  async listRunners(
+    installationId: number,
+    scope: RunnerScope,
+    maxPages: number,
+  ): Promise<RegisteredRunner[]> {
+    const runners: RegisteredRunner[] = [];
+    for (let page = 1; page <= maxPages; page++) {
+      const response = await this.client(installationId)
+        .request(`GET ${scopePath(scope)}/actions/runners`, {
+          ...scopeParameters(scope),
+          per_page: 100,
+          page,
+        })
+        .catch((error: unknown) => {
+          throw gitHubError(error, 'list runners');
+        });
+      const { runners: found } = response.data as { runners: RegisteredRunner[] };
+      runners.push(...found.map(({ id, name, status, busy }) => ({ id, name, status, busy })));
+      if (found.length < 100) break;
+    }
+    return runners;
+  }
+
   private async generateJitConfig(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
     const response = await this.client(request.installationId).request(
       `POST ${scopePath(request.scope)}/actions/runners/generate-jitconfig`,
@@ -163,6 +209,11 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
       if (error instanceof RequestError && error.status === 404) return undefined;
       throw gitHubError(error, `look up runner ${runner.name}`);
     }
+  }
+
+  private appClient(): GitHubClient {
+    this.app ??= createGitHubClient(this.options);
+    return this.app;
   }
 
   private client(installationId: number): GitHubClient {

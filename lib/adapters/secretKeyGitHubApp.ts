@@ -38,6 +38,9 @@ export function secretKeyGitHubApp(options: {
       runnerState: async (runner) => (await registry()).runnerState(runner),
       deregister: async (runner) => (await registry()).deregister(runner),
       jobStatus: async (job) => (await registry()).jobStatus(job),
+      installations: async () => (await registry()).installations(),
+      listRunners: async (installationId, scope, maxPages) =>
+        (await registry()).listRunners(installationId, scope, maxPages),
     },
     deliveries: {
       since: async (since, maxPages) => (await deliveries()).since(since, maxPages),

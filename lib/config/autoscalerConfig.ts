@@ -194,6 +194,12 @@ export const reconcilerSchema = z.strictObject({
    * times in all (GitHub keeps deliveries for three days). @default 30
    */
   redeliverWithinMinutes: withDefault(integer(1, 4320), 30),
+  /**
+   * Ghost runners (registered, no pod, offline) are swept in the runs whose minute of the clock is a
+   * multiple of this: the sweep lists every organisation's runners, which costs GitHub calls.
+   * @default 10
+   */
+  ghostSweepEveryMinutes: withDefault(integer(1, 1440), 10),
 });
 
 export const monitoringSchema = z.strictObject({

@@ -7,6 +7,7 @@ import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry }
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import { planReconciliation, type ReconcileStep } from './planReconciliation.ts';
+import { removeGhostRunners } from './removeGhostRunners.ts';
 
 /** Steps carried out at once. */
 const CONCURRENCY = 8;
@@ -31,6 +32,8 @@ export interface ReconcileSummary {
   /** Runners that could not start, for jobs GitHub no longer queues. */
   removedUnstarted: number;
   removedSpares: number;
+  /** Runners registered on GitHub whose pod is gone, offline and idle, deregistered. */
+  removedGhosts: number;
   gitHubCalls: number;
   /** Steps left for the next run, the GitHub budget being spent. */
   deferred: number;
@@ -50,20 +53,21 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     gaveUp: 0,
     removedUnstarted: 0,
     removedSpares: 0,
+    removedGhosts: 0,
     gitHubCalls: 0,
     deferred: 0,
     failedSteps: 0,
   };
   const steps = planReconciliation(await context.cluster.listPods(), config, context.now());
-  let budget = config.reconciler.maxGitHubCallsPerRun;
+  const budget = { left: config.reconciler.maxGitHubCallsPerRun };
   const registry = countingCalls(context.registry, () => summary.gitHubCalls++);
 
   await forEachConcurrently(steps, CONCURRENCY, async (step) => {
-    if (STEP_COST[step.kind] > budget) {
+    if (STEP_COST[step.kind] > budget.left) {
       summary.deferred += 1;
       return;
     }
-    budget -= STEP_COST[step.kind];
+    budget.left -= STEP_COST[step.kind];
     try {
       await carryOut(step, { ...context, registry }, summary);
     } catch (error) {
@@ -76,6 +80,13 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
       });
     }
   });
+  try {
+    summary.removedGhosts = await removeGhostRunners({ ...context, registry }, budget);
+  } catch (error) {
+    summary.failedSteps += 1;
+    metrics.record('Errors', 1, { Kind: errorKind(error) });
+    log.warn('could not sweep ghost runners; the next run tries again', { error: errorMessage(error) });
+  }
   metrics.record('ReconcilerGitHubCalls', summary.gitHubCalls, { App: String(config.github.appId) });
   log.info('reconciled runner pods', { pods: steps.length, ...summary });
   return summary;
@@ -174,15 +185,19 @@ function jobOfPod(pod: RunnerPod): JobMessage | undefined {
 /** The registry, counting each GitHub call it is asked for. */
 function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegistry {
   const counted =
-    <Argument, Result>(call: (argument: Argument) => Promise<Result>) =>
-    (argument: Argument) => {
+    <Arguments extends unknown[], Result>(call: (...args: Arguments) => Promise<Result>) =>
+    (...args: Arguments) => {
       count();
-      return call(argument);
+      return call(...args);
     };
   return {
     register: counted((request) => registry.register(request)),
     runnerState: counted((runner) => registry.runnerState(runner)),
     deregister: counted((runner) => registry.deregister(runner)),
     jobStatus: counted((job) => registry.jobStatus(job)),
+    installations: counted(() => registry.installations()),
+    listRunners: counted((installationId, scope, maxPages) =>
+      registry.listRunners(installationId, scope, maxPages),
+    ),
   };
 }

@@ -161,6 +161,30 @@ describe('GitHubRunnerRegistry', () => {
     expect(gitHub.requests.at(-1)?.path).toMatch(/^\/repos\/acme\/app\/actions\/jobs\/900\d$/);
   });
 
+  it("lists the App's installations, and an organisation's runners page by page", async () => {
+    // Prepare: 150 runners in the organisation.
+    const subject = registry();
+    for (let index = 0; index < 150; index++) {
+      await subject.register({ installationId: 42, scope: org, name: `paged-${index}`, labels: ['x'] });
+    }
+    gitHub.setBusy('paged-7', true);
+
+    // Act
+    const installations = await subject.installations();
+    const runners = await subject.listRunners(42, org, 3);
+    const firstPage = await subject.listRunners(42, org, 1);
+
+    // Assess
+    expect(installations).toEqual([
+      { id: 42, account: 'acme', accountType: 'Organization' },
+      { id: 43, account: 'octocat', accountType: 'User' },
+    ]);
+    const paged = runners.filter(({ name }) => name.startsWith('paged-'));
+    expect(paged).toHaveLength(150);
+    expect(paged.find(({ name }) => name === 'paged-7')).toMatchObject({ status: 'offline', busy: true });
+    expect(firstPage).toHaveLength(100);
+  });
+
   it('retries a passing server error at once, but leaves a rate limit to the queue', async () => {
     // Prepare
     const jitRequests = () =>

@@ -47,6 +47,11 @@ export async function startGitHubStandIn() {
   const faults: { route: RegExp; fault: InjectedFault }[] = [];
   let nextRunnerId = 1;
   let rateLimitRemaining = 5000;
+  /** The accounts the App is installed on. */
+  const installations: { id: number; login: string; type: 'Organization' | 'User' }[] = [
+    { id: 42, login: 'acme', type: 'Organization' },
+    { id: 43, login: 'octocat', type: 'User' },
+  ];
   /** The App's webhook delivery log, newest first, and the deliveries it was asked to redeliver. */
   const deliveries: DeliveryItem[] = [];
   const redelivered: number[] = [];
@@ -103,6 +108,10 @@ export async function startGitHubStandIn() {
         },
         '/app/installations/{installation_id}/access_tokens',
       );
+    }
+    if (method === 'GET' && path === '/app/installations') {
+      if (!validAppJwt(authorization)) return send(401, { message: 'A JSON web token could not be decoded' });
+      return send(200, installations.map(installation), '/app/installations');
     }
     if (path.startsWith('/app/hook/deliveries')) {
       if (!validAppJwt(authorization)) return send(401, { message: 'A JSON web token could not be decoded' });
@@ -188,7 +197,10 @@ export async function startGitHubStandIn() {
       const found = [...runners.values()].filter(
         (runner) => runner.scope === scope && (!name || runner.name === name),
       );
-      return send(200, { total_count: found.length, runners: found.map(publicRunner) }, template);
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const slice = found.slice((page - 1) * perPage, page * perPage);
+      return send(200, { total_count: found.length, runners: slice.map(publicRunner) }, template);
     }
     const byId = /^\/(\d+)$/.exec(rest);
     const runner = byId ? runners.get(Number(byId[1])) : undefined;
@@ -243,6 +255,54 @@ export async function startGitHubStandIn() {
       for (const runner of runners.values()) if (runner.name === name) runner.busy = busy;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** An App installation as `GET /app/installations` lists it. */
+function installation({ id, login, type }: { id: number; login: string; type: string }) {
+  const api = 'https://api.github.com';
+  return {
+    id,
+    app_id: 1,
+    app_slug: 'eks-runner-autoscaler',
+    target_id: id * 10,
+    target_type: type,
+    single_file_name: null,
+    repository_selection: 'all',
+    access_tokens_url: `${api}/app/installations/${id}/access_tokens`,
+    html_url: `https://github.com/organizations/${login}/settings/installations/${id}`,
+    repositories_url: `${api}/installation/repositories`,
+    events: ['workflow_job'],
+    account: {
+      login,
+      id: id * 10,
+      node_id: `MDQ6${id}`,
+      avatar_url: `https://avatars.githubusercontent.com/u/${id * 10}`,
+      gravatar_id: '',
+      url: `${api}/users/${login}`,
+      html_url: `https://github.com/${login}`,
+      followers_url: `${api}/users/${login}/followers`,
+      following_url: `${api}/users/${login}/following{/other_user}`,
+      gists_url: `${api}/users/${login}/gists{/gist_id}`,
+      starred_url: `${api}/users/${login}/starred{/owner}{/repo}`,
+      subscriptions_url: `${api}/users/${login}/subscriptions`,
+      organizations_url: `${api}/users/${login}/orgs`,
+      repos_url: `${api}/users/${login}/repos`,
+      events_url: `${api}/users/${login}/events{/privacy}`,
+      received_events_url: `${api}/users/${login}/received_events`,
+      type,
+      site_admin: false,
+      // GitHub's description has the account be a user and an enterprise at once (allOf).
+      name: login,
+      slug: login,
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+    },
+    permissions: { organization_self_hosted_runners: 'write' },
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    suspended_by: null,
+    suspended_at: null,
   };
 }
 

@@ -38,12 +38,18 @@ function jsonPointerSegment(route: string): string {
 }
 
 /**
- * In OpenAPI 3.0, `nullable: true` admits null even beside an `enum` (a queued job's `conclusion` is
- * null); Ajv reads `enum` strictly, so null is added to such enums.
+ * In OpenAPI 3.0, `nullable: true` admits null whatever else the schema says: beside an `enum` (a
+ * queued job's `conclusion` is null) or without a `type` (an installation's `account` is an `anyOf`).
+ * Ajv reads both strictly, so such schemas are rewritten to say so in JSON Schema.
  */
 function allowNullInNullableEnums(node: unknown): void {
   if (!node || typeof node !== 'object') return;
-  const schema = node as { nullable?: boolean; enum?: unknown[] };
-  if (schema.nullable && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
   for (const child of Object.values(node)) allowNullInNullableEnums(child);
+  const schema = node as Record<string, unknown> & { nullable?: boolean; enum?: unknown[]; type?: unknown };
+  if (!schema.nullable) return;
+  if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
+  if (schema.type !== undefined) return;
+  const { nullable: _nullable, ...rest } = schema;
+  for (const key of Object.keys(schema)) delete schema[key];
+  schema.anyOf = [rest, { type: 'null' }];
 }

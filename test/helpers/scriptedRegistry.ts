@@ -1,6 +1,8 @@
 import type {
+  AppInstallation,
   JobRef,
   JobStatus,
+  RegisteredRunner,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
@@ -33,6 +35,25 @@ export class ScriptedRegistry implements RunnerRegistry {
 
   async jobStatus(job: JobRef): Promise<JobStatus> {
     return this.jobs.get(job.jobId) ?? 'queued';
+  }
+
+  /** The installations the App is on. */
+  readonly installed: AppInstallation[] = [{ id: 42, account: 'acme', accountType: 'Organization' }];
+
+  async installations(): Promise<AppInstallation[]> {
+    return this.installed;
+  }
+
+  /** Every runner it knows, offline unless a test says otherwise; a `busy` runner is online. */
+  readonly online = new Set<string>();
+
+  async listRunners(): Promise<RegisteredRunner[]> {
+    return [...this.states].map(([name, state], index) => ({
+      id: index + 1,
+      name,
+      status: state === 'busy' || this.online.has(name) ? 'online' : 'offline',
+      busy: state === 'busy',
+    }));
   }
 
   async deregister(runner: RunnerRef): Promise<void> {

@@ -10,7 +10,8 @@ const MINUTE = 60_000;
 
 /** The scaler harness with a clock the test moves, and the reconciler wired to the same peers. */
 function reconcilerHarness(config: AutoscalerConfig = testConfig()) {
-  let clock = new Date('2026-11-28T10:00:00Z');
+  // A minute that is no multiple of ghostSweepEveryMinutes: these runs do not sweep ghost runners.
+  let clock = new Date('2026-11-28T10:01:00Z');
   const harness = scalerHarness(config, () => clock);
   const reconcile = () => reconcileRunners({ ...harness, now: () => clock });
   const advance = (milliseconds: number) => {
@@ -72,9 +73,9 @@ describe('reconciler', () => {
     cluster.setPhase(runnerFor(6), 'Pending', 'image-pull');
 
     // Act
-    advance(9 * MINUTE);
+    advance(8 * MINUTE);
     const early = await reconcile();
-    advance(2 * MINUTE);
+    advance(3 * MINUTE);
     const late = await reconcile();
 
     // Assess
@@ -139,6 +140,29 @@ describe('reconciler', () => {
     expect(summary).toMatchObject({ removedSpares: 1 });
     expect([...cluster.pods.keys()].sort()).toEqual([runnerFor(10), runnerFor(11)]);
     expect(registry.deregistered.map(({ name }) => name)).toEqual([runnerFor(9)]);
+  });
+
+  it('deregisters ghost runners (no pod, offline, idle) in its sweep minutes only', async () => {
+    // Prepare: runner 17's pod was killed with it; 18 lives; "other-9" is not ours; 19 is offline but busy.
+    const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(...[17, 18].map((jobId) => jobMessage({ jobId })));
+    cluster.setPhase(runnerFor(18), 'Running');
+    await cluster.deletePod(runnerFor(17));
+    registry.states.set('other-9', 'idle');
+    registry.states.set(runnerFor(19), 'busy');
+
+    // Act: 10:01 is no sweep minute; 10:10 is.
+    const offMinute = await reconcile();
+    advance(9 * MINUTE);
+    const sweepMinute = await reconcile();
+
+    // Assess
+    expect(offMinute).toMatchObject({ removedGhosts: 0, gitHubCalls: 0 });
+    // Four calls: the installations, the runners, one deregistration, and runner 18's job, as a possible spare.
+    expect(sweepMinute).toMatchObject({ removedGhosts: 1, removedSpares: 0, gitHubCalls: 4 });
+    expect(registry.deregistered.map(({ name, installationId }) => [name, installationId])).toEqual([
+      [runnerFor(17), 42],
+    ]);
   });
 
   it('spends at most maxGitHubCallsPerRun on GitHub, leaving the rest for the next run', async () => {
