@@ -2,6 +2,7 @@ import type { KubernetesObject, V1DaemonSet, V1Namespace } from '@kubernetes/cli
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
 import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
+import { JANITOR_IDLE_MINUTES, JANITOR_INTERVAL_SECONDS, JANITOR_SCRIPT } from './runnerRootJanitor.ts';
 
 /** Where the node-level Docker daemon keeps its images and containers, on the node. */
 export const DOCKERD_DATA_ROOT = '/var/lib/eks-runner-autoscaler/docker';
@@ -70,6 +71,22 @@ function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: st
                 // at the same path as the runner pods do.
                 { name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT },
               ],
+            },
+            {
+              // Removes the roots of runners that are gone, finished or killed (lib/pod/runnerRootLock.ts).
+              // It runs the runners' own image, which has the flock the runners lock with.
+              name: 'runner-root-janitor',
+              image: runnerClass.image,
+              command: ['sh', '-c', JANITOR_SCRIPT],
+              env: [
+                { name: 'RUNNER_ROOTS', value: RUNNER_ROOT_PARENT },
+                { name: 'IDLE_MINUTES', value: String(JANITOR_IDLE_MINUTES) },
+                { name: 'INTERVAL_SECONDS', value: String(JANITOR_INTERVAL_SECONDS) },
+              ],
+              // Job containers leave files owned by root in the runners' work folders.
+              securityContext: { runAsUser: 0, runAsNonRoot: false },
+              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+              volumeMounts: [{ name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT }],
             },
           ],
           volumes: [

@@ -3,6 +3,7 @@ import type { GitHubSettings, RunnerClass } from '../config/autoscalerConfig.ts'
 import type { JobMessage } from '../jobMessage.ts';
 import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
 import { runnerPodName, runnerSecretName } from './runnerNames.ts';
+import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
 
 /**
  * Parent of every pod's own runner root. For `dood` it is a path on the node, mounted at the same path
@@ -76,7 +77,11 @@ function prepareRunnerRootContainer(runnerClass: RunnerClass, runnerRoot: string
   return {
     name: 'prepare-runner-root',
     image: runnerClass.image,
-    command: ['sh', '-c', 'cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/" && chown -R "$RUNNER_UID" "$RUNNER_ROOT"'],
+    command: [
+      'sh',
+      '-c',
+      `${FORGET_EARLIER_RUNNER} && cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/" && chown -R "$RUNNER_UID" "$RUNNER_ROOT"`,
+    ],
     env: [
       { name: 'RUNNER_HOME', value: runnerClass.runnerHome },
       { name: 'RUNNER_ROOT', value: runnerRoot },
@@ -142,7 +147,9 @@ function runnerContainer(
     name: 'runner',
     image: runnerClass.image,
     workingDir: runnerRoot,
-    command: registration.command,
+    // A dood runner's root is on the node: hold its lock, so the node's janitor knows when it is dead.
+    command:
+      runnerClass.containerMode === 'dood' ? holdingRootLock(registration.command) : registration.command,
     env: [
       { name: 'RUNNER_NAME', value: podName },
       { name: 'RUNNER_ROOT', value: runnerRoot },

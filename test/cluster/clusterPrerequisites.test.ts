@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { AppsV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KubernetesApplier } from '../../lib/adapters/kubernetesApplier.ts';
-import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
+import { buildClusterPrerequisites, DOCKERD_DATA_ROOT } from '../../lib/cluster/buildClusterPrerequisites.ts';
 import {
   type CustomResourceEvent,
   handlePrerequisitesEvent,
   sendCustomResourceResponse,
 } from '../../lib/cluster/prerequisitesResource.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
+import { RUNNER_ROOT_PARENT } from '../../lib/pod/buildRunnerPod.ts';
 import { testConfig } from '../helpers/factories.ts';
 import { coreApi, kubeConfigOf } from './clusterClients.ts';
 import { FAKE_NODES } from './controlPlane.ts';
@@ -75,6 +76,19 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     expect((await daemonSets()).map((daemonSet) => daemonSet.metadata?.name).sort()).toEqual([
       'eks-runner-autoscaler-dockerd-docker-pinned',
       'eks-runner-autoscaler-dockerd-linux-docker',
+    ]);
+    const [linuxDocker] = (await daemonSets()).filter(
+      (set) => set.metadata?.name === 'eks-runner-autoscaler-dockerd-linux-docker',
+    );
+    expect(
+      linuxDocker?.spec?.template.spec?.containers.map(({ name, image, volumeMounts }) => [
+        name,
+        image,
+        volumeMounts?.map(({ mountPath }) => mountPath),
+      ]),
+    ).toEqual([
+      ['dockerd', 'docker:28-dind', ['/var/run', DOCKERD_DATA_ROOT, RUNNER_ROOT_PARENT]],
+      ['runner-root-janitor', docker.image, [RUNNER_ROOT_PARENT]],
     ]);
     // The DaemonSet controller places a daemon on each node the classes' pods may use, and KWOK runs it.
     const ready = async () =>

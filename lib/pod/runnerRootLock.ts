@@ -1,0 +1,26 @@
+/**
+ * A `dood` runner's root lives on the node, so something must remove it once the runner is gone,
+ * however it went (finished, OOM-killed, evicted). A live runner holds a lock on `.alive` in its
+ * root: the kernel drops it when the process dies, whatever killed it. The node's janitor (see
+ * lib/cluster/runnerRootJanitor.ts) removes a root whose lock is free.
+ */
+export const ALIVE_FILE = '.alive';
+
+/**
+ * The runner container's command, run holding the lock. The lock needs util-linux `flock` (in the
+ * actions-runner image); an image without it runs the command unlocked and never creates `.alive`,
+ * so its roots are never taken for dead ones (nor cleaned).
+ */
+export function holdingRootLock(command: string[]): string[] {
+  const alive = `"$RUNNER_ROOT/${ALIVE_FILE}"`;
+  return [
+    'sh',
+    '-c',
+    `if command -v flock > /dev/null 2>&1; then touch ${alive} && exec flock ${alive} "$@"; fi; exec "$@"`,
+    'runner',
+    ...command,
+  ];
+}
+
+/** Run first in the root: a `.alive` left by an earlier pod of the same name is not this runner's. */
+export const FORGET_EARLIER_RUNNER = `rm -f "$RUNNER_ROOT/${ALIVE_FILE}"`;

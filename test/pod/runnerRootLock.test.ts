@@ -1,0 +1,112 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JANITOR_SCRIPT } from '../../lib/cluster/runnerRootJanitor.ts';
+import { buildRunnerPod } from '../../lib/pod/buildRunnerPod.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+
+/** The dood runner container's command, exactly as buildRunnerPod makes it. */
+const docker = testConfig().runnerClasses.find(({ containerMode }) => containerMode === 'dood');
+if (!docker) throw new Error('no dood class');
+const pod = buildRunnerPod(jobMessage(), docker, {
+  namespace: 'runners',
+  registrationMode: 'jit',
+  registrationUrl: 'https://github.com/acme',
+});
+const runnerCommand = pod.spec?.containers[0]?.command ?? [];
+
+const runners: ChildProcess[] = [];
+/** Kills every process of a runner at once, as the kernel does to a container that is OOM-killed. */
+const killContainer = (runner: ChildProcess) => process.kill(-(runner.pid as number), 'SIGKILL');
+afterEach(() => {
+  for (const runner of runners.splice(0))
+    if (runner.exitCode === null && runner.signalCode === null) killContainer(runner);
+});
+
+/** A runner root on a "node" (a temporary folder), with a run.sh that keeps running. */
+function runnerRoot(parent: string, name: string): string {
+  const root = join(parent, name);
+  mkdirSync(root);
+  writeFileSync(join(root, 'run.sh'), '#!/bin/sh\nsleep 60\n');
+  chmodSync(join(root, 'run.sh'), 0o755);
+  return root;
+}
+
+/** Starts the runner as the container would, and waits until it holds its lock. */
+async function startRunner(root: string): Promise<ChildProcess> {
+  const [file, ...args] = runnerCommand;
+  const runner = spawn(file as string, args, {
+    cwd: root,
+    env: { ...process.env, RUNNER_ROOT: root },
+    detached: true,
+  });
+  runners.push(runner);
+  const deadline = Date.now() + 5000;
+  while (!isLocked(join(root, '.alive'))) {
+    if (Date.now() > deadline) throw new Error('the runner never took its lock');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return runner;
+}
+
+function isLocked(file: string): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    execFileSync('flock', ['-n', file, 'true']);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+const startedMinutesAgo = (root: string, minutes: number) =>
+  execFileSync('touch', ['-d', `${minutes} minutes ago`, join(root, '.alive')]);
+
+function runJanitorOnce(parent: string): string {
+  return execFileSync('sh', ['-c', JANITOR_SCRIPT], {
+    env: { ...process.env, RUNNER_ROOTS: parent, IDLE_MINUTES: '10', INTERVAL_SECONDS: '1', ONCE: '1' },
+  }).toString();
+}
+
+describe('runner roots on a dood node', () => {
+  it('wraps the dood runner in its root lock', () => {
+    expect(runnerCommand.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(runnerCommand.slice(3)).toEqual(['runner', './run.sh']);
+  });
+
+  it('removes the root of a runner that is gone, killed or finished, and keeps every other', async () => {
+    // Prepare: a running runner, one SIGKILLed (as an OOM kill does), a finished one, one just
+    // finished, and a root whose image had no flock (no .alive at all).
+    const parent = mkdtempSync(join(tmpdir(), 'runner-roots-'));
+    const running = runnerRoot(parent, 'linux-docker-1');
+    const killed = runnerRoot(parent, 'linux-docker-2');
+    const finished = runnerRoot(parent, 'linux-docker-3');
+    const justFinished = runnerRoot(parent, 'linux-docker-4');
+    const unlocked = runnerRoot(parent, 'linux-docker-5');
+    await startRunner(running);
+    const victim = await startRunner(killed);
+    for (const root of [running, killed]) startedMinutesAgo(root, 20);
+    writeFileSync(join(finished, '.alive'), '');
+    startedMinutesAgo(finished, 20);
+    writeFileSync(join(justFinished, '.alive'), '');
+
+    // Act
+    killContainer(victim);
+    await new Promise((resolve) => victim.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const output = runJanitorOnce(parent);
+
+    // Assess
+    expect(existsSync(running)).toBe(true);
+    expect(existsSync(killed)).toBe(false);
+    expect(existsSync(finished)).toBe(false);
+    expect(existsSync(justFinished)).toBe(true);
+    expect(existsSync(unlocked)).toBe(true);
+    expect(output.trim().split('\n').sort()).toEqual([
+      `removed runner root ${killed}`,
+      `removed runner root ${finished}`,
+    ]);
+  });
+});
