@@ -33,7 +33,7 @@ function outcomeOfError(error: unknown, message: JobMessage): JobOutcome {
   const retryAfter = error instanceof AutoscalerError ? error.retryAfterSeconds : undefined;
   // GitHub pushing back is not the job's fault: it waits in the queue as long as it takes.
   if (errorKind(error) === 'github-rate-limit') {
-    return retryLater(reason, rateLimitRetryDelaySeconds(message.attempt, retryAfter), false);
+    return retryLater(reason, rateLimitRetryDelaySeconds(retryAfter), false);
   }
   if (message.failures + 1 >= MAX_FAILURES)
     return failed(`gave up after ${MAX_FAILURES} errors; last: ${reason}`);

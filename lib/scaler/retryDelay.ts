@@ -12,14 +12,10 @@ export function errorRetryDelaySeconds(failures: number, retryAfterSeconds = 0):
 }
 
 /**
- * Delay after GitHub rate-limited us: what it asked for, or 5 s doubling with every attempt up to
- * 5 minutes when it did not say, plus up to 10% jitter so held-back jobs do not return all at once.
+ * Delay after GitHub rate-limited us: what it asked for (`retry-after`, or until the quota resets),
+ * or a minute when it did not say, plus up to 10% jitter so held-back jobs do not return all at
+ * once. It does not grow with the job's other returns (a full class, a registration under way).
  */
-export function rateLimitRetryDelaySeconds(
-  attempt: number,
-  retryAfterSeconds = 0,
-  random = Math.random,
-): number {
-  const base = Math.max(retryAfterSeconds, Math.min(300, 5 * 2 ** attempt));
-  return Math.min(MAX_DELAY_SECONDS, Math.ceil(base * (1 + random() * 0.1)));
+export function rateLimitRetryDelaySeconds(retryAfterSeconds = 60, random = Math.random): number {
+  return Math.min(MAX_DELAY_SECONDS, Math.ceil(Math.max(1, retryAfterSeconds) * (1 + random() * 0.1)));
 }

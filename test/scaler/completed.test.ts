@@ -128,4 +128,24 @@ describe('scaler on completed and in_progress jobs', () => {
     expect(outcome).toEqual({ kind: 'done', result: 'linux-small-14 already gone' });
     expect(queue.sent).toEqual([]);
   });
+
+  it('does not mark a pod made after the job started, under the same name, as running that job', async () => {
+    // Prepare: job 30's pod ran job 31 and went; a late redelivery of 30's queued made it anew at 10:00.
+    const { cluster, runBatch } = scalerHarness(undefined, () => new Date('2026-11-28T10:00:00Z'));
+    await runBatch(queued(30));
+
+    // Act: the in_progress of job 31, which started on the earlier pod at 09:50, arrives late.
+    const [outcome] = await runBatch(
+      jobMessage({
+        jobId: 31,
+        action: 'in_progress',
+        runnerName: 'linux-small-30',
+        startedAt: '2026-11-28T09:50:00Z',
+      }),
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'done', result: expect.stringMatching(/not its runner$/) });
+    expect((await cluster.readPod('linux-small-30'))?.annotations[ANNOTATION.runningJobId]).toBeUndefined();
+  });
 });
