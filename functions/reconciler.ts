@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { eksRunnerCluster } from '../lib/adapters/eksRunnerCluster.ts';
+import { eksClusterApi } from '../lib/adapters/eksRunnerCluster.ts';
 import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
+import { KubernetesRedeliveryLedger } from '../lib/adapters/kubernetesRedeliveryLedger.ts';
+import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import { secretKeyGitHubApp } from '../lib/adapters/secretKeyGitHubApp.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
@@ -19,9 +21,11 @@ const gitHubApp = secretKeyGitHubApp({
   privateKeySecretArn: requireEnv(ENV.privateKeySecretArn),
   metrics,
 });
+const api = eksClusterApi(config, requireEnv('AWS_REGION'));
 const context = {
   config,
-  cluster: eksRunnerCluster(config, requireEnv('AWS_REGION')),
+  cluster: new KubernetesRunnerCluster({ namespace: config.cluster.namespace, api }),
+  ledger: new KubernetesRedeliveryLedger({ namespace: config.cluster.namespace, api }),
   registry: gitHubApp.registry,
   deliveries: gitHubApp.deliveries,
   queue: new SqsJobQueue({

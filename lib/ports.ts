@@ -147,9 +147,17 @@ export interface WebhookDelivery {
 
 /** The App's webhook delivery log. GitHub never redelivers on its own; this is how it is asked to. */
 export interface WebhookDeliveryLog {
-  /** The attempts delivered since then, newest first, reading at most `maxPages` pages of 100. */
-  since(since: Date, maxPages: number): Promise<WebhookDelivery[]>;
+  /** The failed attempts delivered since then, newest first, reading at most `maxPages` pages of 100. */
+  failedSince(since: Date, maxPages: number): Promise<WebhookDelivery[]>;
   redeliver(deliveryId: number): Promise<void>;
+}
+
+/** What the reconciler asked GitHub to redeliver, by event GUID, kept between runs. */
+export type Redeliveries = Map<string, { attempts: number; lastAt: number }>;
+
+export interface RedeliveryLedger {
+  recall(): Promise<Redeliveries>;
+  remember(redeliveries: Redeliveries): Promise<void>;
 }
 
 /** Where the core's measurements go: EMF in Lambda, memory in the local mode and tests. */

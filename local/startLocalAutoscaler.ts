@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InMemoryRedeliveryLedger } from '../lib/adapters/inMemoryRedeliveryLedger.ts';
 import { InProcessJobQueue } from '../lib/adapters/inProcessJobQueue.ts';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';
 import { errorMessage } from '../lib/errors.ts';
@@ -66,6 +67,7 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
     metrics,
   });
   const status = new LocalStatus({ config, cluster, queue, metrics });
+  const ledger = new InMemoryRedeliveryLedger();
   const stopSampling = repeatEvery(
     options.statusIntervalMs ?? 5000,
     progressLogger(status, log),
@@ -77,7 +79,8 @@ export async function startLocalAutoscaler(options: LocalAutoscalerOptions): Pro
     async () => {
       const context = { config, cluster, registry, queue, log, metrics, now: () => new Date() };
       await reconcileRunners(context);
-      if (options.deliveries) await redeliverFailedWebhooks({ ...context, deliveries: options.deliveries });
+      if (options.deliveries)
+        await redeliverFailedWebhooks({ ...context, deliveries: options.deliveries, ledger });
     },
     log,
     'reconcile the runner pods',

@@ -22,12 +22,12 @@ export class GitHubWebhookDeliveries implements WebhookDeliveryLog {
     this.client = createGitHubClient(options);
   }
 
-  async since(since: Date, maxPages: number): Promise<WebhookDelivery[]> {
+  async failedSince(since: Date, maxPages: number): Promise<WebhookDelivery[]> {
     const found: WebhookDelivery[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page++) {
       const response = await this.client
-        .request('GET /app/hook/deliveries', { per_page: 100, ...(cursor && { cursor }) })
+        .request('GET /app/hook/deliveries', { per_page: 100, status: 'failure', ...(cursor && { cursor }) })
         .catch((error: unknown) => {
           throw gitHubError(error, 'list webhook deliveries');
         });

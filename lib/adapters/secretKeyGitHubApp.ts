@@ -43,7 +43,7 @@ export function secretKeyGitHubApp(options: {
         (await registry()).listRunners(installationId, scope, maxPages),
     },
     deliveries: {
-      since: async (since, maxPages) => (await deliveries()).since(since, maxPages),
+      failedSince: async (since, maxPages) => (await deliveries()).failedSince(since, maxPages),
       redeliver: async (deliveryId) => (await deliveries()).redeliver(deliveryId),
     },
   };

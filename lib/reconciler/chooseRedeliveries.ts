@@ -1,27 +1,33 @@
-import type { WebhookDelivery } from '../ports.ts';
+import type { Redeliveries, WebhookDelivery } from '../ports.ts';
 
-/** Attempts per event, the first delivery included, after which a failing delivery is left alone. */
-export const MAX_DELIVERY_ATTEMPTS = 3;
-/** A redelivery asked for shows in the log after a moment; until then the event is not asked again. */
+/** Redeliveries asked for one event before it is left alone. */
+export const MAX_REDELIVERIES = 2;
+/** A failed attempt this fresh may still be retried by whoever made it: leave it a moment. */
 const SETTLE_SECONDS = 30;
 
 /**
- * The deliveries to ask GitHub to deliver again: `workflow_job` events none of whose attempts our
- * endpoint accepted, tried fewer than MAX_DELIVERY_ATTEMPTS times, the last attempt not just now.
- * One attempt's ID per event. Pure.
+ * The failed deliveries to ask GitHub for again: `workflow_job` events not yet redelivered, or
+ * redelivered fewer than MAX_REDELIVERIES times and failed again since. One attempt's ID per event.
+ * Pure. The delivery log only says what failed; the ledger says what was already asked for, so an
+ * event whose redelivery succeeded is not asked for again.
  */
-export function chooseRedeliveries(deliveries: readonly WebhookDelivery[], now: Date): number[] {
-  const attemptsByEvent = new Map<string, WebhookDelivery[]>();
-  for (const delivery of deliveries) {
-    if (delivery.event !== 'workflow_job') continue;
-    attemptsByEvent.set(delivery.guid, [...(attemptsByEvent.get(delivery.guid) ?? []), delivery]);
+export function chooseRedeliveries(
+  failures: readonly WebhookDelivery[],
+  asked: Redeliveries,
+  now: Date,
+): number[] {
+  const latestByEvent = new Map<string, WebhookDelivery>();
+  for (const failure of failures) {
+    if (failure.event !== 'workflow_job') continue;
+    const latest = latestByEvent.get(failure.guid);
+    if (!latest || failure.deliveredAt > latest.deliveredAt) latestByEvent.set(failure.guid, failure);
   }
   const chosen: number[] = [];
-  for (const attempts of attemptsByEvent.values()) {
-    if (attempts.some(({ statusCode }) => statusCode >= 200 && statusCode < 300)) continue;
-    if (attempts.length >= MAX_DELIVERY_ATTEMPTS) continue;
-    const latest = attempts.reduce((a, b) => (a.deliveredAt > b.deliveredAt ? a : b));
+  for (const [guid, latest] of latestByEvent) {
     if (now.getTime() - latest.deliveredAt.getTime() < SETTLE_SECONDS * 1000) continue;
+    const before = asked.get(guid);
+    if (before && (before.attempts >= MAX_REDELIVERIES || latest.deliveredAt.getTime() <= before.lastAt))
+      continue;
     chosen.push(latest.id);
   }
   return chosen;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubWebhookDeliveries } from '../../lib/adapters/githubWebhookDeliveries.ts';
+import { InMemoryRedeliveryLedger } from '../../lib/adapters/inMemoryRedeliveryLedger.ts';
 import { redeliverFailedWebhooks } from '../../lib/reconciler/redeliverFailedWebhooks.ts';
 import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from '../helpers/captureLog.ts';
@@ -16,7 +17,7 @@ beforeAll(async () => {
   // 250 attempts over the last 4 hours, oldest first, all accepted but two.
   for (let index = 0; index < 250; index++) {
     const id = 1000 + index;
-    const failed = id === 1240 || id === 1100;
+    const failed = id === 1240 || id === 1100 || id === 1010;
     gitHub.addDelivery({
       id,
       guid: `guid-${id}`,
@@ -36,18 +37,34 @@ const deliveryLog = () =>
   });
 
 describe('GitHubWebhookDeliveries', () => {
-  it('reads the delivery log as the App, page by page, back to the time asked for', async () => {
+  it('reads the failures in the delivery log as the App, newest first, back to the time asked for', async () => {
     // Act
-    const recent = await deliveryLog().since(new Date(now.getTime() - 150.5 * 60_000), 3);
+    const recent = await deliveryLog().failedSince(new Date(now.getTime() - 150.5 * 60_000), 3);
+    const all = await deliveryLog().failedSince(new Date(0), 3);
 
-    // Assess: newest first, 150 attempts over two pages.
-    expect(recent).toHaveLength(150);
-    expect(recent[0]).toMatchObject({ id: 1249, guid: 'guid-1249', statusCode: 202, event: 'workflow_job' });
-    expect(recent.at(-1)?.id).toBe(1100);
+    // Assess
+    expect(recent.map(({ id, statusCode }) => [id, statusCode])).toEqual([
+      [1240, 502],
+      [1100, 502],
+    ]);
+    expect(all.map(({ id }) => id)).toEqual([1240, 1100, 1010]);
   });
 
   it('stops after the pages it may read', async () => {
-    expect(await deliveryLog().since(new Date(0), 2)).toHaveLength(200);
+    // Prepare: 150 more failures, an hour ago.
+    for (let index = 0; index < 150; index++) {
+      gitHub.addDelivery({
+        id: 5000 + index,
+        guid: `failed-${index}`,
+        delivered_at: minutesAgo(60),
+        redelivery: false,
+        status_code: 0,
+        event: 'workflow_job',
+      });
+    }
+
+    // Act / Assess
+    expect(await deliveryLog().failedSince(new Date(0), 1)).toHaveLength(100);
   });
 });
 
@@ -57,16 +74,25 @@ describe('redeliverFailedWebhooks', () => {
     const metrics = new MetricsRecorder();
 
     // Act
-    const result = await redeliverFailedWebhooks({
-      config: testConfig(),
-      deliveries: deliveryLog(),
-      log: captureLog(),
-      metrics,
-      now: () => now,
-    });
+    const ledger = new InMemoryRedeliveryLedger();
+    const run = () =>
+      redeliverFailedWebhooks({
+        config: testConfig(),
+        deliveries: deliveryLog(),
+        ledger,
+        log: captureLog(),
+        metrics,
+        now: () => now,
+      });
 
-    // Assess: 1240 failed ten minutes ago; 1100 failed too long ago to matter.
-    expect(result).toEqual({ checked: 30, redelivered: 1 });
+    // Act: twice, as two reconciler runs.
+    const first = await run();
+    const second = await run();
+
+    // Assess: 1240 failed ten minutes ago; 1100 failed too long ago to matter; the second run
+    // remembers it asked already.
+    expect(first).toEqual({ failed: 1, redelivered: 1 });
+    expect(second).toEqual({ failed: 1, redelivered: 0 });
     expect(gitHub.redelivered).toEqual([1240]);
     expect(metrics.total('WebhooksRedelivered')).toBe(1);
   });

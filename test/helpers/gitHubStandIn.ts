@@ -55,6 +55,8 @@ export async function startGitHubStandIn() {
   /** The App's webhook delivery log, newest first, and the deliveries it was asked to redeliver. */
   const deliveries: DeliveryItem[] = [];
   const redelivered: number[] = [];
+  /** What a test does when GitHub is asked to redeliver: GitHub would POST the delivery again. */
+  const hooks: { onRedeliver?: (deliveryId: number) => void } = {};
   /** Workflow jobs by `owner/repo#id`; a job not set here is unknown (404). */
   const jobs = new Map<string, JobStatus>();
 
@@ -118,9 +120,15 @@ export async function startGitHubStandIn() {
       if (method === 'GET' && path === '/app/hook/deliveries') {
         const perPage = Number(url.searchParams.get('per_page') ?? 30);
         const from = Number(url.searchParams.get('cursor') ?? 0);
-        const page = deliveries.slice(from, from + perPage);
-        const more = from + perPage < deliveries.length;
-        const next = `<${url.origin}/app/hook/deliveries?per_page=${perPage}&cursor=${from + perPage}>; rel="next"`;
+        const status = url.searchParams.get('status');
+        const listed = deliveries.filter(
+          ({ status_code }) =>
+            !status || (status === 'failure') === !(status_code >= 200 && status_code < 300),
+        );
+        const page = listed.slice(from, from + perPage);
+        const more = from + perPage < listed.length;
+        const filter = status ? `&status=${status}` : '';
+        const next = `<${url.origin}/app/hook/deliveries?per_page=${perPage}${filter}&cursor=${from + perPage}>; rel="next"`;
         return send(200, page, '/app/hook/deliveries', more ? { link: next } : {});
       }
       const attempts = /^\/app\/hook\/deliveries\/(\d+)\/attempts$/.exec(path);
@@ -128,6 +136,7 @@ export async function startGitHubStandIn() {
         const original = deliveries.find((delivery) => delivery.id === Number(attempts[1]));
         if (!original) return send(404, { message: 'Not Found' });
         redelivered.push(original.id);
+        hooks.onRedeliver?.(original.id);
         return send(202, {}, '/app/hook/deliveries/{delivery_id}/attempts');
       }
     }
@@ -235,19 +244,22 @@ export async function startGitHubStandIn() {
     runners,
     /** The next request whose "METHOD /path" matches gets this fault instead. */
     injectFault: (route: RegExp, fault: InjectedFault) => faults.push({ route, fault }),
-    /** Adds an attempt to the App's delivery log (newest first), as GitHub records each. */
+    /** Adds an attempt to the App's delivery log, which lists the newest first, as GitHub records each. */
     addDelivery: (
       delivery: Omit<DeliveryItem, 'duration' | 'status' | 'action' | 'installation_id' | 'repository_id'>,
-    ) =>
-      deliveries.unshift({
+    ) => {
+      deliveries.push({
         duration: 0.05,
         status: delivery.status_code === 200 ? 'OK' : 'failed to connect',
         action: 'queued',
         installation_id: 42,
         repository_id: 7,
         ...delivery,
-      }),
+      });
+      deliveries.sort((a, b) => b.delivered_at.localeCompare(a.delivered_at));
+    },
     redelivered,
+    hooks,
     /** Sets GitHub's status of a workflow job, as the jobs API reports it. */
     setJob: (repository: string, jobId: number, status: JobStatus) =>
       jobs.set(`${repository}#${jobId}`, status),

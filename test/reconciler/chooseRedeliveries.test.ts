@@ -1,41 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import type { WebhookDelivery } from '../../lib/ports.ts';
+import type { Redeliveries, WebhookDelivery } from '../../lib/ports.ts';
 import { chooseRedeliveries } from '../../lib/reconciler/chooseRedeliveries.ts';
 
 const now = new Date('2026-11-28T10:00:00Z');
+const secondsAgo = (seconds: number) => now.getTime() - seconds * 1000;
 let nextId = 1;
-const attempt = (
-  guid: string,
-  statusCode: number,
-  secondsAgo: number,
-  event = 'workflow_job',
-): WebhookDelivery => ({
+const failure = (guid: string, ago: number, event = 'workflow_job'): WebhookDelivery => ({
   id: nextId++,
   guid,
-  deliveredAt: new Date(now.getTime() - secondsAgo * 1000),
-  statusCode,
+  deliveredAt: new Date(secondsAgo(ago)),
+  statusCode: 502,
   event,
 });
 
 describe('chooseRedeliveries', () => {
-  it('redelivers a failed workflow_job event once, by its latest attempt', () => {
-    // Prepare
-    const first = attempt('a', 502, 300);
-    const second = attempt('a', 0, 120);
+  it('redelivers a failed workflow_job event not asked for yet, by its latest attempt', () => {
+    const first = failure('a', 300);
+    const second = failure('a', 120);
+    expect(chooseRedeliveries([second, first], new Map(), now)).toEqual([second.id]);
+  });
+
+  it('redelivers again only an event whose redelivery failed too, and at most twice', () => {
+    // Prepare: "ok" was asked for after its failure (and succeeded); "again" failed after being asked for once;
+    // "twice" was asked for twice already.
+    const asked: Redeliveries = new Map([
+      ['ok', { attempts: 1, lastAt: secondsAgo(200) }],
+      ['again', { attempts: 1, lastAt: secondsAgo(200) }],
+      ['twice', { attempts: 2, lastAt: secondsAgo(200) }],
+    ]);
+    const again = failure('again', 100);
 
     // Act / Assess
-    expect(chooseRedeliveries([second, first], now)).toEqual([second.id]);
+    expect(
+      chooseRedeliveries(
+        [failure('ok', 300), failure('again', 300), again, failure('twice', 100)],
+        asked,
+        now,
+      ),
+    ).toEqual([again.id]);
   });
 
   it.each([
-    ['an event one of whose attempts was accepted', [attempt('b', 502, 300), attempt('b', 202, 200)]],
-    [
-      'an event tried three times already',
-      [attempt('c', 502, 300), attempt('c', 502, 200), attempt('c', 502, 100)],
-    ],
-    ['an event whose last attempt was just now', [attempt('d', 503, 10)]],
-    ['another event than workflow_job', [attempt('e', 500, 300, 'push')]],
+    ['an event whose last attempt was just now', [failure('d', 10)]],
+    ['another event than workflow_job', [failure('e', 300, 'push')]],
   ])('leaves %s alone', (_, deliveries) => {
-    expect(chooseRedeliveries(deliveries, now)).toEqual([]);
+    expect(chooseRedeliveries(deliveries, new Map(), now)).toEqual([]);
   });
 });
