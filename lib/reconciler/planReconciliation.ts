@@ -13,8 +13,8 @@ export type ReconcileStep =
 
 /**
  * Decides, from the runner pods alone, which need the reconciler: finished pods first (they cost no
- * GitHub call), then the others, oldest first. Pure. Pods still registering or being deleted are the
- * scaler's, and are left alone.
+ * GitHub call), then the others, oldest first. Pure. Pods being deleted are left alone, and pods
+ * still registering too, until the start timeout.
  */
 export function planReconciliation(
   pods: readonly RunnerPod[],
@@ -28,10 +28,15 @@ export function planReconciliation(
   const checks: ReconcileStep[] = [];
   for (const pod of [...pods].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
     const startTimeout = startTimeouts.get(pod.runnerClass);
-    if (pod.deleting || pod.gated || startTimeout === undefined) continue;
+    if (pod.deleting || startTimeout === undefined) continue;
     const tookJob = ANNOTATION.runningJobId in pod.annotations;
     const ageSeconds = (now.getTime() - pod.createdAt.getTime()) / 1000;
-    if (pod.phase === 'Succeeded' || (pod.phase === 'Failed' && tookJob)) {
+    if (pod.gated) {
+      // The scaler finishes or replaces a registration when the job's message comes back; one
+      // still gated after the start timeout has no message coming.
+      if (ageSeconds > startTimeout)
+        checks.push({ kind: 'replace-if-queued', pod, why: 'its registration never finished' });
+    } else if (pod.phase === 'Succeeded' || (pod.phase === 'Failed' && tookJob)) {
       finished.push({ kind: 'remove-finished', pod });
     } else if (pod.phase === 'Failed') {
       checks.push({

@@ -84,6 +84,27 @@ describe('reconciler', () => {
     expect(queue.sent.map(({ message }) => message.jobId)).toEqual([6]);
   });
 
+  it('replaces a pod whose registration never finished, once the start timeout has passed', async () => {
+    // Prepare: GitHub refused the registration and the rollback's delete failed, so the pod stayed gated.
+    const { cluster, registry, queue, runBatch, reconcile, advance } = reconcilerHarness();
+    registry.failNextRegistration = new AutoscalerError('GitHub: 403', { kind: 'github', retryable: false });
+    cluster.deletePod = async () => false;
+    await runBatch(jobMessage({ jobId: 20 }));
+    queue.deadLetters.splice(0);
+    delete (cluster as { deletePod?: unknown }).deletePod;
+
+    // Act
+    const early = await reconcile();
+    advance(11 * MINUTE);
+    const late = await reconcile();
+
+    // Assess
+    expect(early).toMatchObject({ replaced: 0 });
+    expect(late).toMatchObject({ replaced: 1 });
+    expect(cluster.pods.has(runnerFor(20))).toBe(false);
+    expect(queue.sent.map(({ message }) => [message.jobId, message.replacements])).toEqual([[20, 1]]);
+  });
+
   it('parks the job in the dead-letter queue once maxReplacements runners failed to start', async () => {
     // Prepare: this pod is already the third replacement.
     const { cluster, queue, runBatch, reconcile } = reconcilerHarness();
