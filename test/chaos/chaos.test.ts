@@ -1,0 +1,22 @@
+import { describe, expect, inject, it } from 'vitest';
+import { invariantsHold, runChaos, summaryLine } from './runChaos.ts';
+
+describe('chaos on the real control plane', () => {
+  it('serves every job, leaks nothing, deletes no busy runner and parks nothing, whatever fails', {
+    timeout: 300_000,
+  }, async () => {
+    // Act
+    const summary = await runChaos(inject('controlPlane'), { jobs: 40, timeoutSeconds: 240 });
+
+    // Assess
+    process.stdout.write(`${summaryLine(summary)}\n${JSON.stringify(summary.details)}\n`);
+    expect(summary, JSON.stringify(summary.details)).toMatchObject({
+      lost: 0,
+      leaked: 0,
+      busyDeleted: 0,
+      dlq: 0,
+    });
+    expect(summary.served).toBeGreaterThan(30);
+    expect(invariantsHold(summary)).toBe(true);
+  });
+});
