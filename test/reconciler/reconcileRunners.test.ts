@@ -105,6 +105,24 @@ describe('reconciler', () => {
     expect(queue.sent.map(({ message }) => [message.jobId, message.replacements])).toEqual([[20, 1]]);
   });
 
+  it('is safe to run twice at once: each broken pod goes once, and its job ends up with one runner', async () => {
+    // Prepare
+    const { cluster, queue, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(...[21, 22].map((jobId) => jobMessage({ jobId })));
+    cluster.setPhase(runnerFor(21), 'Failed', 'evicted');
+    cluster.setPhase(runnerFor(22), 'Succeeded');
+
+    // Act: two reconcilers at once, then the scaler takes whatever they queued.
+    const [first, second] = await Promise.all([reconcile(), reconcile()]);
+    await runBatch(...queue.sent.splice(0).map(({ message }) => message));
+
+    // Assess
+    expect(first.failedSteps + second.failedSteps).toBe(0);
+    expect(first.removedFinished + second.removedFinished).toBe(1);
+    expect([...cluster.pods.keys()]).toEqual([runnerFor(21)]);
+    expect(await cluster.readPod(runnerFor(21))).toMatchObject({ phase: 'Pending', gated: false });
+  });
+
   it('parks the job in the dead-letter queue once maxReplacements runners failed to start', async () => {
     // Prepare: this pod is already the third replacement.
     const { cluster, queue, runBatch, reconcile } = reconcilerHarness();
