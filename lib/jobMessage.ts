@@ -30,7 +30,7 @@ export const jobMessageSchema = z.object({
   runnerClass: z.string().check(z.minLength(1)),
   /** How many times the scaler has put this message back on the queue, for any reason. */
   attempt: z._default(z.int().check(z.gte(0)), 0),
-  /** How many of those were because of an error; after too many the message goes to the dead-letter queue. */
+  /** Errors in a row on this message; after too many the message goes to the dead-letter queue. */
   failures: z._default(z.int().check(z.gte(0)), 0),
   /** How many runner pods the reconciler has replaced for this job because they could not start. */
   replacements: z._default(z.int().check(z.gte(0)), 0),

@@ -7,7 +7,7 @@ import { removeRunnerAfterJob } from './removeRunnerAfterJob.ts';
 import { errorRetryDelaySeconds, rateLimitRetryDelaySeconds } from './retryDelay.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
-/** After this many errors on one message it goes to the dead-letter queue. */
+/** After this many errors in a row on one message (about 15 minutes of them) it goes to the dead-letter queue. */
 export const MAX_FAILURES = 8;
 
 /** Acts on one job message and says what should become of it. Errors become retries or failures, never throws. */

@@ -39,7 +39,8 @@ export async function processJobRecord(
     case 'retry':
       log.warn('job message retried later', { reason: outcome.reason, delaySeconds: outcome.delaySeconds });
       await queue.send(
-        { ...message, attempt: message.attempt + 1, failures: message.failures + (outcome.failure ? 1 : 0) },
+        // Errors count while they follow one another: any step that worked starts the count again.
+        { ...message, attempt: message.attempt + 1, failures: outcome.failure ? message.failures + 1 : 0 },
         { delaySeconds: outcome.delaySeconds },
       );
       break;

@@ -178,6 +178,24 @@ describe('scaler on queued jobs', () => {
     expect(registry.registered.map(({ name }) => name)).toEqual(['linux-small-16']);
   });
 
+  it('counts only errors in a row: a step that works starts the count again', async () => {
+    // Prepare: seven errors so far, then a wait that is nobody's error (the class is full).
+    const base = testConfig();
+    const full = {
+      ...base,
+      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 1 })),
+    };
+    const { queue, runBatch } = scalerHarness(full);
+    await runBatch(jobMessage({ jobId: 40 }));
+
+    // Act
+    await runBatch(jobMessage({ jobId: 41, failures: 7 }));
+
+    // Assess
+    expect(queue.sent.map(({ message }) => [message.jobId, message.failures])).toEqual([[41, 0]]);
+    expect(queue.deadLetters).toEqual([]);
+  });
+
   it('gives up on a job after repeated errors instead of retrying forever', async () => {
     // Prepare
     const { registry, queue, runBatch } = scalerHarness();
