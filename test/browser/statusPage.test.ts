@@ -6,7 +6,7 @@ import { type LocalAutoscaler, startLocalAutoscaler } from '../../local/startLoc
 import { scalerCluster, uniqueJobId } from '../cluster/clusterClients.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { testConfig } from '../helpers/factories.ts';
-import { queuedJob } from '../helpers/hostileRequests.ts';
+import { workflowJobEvent } from '../helpers/hostileRequests.ts';
 import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
 import { signedDelivery, WEBHOOK_SECRET } from '../helpers/webhookRequests.ts';
 import { launchChromium } from './chromium.ts';
@@ -31,18 +31,12 @@ const jobIds = WAITS.map(() => uniqueJobId());
 const podName = (jobId: number) => `${statusClass.name}-${jobId}`;
 
 async function deliver(action: string, jobId: number, fields: Record<string, unknown> = {}) {
-  const template = queuedJob();
-  const payload = {
-    ...template,
-    action,
-    workflow_job: {
-      ...template.workflow_job,
-      id: jobId,
-      labels: statusClass.labels,
-      created_at: new Date(CREATED_AT).toISOString(),
-      ...fields,
-    },
-  };
+  const payload = workflowJobEvent(action, {
+    id: jobId,
+    labels: statusClass.labels,
+    created_at: new Date(CREATED_AT).toISOString(),
+    ...fields,
+  });
   const request = await signedDelivery(payload);
   const response = await fetch(`${local.url}/webhook`, {
     method: 'POST',

@@ -2,7 +2,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import type { RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { LABEL } from '../../lib/pod/labels.ts';
 import type { GitHubStandIn } from '../helpers/gitHubStandIn.ts';
-import { queuedJob } from '../helpers/hostileRequests.ts';
+import { workflowJobEvent } from '../helpers/hostileRequests.ts';
 import { signedDelivery } from '../helpers/webhookRequests.ts';
 
 export interface SimulatedJob {
@@ -165,22 +165,16 @@ export class GitHubSimulator {
     job: SimulatedJob,
     fields: Record<string, unknown> = {},
   ): Promise<void> {
-    const template = queuedJob();
-    const payload = {
-      ...template,
-      action,
-      workflow_job: {
-        ...template.workflow_job,
-        id: job.id,
-        labels: this.options.runnerClass.labels,
-        status: action === 'queued' ? 'queued' : action,
-        // GitHub's own times: the reconciler and the scaler read them.
-        created_at: job.createdAt,
-        started_at: job.startedAt ?? job.createdAt,
-        runner_name: null,
-        ...fields,
-      },
-    };
+    const payload = workflowJobEvent(action, {
+      id: job.id,
+      labels: this.options.runnerClass.labels,
+      status: action === 'queued' ? 'queued' : action,
+      // GitHub's own times: the reconciler and the scaler read them.
+      created_at: job.createdAt,
+      started_at: job.startedAt ?? job.createdAt,
+      runner_name: null,
+      ...fields,
+    });
     const guid = crypto.randomUUID();
     const deliveryId = this.nextDeliveryId++;
     this.payloads.set(deliveryId, { payload, guid });

@@ -6,7 +6,7 @@ import type { JobMessage } from '../../lib/jobMessage.ts';
 import { createScalerHandler } from '../../lib/scaler/createScalerHandler.ts';
 import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from '../helpers/captureLog.ts';
-import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { jobMessage, testConfigWithMaxRunners } from '../helpers/factories.ts';
 import { localAwsEnvironment, startLocalSqs } from '../helpers/localAws.ts';
 import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
 import { sqsEvent } from '../helpers/sqsEvents.ts';
@@ -25,11 +25,7 @@ const body = (message: JobMessage) => JSON.stringify(message);
 describe('scaler handler on a real SQS protocol (fauxqs)', () => {
   it('creates runners, delays jobs over capacity on SQS, and parks unreadable messages in the DLQ', async () => {
     // Prepare
-    const base = testConfig();
-    const config = {
-      ...base,
-      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 2 })),
-    };
+    const config = testConfigWithMaxRunners(2);
     const cluster = new InMemoryRunnerCluster();
     const queue = new SqsJobQueue({ queueUrl: sqs.jobQueueUrl, deadLetterQueueUrl: sqs.deadLetterQueueUrl });
     const handler = createScalerHandler({
@@ -58,11 +54,7 @@ describe('scaler handler on a real SQS protocol (fauxqs)', () => {
 
   it('reports exactly the records it could not settle when the queue itself fails', async () => {
     // Prepare: jobs over capacity must go back on the queue, but that queue does not exist.
-    const base = testConfig();
-    const config = {
-      ...base,
-      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 1 })),
-    };
+    const config = testConfigWithMaxRunners(1);
     const queue = new SqsJobQueue({
       queueUrl: `${sqs.endpoint}/111111111111/missing`,
       deadLetterQueueUrl: sqs.deadLetterQueueUrl,

@@ -12,6 +12,15 @@ export function testConfig(overrides: Partial<AutoscalerConfigInput> = {}): Auto
   return parseConfig({ ...input, ...overrides, github: { ...input.github, ...overrides.github } });
 }
 
+/** The example configuration with every class limited to `maxRunners`. */
+export function testConfigWithMaxRunners(maxRunners: number): AutoscalerConfig {
+  const base = testConfig();
+  return {
+    ...base,
+    runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners })),
+  };
+}
+
 let nextJobId = 1000;
 
 export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {

@@ -16,6 +16,15 @@ export function queuedJob() {
   return example;
 }
 
+/** A `workflow_job` event of GitHub's example shape for one job: its action, ID, labels and other fields. */
+export function workflowJobEvent(
+  action: string,
+  job: { id: number; labels: string[] } & Record<string, unknown>,
+) {
+  const template = queuedJob();
+  return { ...template, action, workflow_job: { ...template.workflow_job, ...job } };
+}
+
 export type HostileCase = [
   name: string,
   request: () => Promise<WebhookRequest>,

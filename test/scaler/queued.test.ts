@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AutoscalerError } from '../../lib/errors.ts';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
 import { STALE_REGISTRATION_SECONDS } from '../../lib/scaler/ensureRunnerPod.ts';
-import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { jobMessage, testConfig, testConfigWithMaxRunners } from '../helpers/factories.ts';
 import { scalerHarness } from '../helpers/scalerHarness.ts';
 
 describe('scaler on queued jobs', () => {
@@ -71,11 +71,7 @@ describe('scaler on queued jobs', () => {
 
   it('never exceeds maxRunners, and puts the rest back with a growing delay', async () => {
     // Prepare
-    const base = testConfig();
-    const config = {
-      ...base,
-      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 3 })),
-    };
+    const config = testConfigWithMaxRunners(3);
     const { cluster, queue, runBatch } = scalerHarness(config);
     const jobs = Array.from({ length: 5 }, (_, index) => jobMessage({ jobId: 100 + index }));
 
@@ -94,8 +90,7 @@ describe('scaler on queued jobs', () => {
 
   it('creates for a waiting job once a place frees up', async () => {
     // Prepare
-    const base = testConfig();
-    const config = { ...base, runnerClasses: base.runnerClasses.map((c) => ({ ...c, maxRunners: 1 })) };
+    const config = testConfigWithMaxRunners(1);
     const { cluster, queue, runBatch } = scalerHarness(config);
     await runBatch(jobMessage({ jobId: 1 }), jobMessage({ jobId: 2 }));
     const waiting = queue.sent.splice(0).map(({ message }) => message);
@@ -180,11 +175,7 @@ describe('scaler on queued jobs', () => {
 
   it('counts only errors in a row: a step that works starts the count again', async () => {
     // Prepare: seven errors so far, then a wait that is nobody's error (the class is full).
-    const base = testConfig();
-    const full = {
-      ...base,
-      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 1 })),
-    };
+    const full = testConfigWithMaxRunners(1);
     const { queue, runBatch } = scalerHarness(full);
     await runBatch(jobMessage({ jobId: 40 }));
 

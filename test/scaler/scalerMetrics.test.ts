@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AutoscalerError } from '../../lib/errors.ts';
-import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { jobMessage, testConfig, testConfigWithMaxRunners } from '../helpers/factories.ts';
 import { scalerHarness } from '../helpers/scalerHarness.ts';
 
 const linuxSmall = { RunnerClass: 'linux-small' };
@@ -10,11 +10,7 @@ const dimensionsAndValues = (points: { value: number; dimensions: Record<string,
 describe('scaler metrics', () => {
   it('counts the runner pods it creates and the jobs it turns away at capacity', async () => {
     // Prepare
-    const base = testConfig();
-    const config = {
-      ...base,
-      runnerClasses: base.runnerClasses.map((runnerClass) => ({ ...runnerClass, maxRunners: 2 })),
-    };
+    const config = testConfigWithMaxRunners(2);
     const { metrics, runBatch } = scalerHarness(config);
 
     // Act
