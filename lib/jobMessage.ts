@@ -34,6 +34,11 @@ export const jobMessageSchema = z.object({
   failures: z._default(z.int().check(z.gte(0)), 0),
   /** How many runner pods the reconciler has replaced for this job because they could not start. */
   replacements: z._default(z.int().check(z.gte(0)), 0),
+  /**
+   * The pod to make for a `queued` job, when not the one named after the job: the reconciler makes a
+   * replacement under the broken pod's name, which may have been made for another job.
+   */
+  podName: z.optional(z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/))),
 });
 
 export type JobMessage = z.output<typeof jobMessageSchema>;

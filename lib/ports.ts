@@ -98,6 +98,13 @@ export type RunnerState = 'busy' | 'idle' | 'absent';
 /** GitHub's view of a job: `queued` covers every state before a runner takes it. */
 export type JobStatus = 'queued' | 'in_progress' | 'completed' | 'absent';
 
+/** A workflow job as GitHub reports it. */
+export interface JobState {
+  status: JobStatus;
+  /** The runner that took the job, once one has. */
+  runnerName: string | null;
+}
+
 export interface JobRef {
   installationId: number;
   /** `owner/name`. */
@@ -127,7 +134,7 @@ export interface RunnerRegistry {
   runnerState(runner: RunnerRef): Promise<RunnerState>;
   /** Removes an idle runner's registration; an absent runner counts as done. */
   deregister(runner: RunnerRef): Promise<void>;
-  jobStatus(job: JobRef): Promise<JobStatus>;
+  readJob(job: JobRef): Promise<JobState>;
   /** The accounts the App is installed on (the first 100). */
   installations(): Promise<AppInstallation[]>;
   /** The runners of a scope, reading at most `maxPages` pages of 100. */

@@ -1,6 +1,6 @@
 import type {
   AppInstallation,
-  JobStatus,
+  JobState,
   RegisteredRunner,
   RunnerRegistration,
   RunnerRegistrationRequest,
@@ -25,8 +25,8 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
 
   async deregister(): Promise<void> {}
 
-  async jobStatus(): Promise<JobStatus> {
-    return 'queued';
+  async readJob(): Promise<JobState> {
+    return { status: 'queued', runnerName: null };
   }
 
   async installations(): Promise<AppInstallation[]> {

@@ -3,7 +3,7 @@ import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import type {
   AppInstallation,
   JobRef,
-  JobStatus,
+  JobState,
   RegisteredRunner,
   RunnerRef,
   RunnerRegistration,
@@ -89,17 +89,21 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
-  async jobStatus(job: JobRef): Promise<JobStatus> {
+  async readJob(job: JobRef): Promise<JobState> {
     const [owner = '', repo = ''] = job.repository.split('/');
     try {
       const response = await this.client(job.installationId).request(
         'GET /repos/{owner}/{repo}/actions/jobs/{job_id}',
         { owner, repo, job_id: job.jobId },
       );
-      const { status } = response.data as { status: string };
-      return status === 'in_progress' || status === 'completed' ? status : 'queued';
+      const { status, runner_name } = response.data as { status: string; runner_name: string | null };
+      return {
+        status: status === 'in_progress' || status === 'completed' ? status : 'queued',
+        runnerName: runner_name || null,
+      };
     } catch (error) {
-      if (error instanceof RequestError && error.status === 404) return 'absent';
+      if (error instanceof RequestError && error.status === 404)
+        return { status: 'absent', runnerName: null };
       throw gitHubError(error, `read job ${job.jobId}`);
     }
   }

@@ -37,7 +37,7 @@ export function secretKeyGitHubApp(options: {
       register: async (request) => (await registry()).register(request),
       runnerState: async (runner) => (await registry()).runnerState(runner),
       deregister: async (runner) => (await registry()).deregister(runner),
-      jobStatus: async (job) => (await registry()).jobStatus(job),
+      readJob: async (job) => (await registry()).readJob(job),
       installations: async () => (await registry()).installations(),
       listRunners: async (installationId, scope, maxPages) =>
         (await registry()).listRunners(installationId, scope, maxPages),

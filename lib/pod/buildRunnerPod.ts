@@ -2,7 +2,7 @@ import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kub
 import type { GitHubSettings, RunnerClass } from '../config/autoscalerConfig.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
-import { runnerPodName, runnerSecretName } from './runnerNames.ts';
+import { runnerPodNameOf, runnerSecretName } from './runnerNames.ts';
 import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
 
 /**
@@ -34,7 +34,7 @@ export function buildRunnerPod(
   runnerClass: RunnerClass,
   settings: RunnerPodSettings,
 ): V1Pod {
-  const name = runnerPodName(runnerClass.name, job.jobId);
+  const name = runnerPodNameOf(job);
   const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
   return {
     apiVersion: 'v1',

@@ -8,6 +8,15 @@ export function runnerPodName(runnerClassName: string, jobId: number): string {
   return `${runnerClassName}-${jobId}`;
 }
 
+/** The pod a job message is about: the one it names, or else the one named after its job. */
+export function runnerPodNameOf(message: {
+  runnerClass: string;
+  jobId: number;
+  podName?: string | undefined;
+}) {
+  return message.podName ?? runnerPodName(message.runnerClass, message.jobId);
+}
+
 export function runnerSecretName(podName: string): string {
   return `${podName}-runner`;
 }

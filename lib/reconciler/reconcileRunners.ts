@@ -3,6 +3,7 @@ import { errorKind, errorMessage } from '../errors.ts';
 import { forEachConcurrently } from '../forEachConcurrently.ts';
 import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
 import { ANNOTATION } from '../pod/labels.ts';
+import { parseRunnerPodName } from '../pod/runnerNames.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
@@ -12,7 +13,7 @@ import { removeGhostRunners } from './removeGhostRunners.ts';
 /** Steps carried out at once. */
 const CONCURRENCY = 8;
 /** GitHub calls each kind of step may make, reserved from the run's budget before it starts. */
-const STEP_COST = { 'remove-finished': 0, 'replace-if-queued': 1, 'remove-if-spare': 3 } as const;
+const STEP_COST = { 'remove-finished': 0, 'replace-if-queued': 2, 'remove-if-spare': 3 } as const;
 
 export interface ReconcilerContext {
   config: AutoscalerConfig;
@@ -58,7 +59,8 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     deferred: 0,
     failedSteps: 0,
   };
-  const steps = planReconciliation(await context.cluster.listPods(), config, context.now());
+  const pods = await context.cluster.listPods();
+  const steps = planReconciliation(pods, config, context.now());
   const budget = { left: config.reconciler.maxGitHubCallsPerRun };
   const registry = countingCalls(context.registry, () => summary.gitHubCalls++);
 
@@ -69,7 +71,7 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     }
     budget.left -= STEP_COST[step.kind];
     try {
-      await carryOut(step, { ...context, registry }, summary);
+      await carryOut(step, pods, { ...context, registry }, summary);
     } catch (error) {
       summary.failedSteps += 1;
       metrics.record('Errors', 1, { Kind: errorKind(error) });
@@ -92,13 +94,18 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
   return summary;
 }
 
-async function carryOut(step: ReconcileStep, context: ReconcilerContext, summary: ReconcileSummary) {
+async function carryOut(
+  step: ReconcileStep,
+  pods: readonly RunnerPod[],
+  context: ReconcilerContext,
+  summary: ReconcileSummary,
+) {
   switch (step.kind) {
     case 'remove-finished':
       if (await removeRunnerPod(context, step.pod, 'finished')) summary.removedFinished += 1;
       return;
     case 'replace-if-queued':
-      return replaceIfQueued(step.pod, step.why, context, summary);
+      return replaceIfQueued(step.pod, step.why, pods, context, summary);
     case 'remove-if-spare':
       return removeIfSpare(step.pod, context, summary);
   }
@@ -107,6 +114,7 @@ async function carryOut(step: ReconcileStep, context: ReconcilerContext, summary
 async function replaceIfQueued(
   pod: RunnerPod,
   why: string,
+  pods: readonly RunnerPod[],
   context: ReconcilerContext,
   summary: ReconcileSummary,
 ) {
@@ -117,30 +125,70 @@ async function replaceIfQueued(
     log.error('removed a runner pod that could not start and names no job', { podName: pod.name, why });
     return;
   }
-  const jobLog = {
-    jobId: job.jobId,
-    deliveryId: job.deliveryId,
-    podName: pod.name,
-    runnerClass: job.runnerClass,
-    why,
-  };
-  const status = await context.registry.jobStatus(job);
-  if (status === 'queued' && job.replacements >= config.reconciler.maxReplacements) {
-    const reason = `${job.replacements + 1} runner pods for job ${job.jobId} could not start; last: ${why}`;
-    await queue.sendToDeadLetter(JSON.stringify(job), reason);
-    summary.gaveUp += 1;
-    log.error('gave up replacing the runner of a job', jobLog);
-  } else if (status === 'queued') {
-    await queue.send(
-      { ...job, replacements: job.replacements + 1 },
-      { delaySeconds: replacementDelaySeconds(job.replacements) },
-    );
-    summary.replaced += 1;
-    metrics.record('RunnerReplacements', 1, { RunnerClass: job.runnerClass });
-    log.warn('replacing a runner pod that could not start', jobLog);
+  const waiting = await jobWaitingForRunner(job, pod, pods, context);
+  if (waiting) {
+    const jobLog = {
+      jobId: waiting.jobId,
+      deliveryId: waiting.deliveryId,
+      podName: pod.name,
+      runnerClass: waiting.runnerClass,
+      why,
+    };
+    if (waiting.replacements >= config.reconciler.maxReplacements) {
+      const reason = `${waiting.replacements + 1} runner pods for job ${waiting.jobId} could not start; last: ${why}`;
+      await queue.sendToDeadLetter(JSON.stringify(waiting), reason);
+      summary.gaveUp += 1;
+      log.error('gave up replacing the runner of a job', jobLog);
+    } else {
+      // Under the broken pod's name: the pod named after the waiting job may be another job's runner.
+      await queue.send(
+        { ...waiting, podName: pod.name, replacements: waiting.replacements + 1 },
+        { delaySeconds: replacementDelaySeconds(waiting.replacements) },
+      );
+      summary.replaced += 1;
+      metrics.record('RunnerReplacements', 1, { RunnerClass: waiting.runnerClass });
+      log.warn('replacing a runner pod that could not start', jobLog);
+    }
   }
-  if ((await removeRunnerPod(context, pod, 'failed-to-start')) && status !== 'queued')
-    summary.removedUnstarted += 1;
+  if ((await removeRunnerPod(context, pod, 'failed-to-start')) && !waiting) summary.removedUnstarted += 1;
+}
+
+/**
+ * The job a broken runner pod must be replaced for, if any: its own job while GitHub still queues it,
+ * or else the job whose runner its own job took (GitHub gives a job whichever runner of its labels is
+ * idle first), while that one is queued. Without the second, a job whose runner was taken loses the
+ * pod that stood in for it.
+ */
+async function jobWaitingForRunner(
+  job: JobMessage,
+  pod: RunnerPod,
+  pods: readonly RunnerPod[],
+  context: ReconcilerContext,
+): Promise<JobMessage | undefined> {
+  const own = await context.registry.readJob(job);
+  if (own.status === 'queued') return job;
+  if (!own.runnerName || own.runnerName === pod.name) return undefined;
+  const takenPod = pods.find(({ name }) => name === own.runnerName);
+  const taken = takenPod ? jobOfPod(takenPod) : jobNamedByRunner(own.runnerName, job, context.config);
+  if (!taken || taken.jobId === job.jobId) return undefined;
+  return (await context.registry.readJob(taken)).status === 'queued' ? taken : undefined;
+}
+
+/**
+ * The job a runner pod that is gone was made for, from its name alone. Its runner served the same
+ * labels, so the job shares the runner class and scope; its repository is taken to be the same, which
+ * holds for repository runners (an organisation runner's job in another repository reads as absent).
+ */
+function jobNamedByRunner(
+  runnerName: string,
+  job: JobMessage,
+  config: AutoscalerConfig,
+): JobMessage | undefined {
+  const classNames = config.runnerClasses.map(({ name }) => name);
+  const named = parseRunnerPodName(runnerName, classNames);
+  if (named?.runnerClassName !== job.runnerClass) return undefined;
+  const { podName: _ownPod, ...rest } = job;
+  return { ...rest, jobId: named.jobId, replacements: 0 };
 }
 
 /**
@@ -151,7 +199,7 @@ async function replaceIfQueued(
 async function removeIfSpare(pod: RunnerPod, context: ReconcilerContext, summary: ReconcileSummary) {
   const job = jobOfPod(pod);
   if (!job) return;
-  const status = await context.registry.jobStatus(job);
+  const { status } = await context.registry.readJob(job);
   if (status === 'queued' || status === 'in_progress') return;
   const runnerId = pod.annotations[ANNOTATION.runnerId];
   const runner = {
@@ -194,7 +242,7 @@ function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegis
     register: counted((request) => registry.register(request)),
     runnerState: counted((runner) => registry.runnerState(runner)),
     deregister: counted((runner) => registry.deregister(runner)),
-    jobStatus: counted((job) => registry.jobStatus(job)),
+    readJob: counted((job) => registry.readJob(job)),
     installations: counted(() => registry.installations()),
     listRunners: counted((installationId, scope, maxPages) =>
       registry.listRunners(installationId, scope, maxPages),

@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.ts';
 import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
 import { logWithAttributes } from '../logWithAttributes.ts';
-import { runnerPodName } from '../pod/runnerNames.ts';
+import { runnerPodNameOf } from '../pod/runnerNames.ts';
 import type { JobQueue } from '../ports.ts';
 import { handleJobMessage } from './handleJobMessage.ts';
 import { failed, type JobOutcome } from './jobOutcome.ts';
@@ -29,7 +29,7 @@ export async function processJobRecord(
     deliveryId: message.deliveryId,
     action: message.action,
     runnerClass: message.runnerClass,
-    podName: runnerPodName(message.runnerClass, message.jobId),
+    podName: runnerPodNameOf(message),
   });
   const outcome = await handleJobMessage(message, { ...context, log });
   switch (outcome.kind) {

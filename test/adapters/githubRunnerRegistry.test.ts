@@ -144,20 +144,24 @@ describe('GitHubRunnerRegistry', () => {
     expect((error as Error).message).toMatch(/^GitHub: could not generate a JIT config/);
   });
 
-  it("reads a job's status from GitHub, and an unknown job as absent", async () => {
+  it("reads a job's status and runner from GitHub, and an unknown job as absent", async () => {
     // Prepare
     gitHub.setJob('acme/app', 9001, 'queued');
-    gitHub.setJob('acme/app', 9002, 'in_progress');
-    gitHub.setJob('acme/app', 9003, 'completed');
+    gitHub.setJob('acme/app', 9002, 'in_progress', 'linux-small-9001');
+    gitHub.setJob('acme/app', 9003, 'completed', 'linux-small-9003');
     const subject = registry();
-    const status = (jobId: number) =>
-      subject.jobStatus({ installationId: 42, repository: 'acme/app', jobId });
+    const read = (jobId: number) => subject.readJob({ installationId: 42, repository: 'acme/app', jobId });
 
     // Act
-    const statuses = await Promise.all([9001, 9002, 9003, 9004].map(status));
+    const jobs = await Promise.all([9001, 9002, 9003, 9004].map(read));
 
     // Assess
-    expect(statuses).toEqual(['queued', 'in_progress', 'completed', 'absent']);
+    expect(jobs).toEqual([
+      { status: 'queued', runnerName: null },
+      { status: 'in_progress', runnerName: 'linux-small-9001' },
+      { status: 'completed', runnerName: 'linux-small-9003' },
+      { status: 'absent', runnerName: null },
+    ]);
     expect(gitHub.requests.at(-1)?.path).toMatch(/^\/repos\/acme\/app\/actions\/jobs\/900\d$/);
   });
 

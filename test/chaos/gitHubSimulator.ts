@@ -142,16 +142,21 @@ export class GitHubSimulator {
     job.status = 'in_progress';
     job.ranOn = podName;
     job.startedAt = new Date().toISOString();
+    const runner = { runner_name: podName, runner_id: this.runnerId(podName) };
     gitHub.setBusy(podName, true);
-    gitHub.setJob('acme/app', job.id, 'in_progress');
-    await this.deliver('in_progress', job, { runner_name: podName });
+    gitHub.setJob('acme/app', job.id, 'in_progress', podName);
+    await this.deliver('in_progress', job, runner);
     await new Promise((resolve) => setTimeout(resolve, 100 + random() * 300));
     job.status = 'completed';
-    gitHub.setJob('acme/app', job.id, 'completed');
+    gitHub.setJob('acme/app', job.id, 'completed', podName);
     // A JIT runner leaves GitHub after its one job, and its pod completes.
-    for (const [id, runner] of gitHub.runners) if (runner.name === podName) gitHub.runners.delete(id);
+    for (const [id, registered] of gitHub.runners) if (registered.name === podName) gitHub.runners.delete(id);
     await this.annotate(podName, 'finish');
-    await this.deliver('completed', job, { runner_name: podName });
+    await this.deliver('completed', job, runner);
+  }
+
+  private runnerId(name: string): number | null {
+    return [...this.options.gitHub.runners.values()].find((runner) => runner.name === name)?.id ?? null;
   }
 
   private async cancel(job: SimulatedJob): Promise<void> {

@@ -110,15 +110,11 @@ export async function runChaos(
     podFailureShare: 0.03,
     random,
   });
-  // GitHub fails too: about one request in twenty on the JIT and jobs routes gets a 502, or a 429
-  // with retry-after.
-  let faultedAt = 0;
-  const gitHubFaults = setInterval(() => {
-    if (gitHub.requests.length - faultedAt < 20) return;
-    faultedAt = gitHub.requests.length;
-    const fault = random() < 0.5 ? { status: 502 } : { status: 429, headers: { 'retry-after': '1' } };
-    gitHub.injectFault(random() < 0.7 ? /generate-jitconfig$/ : /actions\/jobs\/\d+$/, fault);
-  }, 100);
+  // GitHub fails too: one request in twenty on the JIT and jobs routes gets a 502, or a 429 with
+  // retry-after.
+  gitHub.failRandomly(/generate-jitconfig$|actions\/jobs\/\d+$/, 0.05, () =>
+    random() < 0.5 ? { status: 502 } : { status: 429, headers: { 'retry-after': '1' } },
+  );
 
   const adminApi = admin.makeApiClient(CoreV1Api);
   const ofClass = {
@@ -160,7 +156,6 @@ export async function runChaos(
     await queueing;
     await simulator.drain();
   } finally {
-    clearInterval(gitHubFaults);
     await local.close();
     await proxy.close();
     await gitHub.close();

@@ -58,7 +58,9 @@ export async function startGitHubStandIn() {
   /** What a test does when GitHub is asked to redeliver: GitHub would POST the delivery again. */
   const hooks: { onRedeliver?: (deliveryId: number) => void } = {};
   /** Workflow jobs by `owner/repo#id`; a job not set here is unknown (404). */
-  const jobs = new Map<string, JobStatus>();
+  const jobs = new Map<string, { status: JobStatus; runnerName: string | null }>();
+  /** Faults drawn afresh for every request whose "METHOD /path" matches. */
+  const randomFaults: { route: RegExp; share: number; fault: () => InjectedFault }[] = [];
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
@@ -77,7 +79,14 @@ export async function startGitHubStandIn() {
       response.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
     const faultIndex = faults.findIndex(({ route }) => route.test(`${request.method} ${url.pathname}`));
-    const fault = faultIndex >= 0 ? faults.splice(faultIndex, 1)[0]?.fault : undefined;
+    const fault =
+      faultIndex >= 0
+        ? faults.splice(faultIndex, 1)[0]?.fault
+        : randomFaults
+            .find(
+              ({ route, share }) => route.test(`${request.method} ${url.pathname}`) && Math.random() < share,
+            )
+            ?.fault();
     if (fault) {
       send(fault.status, fault.body ?? { message: 'injected fault' }, '', fault.headers);
       return;
@@ -144,11 +153,11 @@ export async function startGitHubStandIn() {
 
     const jobRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/jobs\/(\d+)$/.exec(path);
     if (method === 'GET' && jobRoute?.[1] && jobRoute[2]) {
-      const status = jobs.get(`${jobRoute[1]}#${jobRoute[2]}`);
-      if (!status) return send(404, { message: 'Not Found' });
+      const job = jobs.get(`${jobRoute[1]}#${jobRoute[2]}`);
+      if (!job) return send(404, { message: 'Not Found' });
       return send(
         200,
-        workflowJob(jobRoute[1], Number(jobRoute[2]), status),
+        workflowJob(jobRoute[1], Number(jobRoute[2]), job),
         '/repos/{owner}/{repo}/actions/jobs/{job_id}',
       );
     }
@@ -244,6 +253,9 @@ export async function startGitHubStandIn() {
     runners,
     /** The next request whose "METHOD /path" matches gets this fault instead. */
     injectFault: (route: RegExp, fault: InjectedFault) => faults.push({ route, fault }),
+    /** From now on, each request whose "METHOD /path" matches gets a fault with a chance of `share`. */
+    failRandomly: (route: RegExp, share: number, fault: () => InjectedFault) =>
+      randomFaults.push({ route, share, fault }),
     /** Adds an attempt to the App's delivery log, which lists the newest first, as GitHub records each. */
     addDelivery: (
       delivery: Omit<DeliveryItem, 'duration' | 'status' | 'action' | 'installation_id' | 'repository_id'>,
@@ -260,9 +272,9 @@ export async function startGitHubStandIn() {
     },
     redelivered,
     hooks,
-    /** Sets GitHub's status of a workflow job, as the jobs API reports it. */
-    setJob: (repository: string, jobId: number, status: JobStatus) =>
-      jobs.set(`${repository}#${jobId}`, status),
+    /** Sets GitHub's status of a workflow job, and the runner that took it, as the jobs API reports them. */
+    setJob: (repository: string, jobId: number, status: JobStatus, runnerName: string | null = null) =>
+      jobs.set(`${repository}#${jobId}`, { status, runnerName }),
     setBusy: (name: string, busy: boolean) => {
       for (const runner of runners.values()) if (runner.name === name) runner.busy = busy;
     },
@@ -334,7 +346,11 @@ interface DeliveryItem {
 }
 
 /** A workflow job as `GET /repos/{owner}/{repo}/actions/jobs/{job_id}` answers it. */
-function workflowJob(repository: string, id: number, status: JobStatus) {
+function workflowJob(
+  repository: string,
+  id: number,
+  { status, runnerName }: { status: JobStatus; runnerName: string | null },
+) {
   const at = '2026-11-28T10:00:00Z';
   const finished = status === 'completed';
   return {
@@ -356,7 +372,7 @@ function workflowJob(repository: string, id: number, status: JobStatus) {
     check_run_url: `https://api.github.com/repos/${repository}/check-runs/${id}`,
     labels: ['self-hosted'],
     runner_id: null,
-    runner_name: null,
+    runner_name: runnerName,
     runner_group_id: null,
     runner_group_name: null,
     workflow_name: 'CI',

@@ -1,6 +1,7 @@
 import type {
   AppInstallation,
   JobRef,
+  JobState,
   JobStatus,
   RegisteredRunner,
   RunnerRef,
@@ -17,6 +18,8 @@ export class ScriptedRegistry implements RunnerRegistry {
   readonly states = new Map<string, RunnerState>();
   /** GitHub's status of each job, by job ID; a job not set here is queued. */
   readonly jobs = new Map<number, JobStatus>();
+  /** The runner GitHub gave each job to, by job ID. */
+  readonly ranOn = new Map<number, string>();
   failNextRegistration: Error | undefined;
   private nextId = 500;
 
@@ -33,8 +36,8 @@ export class ScriptedRegistry implements RunnerRegistry {
     return this.states.get(runner.name) ?? 'absent';
   }
 
-  async jobStatus(job: JobRef): Promise<JobStatus> {
-    return this.jobs.get(job.jobId) ?? 'queued';
+  async readJob(job: JobRef): Promise<JobState> {
+    return { status: this.jobs.get(job.jobId) ?? 'queued', runnerName: this.ranOn.get(job.jobId) ?? null };
   }
 
   /** The installations the App is on. */

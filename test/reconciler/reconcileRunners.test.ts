@@ -162,6 +162,56 @@ describe('reconciler', () => {
     expect(cluster.pods.size).toBe(0);
   });
 
+  it("replaces a broken runner for the queued job whose runner its own job took, under the broken pod's name", async () => {
+    // Prepare: pod 40 was OOM-killed, so job 40 took job 41's runner and finished; that pod is gone.
+    // Job 43's pod, also killed, lent its job job 42's runner, which still runs it.
+    const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(...[40, 41, 42, 43].map((jobId) => jobMessage({ jobId, deliveryId: `d-${jobId}` })));
+    for (const jobId of [40, 43]) cluster.setPhase(runnerFor(jobId), 'Failed', 'oom-killed');
+    await cluster.deletePod(runnerFor(41));
+    cluster.setPhase(runnerFor(42), 'Running');
+    await cluster.annotatePod(runnerFor(42), { [ANNOTATION.runningJobId]: '43' });
+    registry.jobs.set(40, 'completed');
+    registry.ranOn.set(40, runnerFor(41));
+    registry.jobs.set(43, 'in_progress');
+    registry.ranOn.set(43, runnerFor(42));
+
+    // Act
+    const summary = await reconcile();
+    await runBatch(...queue.sent.splice(0).map(({ message }) => message));
+
+    // Assess: jobs 41 and 42 each get a runner again, where the broken pods were.
+    expect(summary).toMatchObject({ replaced: 2, removedUnstarted: 0, gitHubCalls: 4 });
+    const standIn = async (podName: string) => {
+      const pod = await cluster.readPod(podName);
+      return [pod?.phase, JSON.parse(pod?.annotations[ANNOTATION.job] ?? '{}').jobId];
+    };
+    expect(await standIn(runnerFor(40))).toEqual(['Pending', 41]);
+    expect(await standIn(runnerFor(43))).toEqual(['Pending', 42]);
+    expect(
+      JSON.parse((await cluster.readPod(runnerFor(43)))?.annotations[ANNOTATION.job] ?? ''),
+    ).toMatchObject({ deliveryId: 'd-42', replacements: 1 });
+  });
+
+  it('does not replace a broken runner when the job whose runner its job took is not queued either', async () => {
+    // Prepare
+    const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(...[44, 45].map((jobId) => jobMessage({ jobId })));
+    cluster.setPhase(runnerFor(44), 'Failed', 'oom-killed');
+    await cluster.deletePod(runnerFor(45));
+    registry.jobs.set(44, 'completed');
+    registry.ranOn.set(44, runnerFor(45));
+    registry.jobs.set(45, 'completed');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ replaced: 0, removedUnstarted: 1 });
+    expect(queue.sent).toEqual([]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
   it('removes an idle spare whose job is done, but never a busy runner or one its job still waits for', async () => {
     // Prepare: three runners that took no job for ten minutes.
     const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness();
@@ -205,9 +255,9 @@ describe('reconciler', () => {
   });
 
   it('spends at most maxGitHubCallsPerRun on GitHub, leaving the rest for the next run', async () => {
-    // Prepare
+    // Prepare: a replacement may read two jobs (its own, and one whose runner its job took).
     const base = testConfig();
-    const config = { ...base, reconciler: { ...base.reconciler, maxGitHubCallsPerRun: 2 } };
+    const config = { ...base, reconciler: { ...base.reconciler, maxGitHubCallsPerRun: 4 } };
     const { cluster, queue, metrics, runBatch, reconcile } = reconcilerHarness(config);
     await runBatch(...[12, 13, 14, 15].map((jobId) => jobMessage({ jobId })));
     for (const jobId of [12, 13, 14, 15]) cluster.setPhase(runnerFor(jobId), 'Failed');
@@ -228,7 +278,7 @@ describe('reconciler', () => {
     const { cluster, registry, runBatch, reconcile, log } = reconcilerHarness();
     await runBatch(jobMessage({ jobId: 16 }));
     cluster.setPhase(runnerFor(16), 'Failed');
-    registry.jobStatus = async () => {
+    registry.readJob = async () => {
       throw new AutoscalerError('GitHub: could not read job 16 (502)', { kind: 'github', retryable: true });
     };
 

@@ -145,7 +145,26 @@ describe('scaler on completed and in_progress jobs', () => {
     );
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'done', result: expect.stringMatching(/not its runner$/) });
+    expect(outcome).toMatchObject({ kind: 'done', result: expect.stringMatching(/is a newer runner/) });
     expect((await cluster.readPod('linux-small-30'))?.annotations[ANNOTATION.runningJobId]).toBeUndefined();
+  });
+
+  it("goes by GitHub's runner ID, not the clock, to tell a newer runner of the same name", async () => {
+    // Prepare: job 32's pod was made anew a second before job 33 started on the earlier one; its JIT
+    // runner is 500, and GitHub says job 33 ran on runner 499.
+    const { cluster, runBatch } = scalerHarness(undefined, () => new Date('2026-11-28T10:00:00Z'));
+    await runBatch(queued(32));
+    const late = { jobId: 33, action: 'in_progress', runnerName: 'linux-small-32' } as const;
+
+    // Act
+    const [stale] = await runBatch(jobMessage({ ...late, runnerId: 499, startedAt: '2026-11-28T10:00:01Z' }));
+    const [current] = await runBatch(
+      jobMessage({ ...late, runnerId: 500, startedAt: '2026-11-28T09:50:00Z' }),
+    );
+
+    // Assess
+    expect(stale).toMatchObject({ kind: 'done', result: expect.stringMatching(/is a newer runner/) });
+    expect(current).toEqual({ kind: 'done', result: 'linux-small-32 runs job 33' });
+    expect((await cluster.readPod('linux-small-32'))?.annotations[ANNOTATION.runningJobId]).toBe('33');
   });
 });
