@@ -92,9 +92,6 @@ export interface RunnerRef {
   id?: number | undefined;
 }
 
-/** GitHub's view of a runner: `busy` is the authority on whether it may be removed. */
-export type RunnerState = 'busy' | 'idle' | 'absent';
-
 /** GitHub's view of a job: `queued` covers every state before a runner takes it. */
 export type JobStatus = 'queued' | 'in_progress' | 'completed' | 'absent';
 
@@ -131,9 +128,11 @@ export interface RegisteredRunner {
 /** GitHub's self-hosted runner API, for one App. */
 export interface RunnerRegistry {
   register(request: RunnerRegistrationRequest): Promise<RunnerRegistration>;
-  runnerState(runner: RunnerRef): Promise<RunnerState>;
-  /** Removes an idle runner's registration; an absent runner counts as done. */
-  deregister(runner: RunnerRef): Promise<void>;
+  /**
+   * Removes a runner's registration, so GitHub gives it no job from then on. False, and nothing
+   * removed, when the runner is running a job. An absent runner counts as removed.
+   */
+  deregister(runner: RunnerRef): Promise<boolean>;
   readJob(job: JobRef): Promise<JobState>;
   /** The accounts the App is installed on (the first 100). */
   installations(): Promise<AppInstallation[]>;

@@ -5,7 +5,6 @@ import type {
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
-  RunnerState,
 } from '../ports.ts';
 
 /**
@@ -19,11 +18,9 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
     return { kind: 'jit', runnerId: this.nextRunnerId++, encodedJitConfig: `dry-run:${request.name}` };
   }
 
-  async runnerState(): Promise<RunnerState> {
-    return 'idle';
+  async deregister(): Promise<boolean> {
+    return true;
   }
-
-  async deregister(): Promise<void> {}
 
   async readJob(): Promise<JobState> {
     return { status: 'queued', runnerName: null };

@@ -72,8 +72,11 @@ function timedFetch(options: GitHubClientOptions): typeof fetch {
 
 function recordRateLimit(options: GitHubClientOptions, url: string, response: Response): void {
   const remaining = response.headers.get('x-ratelimit-remaining');
-  // Installation tokens and /app routes use the App's own quota, which is not the one that runs out.
-  if (remaining === null || url.includes('/access_tokens') || url.includes('/app/')) return;
+  // The /app routes (installation tokens among them) use the App's own quota, which is not the one
+  // that runs out. A repository may well be called "app", so only the path's start counts.
+  const base = options.github.apiUrl.replace(/\/$/, '');
+  const path = url.startsWith(base) ? url.slice(base.length) : url;
+  if (remaining === null || path.startsWith('/app/') || path.startsWith('/app?')) return;
   options.metrics?.record('GitHubRateLimitRemaining', Number(remaining), {
     App: String(options.github.appId),
   });

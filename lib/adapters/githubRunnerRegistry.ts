@@ -9,7 +9,6 @@ import type {
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
-  RunnerState,
 } from '../ports.ts';
 import type { RunnerScope } from '../runnerScope.ts';
 import {
@@ -65,15 +64,9 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
-  async runnerState(runner: RunnerRef): Promise<RunnerState> {
-    const found = await this.findRunner(runner);
-    if (!found) return 'absent';
-    return found.busy ? 'busy' : 'idle';
-  }
-
-  async deregister(runner: RunnerRef): Promise<void> {
+  async deregister(runner: RunnerRef): Promise<boolean> {
     const found = runner.id === undefined ? await this.findRunner(runner) : { id: runner.id };
-    if (!found) return;
+    if (!found) return true;
     try {
       await this.client(runner.installationId).request(
         `DELETE ${scopePath(runner.scope)}/actions/runners/{runner_id}`,
@@ -82,9 +75,11 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
           runner_id: found.id,
         },
       );
+      return true;
     } catch (error) {
-      // 404: already gone. 422: it took a job after all, and a single-use runner leaves by itself.
-      if (error instanceof RequestError && (error.status === 404 || error.status === 422)) return;
+      // 404: already gone. 422: it runs a job, and a single-use runner leaves by itself afterwards.
+      if (error instanceof RequestError && error.status === 404) return true;
+      if (error instanceof RequestError && error.status === 422) return false;
       throw gitHubError(error, `remove runner ${runner.name}`);
     }
   }

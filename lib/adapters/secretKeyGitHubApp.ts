@@ -35,7 +35,6 @@ export function secretKeyGitHubApp(options: {
   return {
     registry: {
       register: async (request) => (await registry()).register(request),
-      runnerState: async (runner) => (await registry()).runnerState(runner),
       deregister: async (runner) => (await registry()).deregister(runner),
       readJob: async (job) => (await registry()).readJob(job),
       installations: async () => (await registry()).installations(),

@@ -193,8 +193,9 @@ function jobNamedByRunner(
 
 /**
  * A runner that took no job for `idleRunnerSeconds` is a spare once its own job no longer waits:
- * GitHub hands an idle runner to any queued job of its labels within seconds. GitHub's runner status
- * has the last word, so a busy runner is never removed.
+ * GitHub hands an idle runner to any queued job of its labels within seconds. It is deregistered
+ * before its pod goes: GitHub refuses that for a busy runner, and gives a deregistered one no job,
+ * so a runner that takes a job at the last moment is never removed.
  */
 async function removeIfSpare(pod: RunnerPod, context: ReconcilerContext, summary: ReconcileSummary) {
   const job = jobOfPod(pod);
@@ -208,10 +209,8 @@ async function removeIfSpare(pod: RunnerPod, context: ReconcilerContext, summary
     name: pod.name,
     id: runnerId ? Number(runnerId) : undefined,
   };
-  if ((await context.registry.runnerState(runner)) === 'busy') return;
-  if (!(await removeRunnerPod(context, pod, 'surplus'))) return;
-  await context.registry.deregister(runner);
-  summary.removedSpares += 1;
+  if (!(await context.registry.deregister(runner))) return;
+  if (await removeRunnerPod(context, pod, 'surplus')) summary.removedSpares += 1;
 }
 
 /** Delay before a replacement runner is made: 30 s, doubling with every replacement. */
@@ -240,7 +239,6 @@ function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegis
     };
   return {
     register: counted((request) => registry.register(request)),
-    runnerState: counted((runner) => registry.runnerState(runner)),
     deregister: counted((runner) => registry.deregister(runner)),
     readJob: counted((job) => registry.readJob(job)),
     installations: counted(() => registry.installations()),

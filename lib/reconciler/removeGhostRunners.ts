@@ -60,7 +60,8 @@ export async function removeGhostRunners(
     for (const ghost of findGhostRunners(runners, livePods, classNames)) {
       if (budget.left < 1) break;
       budget.left -= 1;
-      await registry.deregister({ installationId: id, scope, name: ghost.name, id: ghost.id });
+      if (!(await registry.deregister({ installationId: id, scope, name: ghost.name, id: ghost.id })))
+        continue;
       log.info('deregistered a ghost runner: no pod, offline', { runnerName: ghost.name, org: account });
       removed += 1;
     }

@@ -1,7 +1,6 @@
 import type { JobMessage } from '../jobMessage.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
-import type { RunnerPod } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import type { DeletionReason } from '../telemetry/metricCatalog.ts';
@@ -61,20 +60,15 @@ async function releaseSpareRunner(
     name: podName,
     id: pod.annotations[ANNOTATION.runnerId] ? Number(pod.annotations[ANNOTATION.runnerId]) : undefined,
   };
-  const busy = await isBusy(pod, () => context.registry.runnerState(runner));
+  // Deregistered first: GitHub refuses that for a busy runner, and gives a deregistered one no job.
+  const runningJobId = pod.annotations[ANNOTATION.runningJobId];
+  let busy = runningJobId ? `it runs job ${runningJobId}` : undefined;
+  if (!busy && !(await context.registry.deregister(runner))) busy = 'its runner is busy';
   if (busy) {
     await context.cluster.annotatePod(podName, { [ANNOTATION.ownJobFinished]: 'true' });
     context.log.info('kept a busy runner', { podName, runs: busy });
     return `kept ${podName}: ${busy}`;
   }
   await removeRunner(pod, 'unused', context);
-  await context.registry.deregister(runner);
   return `removed unused ${podName}`;
-}
-
-/** Why the runner is busy, or undefined when it is free. GitHub is asked only when the pod does not say. */
-async function isBusy(pod: RunnerPod, gitHubState: () => Promise<string>): Promise<string | undefined> {
-  const runningJobId = pod.annotations[ANNOTATION.runningJobId];
-  if (runningJobId) return `it runs job ${runningJobId}`;
-  return (await gitHubState()) === 'busy' ? 'its runner is busy' : undefined;
 }

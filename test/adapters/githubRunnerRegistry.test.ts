@@ -73,7 +73,7 @@ describe('GitHubRunnerRegistry', () => {
     expect([...gitHub.runners.values()].filter((runner) => runner.name === 'linux-small-3')).toHaveLength(1);
   });
 
-  it('reports busy, idle and absent runners, and deregisters only idle ones', async () => {
+  it('deregisters idle and absent runners, and refuses a busy one, leaving it registered', async () => {
     // Prepare
     const subject = registry();
     const busy = await subject.register({
@@ -86,16 +86,15 @@ describe('GitHubRunnerRegistry', () => {
     gitHub.setBusy('linux-small-4', true);
     const busyId = busy.kind === 'jit' ? busy.runnerId : undefined;
 
-    // Act / Assess
-    expect(
-      await subject.runnerState({ installationId: 42, scope: org, name: 'linux-small-4', id: busyId }),
-    ).toBe('busy');
-    expect(await subject.runnerState({ installationId: 42, scope: org, name: 'linux-small-5' })).toBe('idle');
-    expect(await subject.runnerState({ installationId: 42, scope: org, name: 'no-such-runner' })).toBe(
-      'absent',
-    );
-    await subject.deregister({ installationId: 42, scope: org, name: 'linux-small-4', id: busyId });
-    await subject.deregister({ installationId: 42, scope: org, name: 'linux-small-5' });
+    // Act
+    const removed = await Promise.all([
+      subject.deregister({ installationId: 42, scope: org, name: 'linux-small-4', id: busyId }),
+      subject.deregister({ installationId: 42, scope: org, name: 'linux-small-5' }),
+      subject.deregister({ installationId: 42, scope: org, name: 'no-such-runner' }),
+    ]);
+
+    // Assess
+    expect(removed).toEqual([false, true, true]);
     const names = [...gitHub.runners.values()].map((runner) => runner.name);
     expect(names).toContain('linux-small-4');
     expect(names).not.toContain('linux-small-5');
@@ -226,7 +225,8 @@ describe('GitHubRunnerRegistry', () => {
 
     // Act: the first call also fetches an installation token, on the App's quota.
     await measured.register({ installationId: 42, scope: org, name: 'linux-small-rate', labels: ['linux'] });
-    await measured.runnerState({ installationId: 42, scope: org, name: 'linux-small-rate' });
+    gitHub.setJob('acme/app', 9100, 'queued');
+    await measured.readJob({ installationId: 42, repository: 'acme/app', jobId: 9100 });
 
     // Assess
     const points = metrics.points('GitHubRateLimitRemaining');
@@ -253,7 +253,7 @@ describe('GitHubRunnerRegistry', () => {
 
     // Act
     const error = await slow
-      .runnerState({ installationId: 42, scope: org, name: 'x', id: 1 })
+      .readJob({ installationId: 42, repository: 'acme/app', jobId: 1 })
       .catch((caught: unknown) => caught);
 
     // Assess

@@ -64,7 +64,7 @@ export async function runChaos(
     reconciler: {
       ...base.reconciler,
       maxGitHubCallsPerRun: 500,
-      idleRunnerSeconds: 60,
+      idleRunnerSeconds: 20,
       ghostSweepEveryMinutes: 1,
     },
   };

@@ -8,10 +8,11 @@ import type {
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
-  RunnerState,
 } from '../../lib/ports.ts';
 
-/** A RunnerRegistry whose runners' states and failures a test sets. */
+type RunnerState = 'busy' | 'idle';
+
+/** A RunnerRegistry whose runners' states and failures a test sets; GitHub refuses to deregister a busy one. */
 export class ScriptedRegistry implements RunnerRegistry {
   readonly registered: RunnerRegistrationRequest[] = [];
   readonly deregistered: RunnerRef[] = [];
@@ -30,10 +31,6 @@ export class ScriptedRegistry implements RunnerRegistry {
     this.registered.push(request);
     this.states.set(request.name, 'idle');
     return { kind: 'jit', runnerId: this.nextId++, encodedJitConfig: `jit-secret-for-${request.name}` };
-  }
-
-  async runnerState(runner: RunnerRef): Promise<RunnerState> {
-    return this.states.get(runner.name) ?? 'absent';
   }
 
   async readJob(job: JobRef): Promise<JobState> {
@@ -59,8 +56,10 @@ export class ScriptedRegistry implements RunnerRegistry {
     }));
   }
 
-  async deregister(runner: RunnerRef): Promise<void> {
+  async deregister(runner: RunnerRef): Promise<boolean> {
+    if (this.states.get(runner.name) === 'busy') return false;
     this.deregistered.push(runner);
     this.states.delete(runner.name);
+    return true;
   }
 }
