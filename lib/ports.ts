@@ -102,6 +102,19 @@ export interface JobState {
   runnerName: string | null;
 }
 
+/** The workflow runs that may have jobs waiting for a runner. */
+export type RunStatus = 'queued' | 'in_progress';
+
+/** A workflow job as its run's job list gives it. */
+export interface WorkflowJob {
+  id: number;
+  runId: number;
+  runAttempt: number;
+  status: JobStatus;
+  labels: string[];
+  createdAt: string;
+}
+
 export interface JobRef {
   installationId: number;
   /** `owner/name`. */
@@ -125,7 +138,7 @@ export interface RegisteredRunner {
   busy: boolean;
 }
 
-/** GitHub's self-hosted runner API, for one App. */
+/** GitHub's self-hosted runner API, and the workflow jobs the runners serve, for one App. */
 export interface RunnerRegistry {
   register(request: RunnerRegistrationRequest): Promise<RunnerRegistration>;
   /**
@@ -138,6 +151,12 @@ export interface RunnerRegistry {
   installations(): Promise<AppInstallation[]>;
   /** The runners of a scope, reading at most `maxPages` pages of 100. */
   listRunners(installationId: number, scope: RunnerScope, maxPages: number): Promise<RegisteredRunner[]>;
+  /** The repositories (`owner/name`) an installation may access, reading at most `maxPages` pages of 100. */
+  listRepositories(installationId: number, maxPages: number): Promise<string[]>;
+  /** The IDs of a repository's workflow runs in this status, the newest 100. */
+  listRuns(installationId: number, repository: string, status: RunStatus): Promise<number[]>;
+  /** The jobs of a run's latest attempt (the first 100). */
+  listRunJobs(installationId: number, repository: string, runId: number): Promise<WorkflowJob[]>;
 }
 
 /** One attempt to deliver a webhook, as the App's delivery log records it. */

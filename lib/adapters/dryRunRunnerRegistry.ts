@@ -5,11 +5,12 @@ import type {
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
+  WorkflowJob,
 } from '../ports.ts';
 
 /**
  * A RunnerRegistry that talks to nobody, for `--dry-run`: every registration succeeds, every runner
- * is idle, and every job still queued.
+ * is idle, every job still queued, and there are no installations, repositories or runs to list.
  */
 export class DryRunRunnerRegistry implements RunnerRegistry {
   private nextRunnerId = 1;
@@ -31,6 +32,18 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
   }
 
   async listRunners(): Promise<RegisteredRunner[]> {
+    return [];
+  }
+
+  async listRepositories(): Promise<string[]> {
+    return [];
+  }
+
+  async listRuns(): Promise<number[]> {
+    return [];
+  }
+
+  async listRunJobs(): Promise<WorkflowJob[]> {
     return [];
   }
 }

@@ -9,6 +9,8 @@ import type {
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
+  RunStatus,
+  WorkflowJob,
 } from '../ports.ts';
 import type { RunnerScope } from '../runnerScope.ts';
 import {
@@ -92,15 +94,77 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         { owner, repo, job_id: job.jobId },
       );
       const { status, runner_name } = response.data as { status: string; runner_name: string | null };
-      return {
-        status: status === 'in_progress' || status === 'completed' ? status : 'queued',
-        runnerName: runner_name || null,
-      };
+      return { status: jobStatusOf(status), runnerName: runner_name || null };
     } catch (error) {
       if (error instanceof RequestError && error.status === 404)
         return { status: 'absent', runnerName: null };
       throw gitHubError(error, `read job ${job.jobId}`);
     }
+  }
+
+  async listRepositories(installationId: number, maxPages: number): Promise<string[]> {
+    const names: string[] = [];
+    for (let page = 1; page <= maxPages; page++) {
+      const response = await this.client(installationId)
+        .request('GET /installation/repositories', { per_page: 100, page })
+        .catch((error: unknown) => {
+          throw gitHubError(error, `list the repositories of installation ${installationId}`);
+        });
+      const { repositories } = response.data as { repositories: { full_name: string }[] };
+      names.push(...repositories.map((repository) => repository.full_name));
+      if (repositories.length < 100) break;
+    }
+    return names;
+  }
+
+  async listRuns(installationId: number, repository: string, status: RunStatus): Promise<number[]> {
+    const [owner = '', repo = ''] = repository.split('/');
+    const response = await this.client(installationId)
+      .request('GET /repos/{owner}/{repo}/actions/runs', {
+        owner,
+        repo,
+        status,
+        per_page: 100,
+        exclude_pull_requests: true,
+      })
+      .catch((error: unknown) => {
+        throw gitHubError(error, `list the ${status} runs of ${repository}`);
+      });
+    const { workflow_runs } = response.data as { workflow_runs: { id: number }[] };
+    return workflow_runs.map((run) => run.id);
+  }
+
+  async listRunJobs(installationId: number, repository: string, runId: number): Promise<WorkflowJob[]> {
+    const [owner = '', repo = ''] = repository.split('/');
+    const response = await this.client(installationId)
+      .request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', {
+        owner,
+        repo,
+        run_id: runId,
+        filter: 'latest',
+        per_page: 100,
+      })
+      .catch((error: unknown) => {
+        throw gitHubError(error, `list the jobs of run ${runId} in ${repository}`);
+      });
+    const { jobs } = response.data as {
+      jobs: {
+        id: number;
+        run_id: number;
+        run_attempt?: number;
+        status: string;
+        labels: string[];
+        created_at: string;
+      }[];
+    };
+    return jobs.map((job) => ({
+      id: job.id,
+      runId: job.run_id,
+      runAttempt: job.run_attempt ?? 1,
+      status: jobStatusOf(job.status),
+      labels: job.labels,
+      createdAt: job.created_at,
+    }));
   }
 
   async installations(): Promise<AppInstallation[]> {
@@ -231,4 +295,9 @@ function scopePath(scope: RunnerScope): string {
 
 function scopeParameters(scope: RunnerScope): Record<string, string> {
   return scope.kind === 'org' ? { org: scope.org } : { owner: scope.owner, repo: scope.repo };
+}
+
+/** GitHub's job statuses as ours: every state before a runner takes the job counts as queued. */
+function jobStatusOf(status: string): 'queued' | 'in_progress' | 'completed' {
+  return status === 'in_progress' || status === 'completed' ? status : 'queued';
 }

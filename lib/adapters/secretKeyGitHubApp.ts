@@ -40,6 +40,12 @@ export function secretKeyGitHubApp(options: {
       installations: async () => (await registry()).installations(),
       listRunners: async (installationId, scope, maxPages) =>
         (await registry()).listRunners(installationId, scope, maxPages),
+      listRepositories: async (installationId, maxPages) =>
+        (await registry()).listRepositories(installationId, maxPages),
+      listRuns: async (installationId, repository, status) =>
+        (await registry()).listRuns(installationId, repository, status),
+      listRunJobs: async (installationId, repository, runId) =>
+        (await registry()).listRunJobs(installationId, repository, runId),
     },
     deliveries: {
       failedSince: async (since, maxPages) => (await deliveries()).failedSince(since, maxPages),

@@ -200,6 +200,16 @@ export const reconcilerSchema = z.strictObject({
    * @default 10
    */
   ghostSweepEveryMinutes: withDefault(integer(1, 1440), 10),
+  /**
+   * Stranded jobs (queued on GitHub, no runner pod for them) are looked for in the runs whose minute
+   * of the clock is a multiple of this. They are jobs whose webhooks were all lost beyond
+   * `redeliverWithinMinutes`, or never sent. The sweep lists each repository's active runs and their
+   * jobs: two GitHub calls per repository and one per active run, within the run's budget.
+   * @default 10
+   */
+  strandedJobSweepEveryMinutes: withDefault(integer(1, 1440), 10),
+  /** A queued job with no runner pod this many minutes after GitHub queued it is stranded. @default 10 */
+  strandedJobMinutes: withDefault(integer(1, 1440), 10),
 });
 
 export const monitoringSchema = z.strictObject({

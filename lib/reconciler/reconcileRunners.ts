@@ -1,13 +1,15 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { errorKind, errorMessage } from '../errors.ts';
 import { forEachConcurrently } from '../forEachConcurrently.ts';
-import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
+import type { JobMessage } from '../jobMessage.ts';
+import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import { planReconciliation, type ReconcileStep } from './planReconciliation.ts';
+import { queueStrandedJobs } from './queueStrandedJobs.ts';
 import { removeGhostRunners } from './removeGhostRunners.ts';
 
 /** Steps carried out at once. */
@@ -35,6 +37,8 @@ export interface ReconcileSummary {
   removedSpares: number;
   /** Runners registered on GitHub whose pod is gone, offline and idle, deregistered. */
   removedGhosts: number;
+  /** Jobs GitHub queues that no runner pod was made for, queued for the scaler. */
+  queuedStranded: number;
   gitHubCalls: number;
   /** Steps left for the next run, the GitHub budget being spent. */
   deferred: number;
@@ -55,6 +59,7 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     removedUnstarted: 0,
     removedSpares: 0,
     removedGhosts: 0,
+    queuedStranded: 0,
     gitHubCalls: 0,
     deferred: 0,
     failedSteps: 0,
@@ -82,13 +87,22 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
       });
     }
   });
-  try {
-    summary.removedGhosts = await removeGhostRunners({ ...context, registry }, budget);
-  } catch (error) {
-    summary.failedSteps += 1;
-    metrics.record('Errors', 1, { Kind: errorKind(error) });
-    log.warn('could not sweep ghost runners; the next run tries again', { error: errorMessage(error) });
-  }
+  const sweep = async (what: string, work: () => Promise<number>) => {
+    try {
+      return await work();
+    } catch (error) {
+      summary.failedSteps += 1;
+      metrics.record('Errors', 1, { Kind: errorKind(error) });
+      log.warn(`could not ${what}; the next run tries again`, { error: errorMessage(error) });
+      return 0;
+    }
+  };
+  summary.removedGhosts = await sweep('sweep ghost runners', () =>
+    removeGhostRunners({ ...context, registry }, budget),
+  );
+  summary.queuedStranded = await sweep('look for stranded jobs', () =>
+    queueStrandedJobs({ ...context, registry }, pods, budget),
+  );
   metrics.record('ReconcilerGitHubCalls', summary.gitHubCalls, { App: String(config.github.appId) });
   log.info('reconciled runner pods', { pods: steps.length, ...summary });
   return summary;
@@ -218,17 +232,6 @@ export function replacementDelaySeconds(replacements: number): number {
   return Math.min(900, 30 * 2 ** replacements);
 }
 
-function jobOfPod(pod: RunnerPod): JobMessage | undefined {
-  const text = pod.annotations[ANNOTATION.job];
-  if (!text) return undefined;
-  try {
-    const parsed = jobMessageSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The registry, counting each GitHub call it is asked for. */
 function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegistry {
   const counted =
@@ -244,6 +247,15 @@ function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegis
     installations: counted(() => registry.installations()),
     listRunners: counted((installationId, scope, maxPages) =>
       registry.listRunners(installationId, scope, maxPages),
+    ),
+    listRepositories: counted((installationId, maxPages) =>
+      registry.listRepositories(installationId, maxPages),
+    ),
+    listRuns: counted((installationId, repository, status) =>
+      registry.listRuns(installationId, repository, status),
+    ),
+    listRunJobs: counted((installationId, repository, runId) =>
+      registry.listRunJobs(installationId, repository, runId),
     ),
   };
 }

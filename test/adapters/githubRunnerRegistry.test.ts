@@ -164,6 +164,33 @@ describe('GitHubRunnerRegistry', () => {
     expect(gitHub.requests.at(-1)?.path).toMatch(/^\/repos\/acme\/app\/actions\/jobs\/900\d$/);
   });
 
+  it("lists an installation's repositories, a repository's runs by status, and a run's jobs", async () => {
+    // Prepare: run 31 of acme/svc has a queued and a running job; run 32 has only a queued one.
+    const labels = ['self-hosted', 'linux'];
+    gitHub.setJob('acme/svc', 9201, 'queued', null, { runId: 31, labels, createdAt: '2026-11-28T09:00:00Z' });
+    gitHub.setJob('acme/svc', 9202, 'in_progress', 'linux-small-9', { runId: 31, labels });
+    gitHub.setJob('acme/svc', 9203, 'queued', null, { runId: 32, labels });
+    const subject = registry();
+
+    // Act
+    const repositories = await subject.listRepositories(42, 3);
+    const queuedRuns = await subject.listRuns(42, 'acme/svc', 'queued');
+    const runningRuns = await subject.listRuns(42, 'acme/svc', 'in_progress');
+    const jobs = await subject.listRunJobs(42, 'acme/svc', 31);
+
+    // Assess
+    expect(repositories).toContain('acme/svc');
+    expect(queuedRuns).toEqual([32]);
+    expect(runningRuns).toEqual([31]);
+    expect(jobs).toEqual([
+      { id: 9201, runId: 31, runAttempt: 1, status: 'queued', labels, createdAt: '2026-11-28T09:00:00Z' },
+      { id: 9202, runId: 31, runAttempt: 1, status: 'in_progress', labels, createdAt: expect.any(String) },
+    ]);
+    expect(gitHub.requests.at(-1)?.path).toBe(
+      '/repos/acme/svc/actions/runs/31/jobs?filter=latest&per_page=100',
+    );
+  });
+
   it("lists the App's installations, and an organisation's runners page by page", async () => {
     // Prepare: 150 runners in the organisation.
     const subject = registry();
@@ -279,7 +306,7 @@ describe('the GitHub stand-in', () => {
     // Assess
     expect(
       new Set(served.map((response) => `${response.method} ${response.route}`)).size,
-    ).toBeGreaterThanOrEqual(6);
+    ).toBeGreaterThanOrEqual(9);
     expect(problems).toEqual([]);
   });
 });

@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   /** Shares of deliveries lost (GitHub records them as failed) and sent twice. */
   lostShare: number;
   duplicateShare: number;
+  /** Share of jobs whose `queued` webhook GitHub never sends, so no delivery log records it. */
+  unsentShare: number;
   /** Share of runner pods OOM-killed before they take a job. */
   podFailureShare: number;
   random: () => number;
@@ -33,13 +35,22 @@ export interface SimulatorOptions {
  * GitHub and the runners, as the autoscaler meets them: jobs are queued, given to whichever idle
  * runner of their labels comes first (not necessarily their own), run, and complete, each step sent
  * as a signed webhook. Some webhooks are lost (and sit in the App's delivery log as failed, for the
- * reconciler to ask for again), some arrive twice, some jobs are cancelled while queued (their
+ * reconciler to ask for again), some `queued` webhooks are never sent at all (only the reconciler's
+ * stranded-job sweep finds those jobs), some arrive twice, some jobs are cancelled while queued (their
  * `completed` sometimes before their `queued`), and some runner pods are OOM-killed before they
  * take a job. It also watches for the one thing that must never happen: a busy runner's pod removed.
  */
 export class GitHubSimulator {
   readonly jobs: SimulatedJob[] = [];
-  readonly counts = { delivered: 0, lost: 0, duplicated: 0, redelivered: 0, podsKilled: 0, busyDeleted: 0 };
+  readonly counts = {
+    delivered: 0,
+    lost: 0,
+    unsent: 0,
+    duplicated: 0,
+    redelivered: 0,
+    podsKilled: 0,
+    busyDeleted: 0,
+  };
   private readonly options: SimulatorOptions;
   private readonly api: CoreV1Api;
   private readonly payloads = new Map<number, { payload: unknown; guid: string }>();
@@ -63,9 +74,9 @@ export class GitHubSimulator {
     };
   }
 
-  /** Queues the jobs; `cancelShare` of them are cancelled while queued. */
+  /** Queues the jobs, ten to a workflow run; `cancelShare` of them are cancelled while queued. */
   async queue(jobIds: number[], cancelShare: number): Promise<void> {
-    for (const id of jobIds) {
+    for (const [index, id] of jobIds.entries()) {
       const job: SimulatedJob = {
         id,
         cancelled: this.options.random() < cancelShare,
@@ -73,7 +84,11 @@ export class GitHubSimulator {
         createdAt: new Date().toISOString(),
       };
       this.jobs.push(job);
-      this.options.gitHub.setJob('acme/app', id, 'queued');
+      this.options.gitHub.setJob('acme/app', id, 'queued', null, {
+        runId: 1 + Math.floor(index / 10),
+        labels: this.options.runnerClass.labels,
+        createdAt: job.createdAt,
+      });
       if (job.cancelled && this.options.random() < 0.5) {
         // Out of order: the cancellation arrives before the job's queued webhook.
         await this.cancel(job);
@@ -180,6 +195,10 @@ export class GitHubSimulator {
       runner_name: null,
       ...fields,
     });
+    if (action === 'queued' && this.options.random() < this.options.unsentShare) {
+      this.counts.unsent += 1;
+      return;
+    }
     const guid = crypto.randomUUID();
     const deliveryId = this.nextDeliveryId++;
     this.payloads.set(deliveryId, { payload, guid });

@@ -37,7 +37,7 @@ export interface ChaosSummary {
  * where KWOK runs the pods) while everything around it fails, and reports what held once the
  * reconciler settled things. Faults: Kubernetes 5xx, 429, 409, timeouts and dropped connections
  * (tests/chaos/faultProxy.ts); GitHub 5xx and 429 with retry-after; 10% of webhooks lost and 10%
- * duplicated, cancellations out of order, runners taking other jobs than their own, and runner pods
+ * duplicated, 2% of jobs never announced at all, cancellations out of order, runners taking other jobs than their own, and runner pods
  * OOM-killed before they take a job.
  */
 export async function runChaos(
@@ -66,6 +66,8 @@ export async function runChaos(
       maxGitHubCallsPerRun: 500,
       idleRunnerSeconds: 20,
       ghostSweepEveryMinutes: 1,
+      strandedJobSweepEveryMinutes: 1,
+      strandedJobMinutes: 1,
     },
   };
   const proxy = await startFaultProxy({ target: controlPlane.server, faultRate: 0.05 });
@@ -107,6 +109,7 @@ export async function runChaos(
     runnerClass,
     lostShare: 0.1,
     duplicateShare: 0.1,
+    unsentShare: 0.02,
     podFailureShare: 0.03,
     random,
   });

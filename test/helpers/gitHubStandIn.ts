@@ -1,5 +1,7 @@
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { JobStatus } from '../../lib/ports.ts';
 
@@ -58,7 +60,7 @@ export async function startGitHubStandIn() {
   /** What a test does when GitHub is asked to redeliver: GitHub would POST the delivery again. */
   const hooks: { onRedeliver?: (deliveryId: number) => void } = {};
   /** Workflow jobs by `owner/repo#id`; a job not set here is unknown (404). */
-  const jobs = new Map<string, { status: JobStatus; runnerName: string | null }>();
+  const jobs = new Map<string, StandInJob>();
   /** Faults drawn afresh for every request whose "METHOD /path" matches. */
   const randomFaults: { route: RegExp; share: number; fault: () => InjectedFault }[] = [];
 
@@ -155,10 +157,39 @@ export async function startGitHubStandIn() {
     if (method === 'GET' && jobRoute?.[1] && jobRoute[2]) {
       const job = jobs.get(`${jobRoute[1]}#${jobRoute[2]}`);
       if (!job) return send(404, { message: 'Not Found' });
+      return send(200, workflowJob(job), '/repos/{owner}/{repo}/actions/jobs/{job_id}');
+    }
+    if (method === 'GET' && path === '/installation/repositories') {
+      const names = [...new Set([...jobs.values()].map(({ repository }) => repository))].sort();
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const slice = names.slice((page - 1) * perPage, page * perPage);
       return send(
         200,
-        workflowJob(jobRoute[1], Number(jobRoute[2]), job),
-        '/repos/{owner}/{repo}/actions/jobs/{job_id}',
+        { total_count: names.length, repositories: slice.map(repositoryFromExample) },
+        '/installation/repositories',
+      );
+    }
+    const runsRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs$/.exec(path);
+    if (method === 'GET' && runsRoute?.[1]) {
+      const runs = workflowRuns(runsRoute[1], [...jobs.values()]).filter(
+        (run) => run.status === url.searchParams.get('status'),
+      );
+      return send(
+        200,
+        { total_count: runs.length, workflow_runs: runs.slice(0, 100).map(workflowRunFromExample) },
+        '/repos/{owner}/{repo}/actions/runs',
+      );
+    }
+    const runJobsRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/jobs$/.exec(path);
+    if (method === 'GET' && runJobsRoute?.[1] && runJobsRoute[2]) {
+      const ofRun = [...jobs.values()].filter(
+        (job) => job.repository === runJobsRoute[1] && job.runId === Number(runJobsRoute[2]),
+      );
+      return send(
+        200,
+        { total_count: ofRun.length, jobs: ofRun.slice(0, 100).map(workflowJob) },
+        '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
       );
     }
 
@@ -272,9 +303,31 @@ export async function startGitHubStandIn() {
     },
     redelivered,
     hooks,
-    /** Sets GitHub's status of a workflow job, and the runner that took it, as the jobs API reports them. */
-    setJob: (repository: string, jobId: number, status: JobStatus, runnerName: string | null = null) =>
-      jobs.set(`${repository}#${jobId}`, { status, runnerName }),
+    /**
+     * Sets GitHub's status of a workflow job, and the runner that took it, as the jobs API reports
+     * them; its run, labels and creation time stay as first set (run 1, `self-hosted`, now).
+     */
+    setJob: (
+      repository: string,
+      jobId: number,
+      status: JobStatus,
+      runnerName: string | null = null,
+      details: Partial<Pick<StandInJob, 'runId' | 'labels' | 'createdAt'>> = {},
+    ) => {
+      const key = `${repository}#${jobId}`;
+      const earlier = jobs.get(key);
+      jobs.set(key, {
+        runId: 1,
+        labels: ['self-hosted'],
+        createdAt: new Date().toISOString(),
+        ...earlier,
+        ...details,
+        repository,
+        id: jobId,
+        status,
+        runnerName,
+      });
+    },
     setBusy: (name: string, busy: boolean) => {
       for (const runner of runners.values()) if (runner.name === name) runner.busy = busy;
     },
@@ -345,32 +398,38 @@ interface DeliveryItem {
   repository_id: number | null;
 }
 
+/** A workflow job as the stand-in keeps it. */
+interface StandInJob {
+  repository: string;
+  id: number;
+  runId: number;
+  status: JobStatus;
+  runnerName: string | null;
+  labels: string[];
+  createdAt: string;
+}
+
 /** A workflow job as `GET /repos/{owner}/{repo}/actions/jobs/{job_id}` answers it. */
-function workflowJob(
-  repository: string,
-  id: number,
-  { status, runnerName }: { status: JobStatus; runnerName: string | null },
-) {
-  const at = '2026-11-28T10:00:00Z';
+function workflowJob({ repository, id, runId, status, runnerName, labels, createdAt }: StandInJob) {
   const finished = status === 'completed';
   return {
     id,
-    run_id: 1,
-    run_url: `https://api.github.com/repos/${repository}/actions/runs/1`,
+    run_id: runId,
+    run_url: `https://api.github.com/repos/${repository}/actions/runs/${runId}`,
     run_attempt: 1,
     node_id: `CR_${id}`,
     head_sha: 'f'.repeat(40),
     url: `https://api.github.com/repos/${repository}/actions/jobs/${id}`,
-    html_url: `https://github.com/${repository}/actions/runs/1/job/${id}`,
+    html_url: `https://github.com/${repository}/actions/runs/${runId}/job/${id}`,
     status,
     conclusion: finished ? 'success' : null,
-    created_at: at,
-    started_at: at,
-    completed_at: finished ? at : null,
+    created_at: createdAt,
+    started_at: createdAt,
+    completed_at: finished ? createdAt : null,
     name: 'build',
     steps: [],
     check_run_url: `https://api.github.com/repos/${repository}/check-runs/${id}`,
-    labels: ['self-hosted'],
+    labels,
     runner_id: null,
     runner_name: runnerName,
     runner_group_id: null,
@@ -392,3 +451,48 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 export type GitHubStandIn = Awaited<ReturnType<typeof startGitHubStandIn>>;
+
+/** The runs of a repository's jobs: queued while all its jobs are, in progress until all completed. */
+function workflowRuns(repository: string, all: readonly StandInJob[]) {
+  const runs = Map.groupBy(
+    all.filter((job) => job.repository === repository),
+    (job) => job.runId,
+  );
+  return [...runs].map(([id, jobs]) => ({
+    id,
+    repository,
+    status: jobs.every((job) => job.status === 'queued')
+      ? 'queued'
+      : jobs.every((job) => job.status === 'completed')
+        ? 'completed'
+        : 'in_progress',
+  }));
+}
+
+/** GitHub's own examples of its answers, from its OpenAPI description. */
+const openApiExamples = (
+  JSON.parse(
+    readFileSync(
+      createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json'),
+      'utf8',
+    ),
+  ) as { components: { examples: Record<string, { value: Record<string, unknown[]> }> } }
+).components.examples;
+
+/** A repository as `GET /installation/repositories` lists it: GitHub's example, renamed. */
+function repositoryFromExample(fullName: string) {
+  const [login = '', name = ''] = fullName.split('/');
+  const example = openApiExamples['repository-paginated-2']?.value.repositories?.[0] as {
+    owner: Record<string, unknown>;
+  };
+  return { ...example, name, full_name: fullName, owner: { ...example.owner, login } };
+}
+
+/** A workflow run as `GET /repos/{owner}/{repo}/actions/runs` lists it: GitHub's example, renumbered. */
+function workflowRunFromExample({ id, status }: { id: number; status: string }) {
+  const example = openApiExamples['workflow-run-paginated']?.value.workflow_runs?.[0] as Record<
+    string,
+    unknown
+  >;
+  return { ...example, id, status, conclusion: null };
+}

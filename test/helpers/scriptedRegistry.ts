@@ -8,6 +8,8 @@ import type {
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
+  RunStatus,
+  WorkflowJob,
 } from '../../lib/ports.ts';
 
 type RunnerState = 'busy' | 'idle';
@@ -61,5 +63,28 @@ export class ScriptedRegistry implements RunnerRegistry {
     this.deregistered.push(runner);
     this.states.delete(runner.name);
     return true;
+  }
+
+  /** Workflow jobs by repository (`owner/name`), as their runs' job lists give them. */
+  readonly workflowJobs = new Map<string, WorkflowJob[]>();
+
+  async listRepositories(): Promise<string[]> {
+    return [...this.workflowJobs.keys()];
+  }
+
+  /** A run is queued while all its jobs are, and in progress while any other is not completed. */
+  async listRuns(_installationId: number, repository: string, status: RunStatus): Promise<number[]> {
+    const runs = Map.groupBy(this.workflowJobs.get(repository) ?? [], ({ runId }) => runId);
+    return [...runs]
+      .filter(([, jobs]) =>
+        status === 'queued'
+          ? jobs.every((job) => job.status === 'queued')
+          : !jobs.every((job) => job.status === 'queued') && jobs.some((job) => job.status !== 'completed'),
+      )
+      .map(([runId]) => runId);
+  }
+
+  async listRunJobs(_installationId: number, repository: string, runId: number): Promise<WorkflowJob[]> {
+    return (this.workflowJobs.get(repository) ?? []).filter((job) => job.runId === runId);
   }
 }

@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
 import { AutoscalerError } from '../../lib/errors.ts';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
-import { reconcileRunners } from '../../lib/reconciler/reconcileRunners.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
-import { scalerHarness } from '../helpers/scalerHarness.ts';
+import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
 
 const MINUTE = 60_000;
-
-/** The scaler harness with a clock the test moves, and the reconciler wired to the same peers. */
-function reconcilerHarness(config: AutoscalerConfig = testConfig()) {
-  // A minute that is no multiple of ghostSweepEveryMinutes: these runs do not sweep ghost runners.
-  let clock = new Date('2026-11-28T10:01:00Z');
-  const harness = scalerHarness(config, () => clock);
-  const reconcile = () => reconcileRunners({ ...harness, now: () => clock });
-  const advance = (milliseconds: number) => {
-    clock = new Date(clock.getTime() + milliseconds);
-  };
-  return { ...harness, reconcile, advance };
-}
 
 const runnerFor = (jobId: number) => `linux-small-${jobId}`;
 
@@ -233,7 +219,10 @@ describe('reconciler', () => {
 
   it('deregisters ghost runners (no pod, offline, idle) in its sweep minutes only', async () => {
     // Prepare: runner 17's pod was killed with it; 18 lives; "other-9" is not ours; 19 is offline but busy.
-    const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness();
+    // Stranded jobs are swept in other minutes.
+    const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness(
+      testConfig({ reconciler: { strandedJobSweepEveryMinutes: 7 } }),
+    );
     await runBatch(...[17, 18].map((jobId) => jobMessage({ jobId })));
     cluster.setPhase(runnerFor(18), 'Running');
     await cluster.deletePod(runnerFor(17));
