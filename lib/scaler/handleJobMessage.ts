@@ -7,8 +7,8 @@ import { removeRunnerAfterJob } from './removeRunnerAfterJob.ts';
 import { errorRetryDelaySeconds, rateLimitRetryDelaySeconds } from './retryDelay.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
-/** After this many errors in a row on one message (about 15 minutes of them) it goes to the dead-letter queue. */
-export const MAX_FAILURES = 8;
+/** After this many errors in a row on one message (about 12 minutes of them) it goes to the dead-letter queue. */
+export const MAX_FAILURES = 16;
 
 /** Acts on one job message and says what should become of it. Errors become retries or failures, never throws. */
 export async function handleJobMessage(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {

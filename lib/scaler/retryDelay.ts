@@ -6,9 +6,12 @@ export function capacityRetryDelaySeconds(attempt: number): number {
   return Math.min(60, 5 * 2 ** attempt);
 }
 
-/** Delay after an error: 5 s, doubling, at most 5 minutes, and never shorter than the other side asked. */
+/**
+ * Delay after an error: 5 s, doubling, at most a minute (a job waits for its runner meanwhile), and
+ * never shorter than the other side asked.
+ */
 export function errorRetryDelaySeconds(failures: number, retryAfterSeconds = 0): number {
-  return Math.min(MAX_DELAY_SECONDS, Math.max(retryAfterSeconds, Math.min(300, 5 * 2 ** failures)));
+  return Math.min(MAX_DELAY_SECONDS, Math.max(retryAfterSeconds, Math.min(60, 5 * 2 ** failures)));
 }
 
 /**

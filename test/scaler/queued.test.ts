@@ -174,13 +174,13 @@ describe('scaler on queued jobs', () => {
   });
 
   it('counts only errors in a row: a step that works starts the count again', async () => {
-    // Prepare: seven errors so far, then a wait that is nobody's error (the class is full).
+    // Prepare: fifteen errors so far, then a wait that is nobody's error (the class is full).
     const full = testConfigWithMaxRunners(1);
     const { queue, runBatch } = scalerHarness(full);
     await runBatch(jobMessage({ jobId: 40 }));
 
     // Act
-    await runBatch(jobMessage({ jobId: 41, failures: 7 }));
+    await runBatch(jobMessage({ jobId: 41, failures: 15 }));
 
     // Assess
     expect(queue.sent.map(({ message }) => [message.jobId, message.failures])).toEqual([[41, 0]]);
@@ -193,11 +193,11 @@ describe('scaler on queued jobs', () => {
     registry.failNextRegistration = new AutoscalerError('GitHub: 502', { kind: 'github', retryable: true });
 
     // Act
-    await runBatch(jobMessage({ jobId: 13, failures: 7 }));
+    await runBatch(jobMessage({ jobId: 13, failures: 15 }));
 
     // Assess
     expect(queue.deadLetters).toEqual([
-      { body: expect.any(String), reason: 'gave up after 8 errors; last: AutoscalerError: GitHub: 502' },
+      { body: expect.any(String), reason: 'gave up after 16 errors; last: AutoscalerError: GitHub: 502' },
     ]);
   });
 
