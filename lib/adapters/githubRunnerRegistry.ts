@@ -1,5 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
+import { AutoscalerError } from '../errors.ts';
 import type {
   AppInstallation,
   JobRef,
@@ -59,7 +60,15 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
       // A runner of that name exists: an earlier attempt registered it and died before using it.
       if (!(error instanceof RequestError) || error.status !== 409)
         throw gitHubError(error, 'generate a JIT config');
-      await this.deregister({ ...request });
+      if (!(await this.deregister({ ...request }))) {
+        throw new AutoscalerError(
+          `GitHub: runner ${request.name} still runs a job; its name is not free yet`,
+          {
+            kind: 'github',
+            retryable: true,
+          },
+        );
+      }
       return await this.generateJitConfig(request).catch((retryError: unknown) => {
         throw gitHubError(retryError, 'generate a JIT config');
       });

@@ -73,6 +73,22 @@ describe('GitHubRunnerRegistry', () => {
     expect([...gitHub.runners.values()].filter((runner) => runner.name === 'linux-small-3')).toHaveLength(1);
   });
 
+  it('waits, with a retryable error, while a busy runner still holds the name it is to register', async () => {
+    // Prepare
+    const subject = registry();
+    const request = { installationId: 42, scope: org, name: 'linux-small-6', labels: ['linux'] };
+    await subject.register(request);
+    gitHub.setBusy('linux-small-6', true);
+
+    // Act
+    const error = await subject.register(request).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ kind: 'github', retryable: true });
+    expect((error as Error).message).toMatch(/linux-small-6 still runs a job/);
+    expect([...gitHub.runners.values()].filter((runner) => runner.name === 'linux-small-6')).toHaveLength(1);
+  });
+
   it('deregisters idle and absent runners, and refuses a busy one, leaving it registered', async () => {
     // Prepare
     const subject = registry();
