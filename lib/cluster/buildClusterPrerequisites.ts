@@ -1,7 +1,8 @@
-import type { KubernetesObject, V1DaemonSet, V1Namespace } from '@kubernetes/client-node';
+import type { KubernetesObject, V1DaemonSet, V1Namespace, V1PriorityClass } from '@kubernetes/client-node';
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
 import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
+import { runnerPriorityClassName } from '../pod/runnerNames.ts';
 import { JANITOR_IDLE_MINUTES, JANITOR_INTERVAL_SECONDS, JANITOR_SCRIPT } from './runnerRootJanitor.ts';
 
 /** Where the node-level Docker daemon keeps its images and containers, on the node. */
@@ -9,9 +10,10 @@ export const DOCKERD_DATA_ROOT = '/var/lib/eks-runner-autoscaler/docker';
 export const DOCKERD_NAME_PREFIX = 'eks-runner-autoscaler-dockerd';
 
 /**
- * What the cluster needs before the first runner: the runner namespace, and for `dood` classes a
- * Docker daemon on their nodes, since EKS nodes run containerd only. One DaemonSet serves every
- * `dood` class with the same nodes and socket. Pure: the deploy applies these with server-side apply.
+ * What the cluster needs before the first runner: the runner namespace, the PriorityClass of each
+ * class with a `priority`, and for `dood` classes a Docker daemon on their nodes, since EKS nodes run
+ * containerd only. One DaemonSet serves every `dood` class with the same nodes and socket. Pure: the
+ * deploy applies these with server-side apply.
  */
 export function buildClusterPrerequisites(
   config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>,
@@ -33,7 +35,25 @@ export function buildClusterPrerequisites(
   const daemonSets = [...placements.values()].map((runnerClass) =>
     dockerdDaemonSet(runnerClass, config.cluster.namespace, config.cluster.dockerdImage),
   );
-  return [namespace, ...daemonSets];
+  const priorityClasses = config.runnerClasses.flatMap(({ name, priority }) =>
+    priority === undefined ? [] : [runnerPriorityClass(name, priority)],
+  );
+  return [namespace, ...priorityClasses, ...daemonSets];
+}
+
+function runnerPriorityClass(runnerClassName: string, priority: number): V1PriorityClass {
+  return {
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    metadata: {
+      name: runnerPriorityClassName({ name: runnerClassName, priority }),
+      labels: { [LABEL.managedBy]: MANAGED_BY },
+    },
+    value: priority,
+    preemptionPolicy: 'Never',
+    globalDefault: false,
+    description: `Runner pods of the ${runnerClassName} class (eks-runner-autoscaler).`,
+  };
 }
 
 function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): V1DaemonSet {

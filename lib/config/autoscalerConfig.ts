@@ -95,6 +95,13 @@ export const runnerClassSchema = z.strictObject({
    * @default 600
    */
   startTimeoutSeconds: withDefault(integer(30, 86_400), 600),
+  /**
+   * Scheduling priority of this class's pods. When set, the deploy makes a PriorityClass
+   * `eks-runner-autoscaler-<class>` with this value for them: when nodes are short, the scheduler
+   * places higher ones first. It never preempts (evicts) other pods. User-defined priorities stay
+   * below 1,000,000,000, where the system classes begin. @default none (priority 0)
+   */
+  priority: z.optional(integer(-1_000_000_000, 1_000_000_000)),
 });
 
 export const gitHubSchema = z.strictObject({

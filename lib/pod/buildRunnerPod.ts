@@ -2,7 +2,7 @@ import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kub
 import type { GitHubSettings, RunnerClass } from '../config/autoscalerConfig.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
-import { runnerPodNameOf, runnerSecretName } from './runnerNames.ts';
+import { runnerPodName, runnerPriorityClassName, runnerSecretName } from './runnerNames.ts';
 import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
 
 /**
@@ -34,7 +34,7 @@ export function buildRunnerPod(
   runnerClass: RunnerClass,
   settings: RunnerPodSettings,
 ): V1Pod {
-  const name = runnerPodNameOf(job);
+  const name = job.podName ?? runnerPodName(runnerClass.name, job.jobId);
   const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
   return {
     apiVersion: 'v1',
@@ -63,6 +63,9 @@ export function buildRunnerPod(
       schedulingGates: [{ name: REGISTRATION_GATE }],
       nodeSelector: runnerClass.nodeSelector,
       tolerations: runnerClass.tolerations,
+      ...(runnerClass.priority !== undefined && {
+        priorityClassName: runnerPriorityClassName({ ...runnerClass, priority: runnerClass.priority }),
+      }),
       initContainers: [
         prepareRunnerRootContainer(runnerClass, runnerRoot),
         ...(runnerClass.containerMode === 'dind' ? [dockerdSidecar(runnerClass, runnerRoot)] : []),

@@ -17,6 +17,14 @@ export function runnerPodNameOf(message: {
   return message.podName ?? runnerPodName(message.runnerClass, message.jobId);
 }
 
+/**
+ * The PriorityClass of a class's pods. Its value is part of the name because a PriorityClass's value
+ * cannot change: a new value makes a new class, and the deploy removes the old one.
+ */
+export function runnerPriorityClassName(runnerClass: { name: string; priority: number }): string {
+  return `eks-runner-autoscaler-${runnerClass.name}-priority-${runnerClass.priority}`;
+}
+
 export function runnerSecretName(podName: string): string {
   return `${podName}-runner`;
 }

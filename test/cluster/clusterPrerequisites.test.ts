@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppsV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
+import { AppsV1Api, KubernetesObjectApi, SchedulingV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KubernetesApplier } from '../../lib/adapters/kubernetesApplier.ts';
 import { buildClusterPrerequisites, DOCKERD_DATA_ROOT } from '../../lib/cluster/buildClusterPrerequisites.ts';
@@ -10,8 +10,9 @@ import {
   sendCustomResourceResponse,
 } from '../../lib/cluster/prerequisitesResource.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
-import { RUNNER_ROOT_PARENT } from '../../lib/pod/buildRunnerPod.ts';
-import { testConfig } from '../helpers/factories.ts';
+import { buildRunnerPod, RUNNER_ROOT_PARENT } from '../../lib/pod/buildRunnerPod.ts';
+import { LABEL, MANAGED_BY } from '../../lib/pod/labels.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { coreApi, kubeConfigOf } from './clusterClients.ts';
 import { FAKE_NODES } from './controlPlane.ts';
 
@@ -143,6 +144,51 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
       Status: 'FAILED',
       Reason: expect.stringMatching(/apply Namespace prerequisites-test failed \(403\)/),
     });
+  });
+
+  it('makes a never-preempting PriorityClass for a class with a priority, which its pods get', async () => {
+    // Prepare: linux-small runs at priority 1000, then at 2000.
+    const small = base.runnerClasses.find(({ containerMode }) => containerMode === 'none') as RunnerClass;
+    const at = (priority: number) => ({ ...config, runnerClasses: [{ ...small, priority }] });
+    const first = buildClusterPrerequisites(at(1000));
+    const scheduling = kubeConfigOf('admin').makeApiClient(SchedulingV1Api);
+    const ours = async () =>
+      (await scheduling.listPriorityClass({ labelSelector: `${LABEL.managedBy}=${MANAGED_BY}` })).items.map(
+        ({ metadata, value, preemptionPolicy }) => [metadata?.name, value, preemptionPolicy],
+      );
+
+    // Act
+    const created = await handlePrerequisitesEvent(event('Create', first), applierAs('admin'));
+    const classesAt1000 = await ours();
+    const pod = await coreApi('admin').createNamespacedPod({
+      namespace: 'prerequisites-test',
+      body: buildRunnerPod(
+        jobMessage({ runnerClass: small.name }),
+        at(1000).runnerClasses[0] as RunnerClass,
+        {
+          namespace: 'prerequisites-test',
+          registrationMode: 'jit',
+          registrationUrl: 'https://github.com/acme',
+        },
+      ),
+    });
+    const changed = await handlePrerequisitesEvent(
+      event('Update', buildClusterPrerequisites(at(2000)), first),
+      applierAs('admin'),
+    );
+    const classesAt2000 = await ours();
+    await handlePrerequisitesEvent(event('Delete', buildClusterPrerequisites(at(2000))), applierAs('admin'));
+
+    // Assess: the API server resolved the class into the pod's priority; a new value is a new class.
+    expect(created.Status).toBe('SUCCESS');
+    expect(classesAt1000).toEqual([['eks-runner-autoscaler-linux-small-priority-1000', 1000, 'Never']]);
+    expect([pod.spec?.priorityClassName, pod.spec?.priority]).toEqual([
+      'eks-runner-autoscaler-linux-small-priority-1000',
+      1000,
+    ]);
+    expect(changed).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 2 objects, removed 1' });
+    expect(classesAt2000).toEqual([['eks-runner-autoscaler-linux-small-priority-2000', 2000, 'Never']]);
+    expect(await ours()).toEqual([]);
   });
 
   it('removes the daemons on Delete but keeps the namespace, which may still hold runners', async () => {

@@ -128,6 +128,27 @@ describe('buildRunnerPod', () => {
     expect(runner?.env).toContainEqual({ name: 'RUNNER_URL', value: 'https://github.com/acme' });
   });
 
+  it("names its class's PriorityClass only when the class has a priority", () => {
+    // Act
+    const plain = buildRunnerPod(job, classFor('none'), settings);
+    const urgent = buildRunnerPod(job, { ...classFor('none'), priority: -5 }, settings);
+
+    // Assess
+    expect(plain.spec).not.toHaveProperty('priorityClassName');
+    expect(urgent.spec?.priorityClassName).toBe('eks-runner-autoscaler-linux-small-priority--5');
+  });
+
+  it("makes the replacement a message names under that pod's name, with the Secret to match", () => {
+    // Act
+    const pod = buildRunnerPod({ ...job, podName: 'linux-small-77' }, classFor('none'), settings);
+
+    // Assess
+    expect(pod.metadata?.name).toBe('linux-small-77');
+    expect(pod.metadata?.labels?.['eks-runner-autoscaler.io/job-id']).toBe(String(job.jobId));
+    const runner = pod.spec?.containers.find((container) => container.name === 'runner');
+    expect(JSON.stringify(runner?.env)).toContain('"name":"linux-small-77-runner"');
+  });
+
   it('is pure: the same job and class give the same pod', () => {
     expect(buildRunnerPod(job, classFor('dind'), settings)).toEqual(
       buildRunnerPod(job, classFor('dind'), settings),
