@@ -11,8 +11,9 @@ export interface SimulatedJob {
   createdAt: string;
   startedAt?: string;
   status: 'queued' | 'in_progress' | 'completed';
-  /** The runner (pod) GitHub gave the job to. */
+  /** The runner (pod) GitHub gave the job to, and that pod's UID. */
   ranOn?: string;
+  ranOnUid?: string;
 }
 
 export interface SimulatorOptions {
@@ -54,6 +55,7 @@ export class GitHubSimulator {
   private readonly options: SimulatorOptions;
   private readonly api: CoreV1Api;
   private readonly payloads = new Map<number, { payload: unknown; guid: string }>();
+  /** By pod UID: a pod made anew under a used pod's name is a new runner. */
   private readonly usedPods = new Set<string>();
   private readonly judgedPods = new Set<string>();
   private readonly running = new Set<Promise<unknown>>();
@@ -110,7 +112,8 @@ export class GitHubSimulator {
     for (const job of this.jobs) {
       if (job.status !== 'in_progress' || !job.ranOn) continue;
       const pod = pods.get(job.ranOn);
-      if (!pod || (pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running')) {
+      const gone = !pod || pod.metadata?.uid !== job.ranOnUid;
+      if (gone || (pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running')) {
         this.counts.busyDeleted += 1;
         job.ranOn = `${job.ranOn} (deleted while busy)`;
       }
@@ -118,18 +121,20 @@ export class GitHubSimulator {
     for (const pod of items) {
       const name = pod.metadata?.name ?? '';
       if (!this.isIdleRunner(pod, name)) continue;
-      if (!this.judgedPods.has(name)) {
-        this.judgedPods.add(name);
+      const uid = pod.metadata?.uid ?? name;
+      if (!this.judgedPods.has(uid)) {
+        this.judgedPods.add(uid);
         if (this.options.random() < this.options.podFailureShare) {
           this.counts.podsKilled += 1;
-          this.usedPods.add(name);
+          this.usedPods.add(uid);
           await this.annotate(name, 'oom');
           continue;
         }
       }
       const job = this.jobs.find((candidate) => candidate.status === 'queued' && !candidate.cancelled);
       if (!job) break;
-      this.usedPods.add(name);
+      this.usedPods.add(uid);
+      job.ranOnUid = uid;
       this.track(this.run(job, name));
     }
   }
@@ -147,7 +152,7 @@ export class GitHubSimulator {
       pod.status?.phase === 'Running' &&
       !pod.metadata?.deletionTimestamp &&
       !(pod.spec?.schedulingGates ?? []).length &&
-      !this.usedPods.has(name) &&
+      !this.usedPods.has(pod.metadata?.uid ?? name) &&
       registered
     );
   }
