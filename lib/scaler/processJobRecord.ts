@@ -33,6 +33,10 @@ export async function processJobRecord(
   });
   const outcome = await handleJobMessage(message, { ...context, log });
   switch (outcome.kind) {
+    case 'hand-over':
+      log.info('job message handled', { result: outcome.result });
+      await queue.send(outcome.message);
+      break;
     case 'done':
       log.info('job message handled', { result: outcome.result });
       break;

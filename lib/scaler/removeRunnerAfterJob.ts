@@ -1,10 +1,11 @@
 import type { JobMessage } from '../jobMessage.ts';
+import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import type { DeletionReason } from '../telemetry/metricCatalog.ts';
-import { done, type JobOutcome } from './jobOutcome.ts';
+import { done, handOver, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
 /**
@@ -13,6 +14,8 @@ import type { ScalerContext } from './scalerContext.ts';
  * - a job that ran on one of our runners removes that runner's pod;
  * - if that runner was made for another job that no longer needs one, this job's own pod is the
  *   spare, and goes too;
+ * - if the other job still needs one, this job's own pod is left for it, and when this job has
+ *   none (its `queued` never came), the other job is queued again for a pod of its own;
  * - a job that used none of our runners (cancelled before any took it, or run elsewhere) frees its
  *   own pod.
  * A busy runner is never removed: it is marked instead, so the job it serves frees the spare later.
@@ -23,15 +26,20 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
   const ranOn = message.runnerName ? parseRunnerPodName(message.runnerName, classNames) : undefined;
   if (!message.runnerName || !ranOn) return done(await releaseSpareRunner(ownPodName, message, context));
 
-  const runnerName = message.runnerName;
   const ranOnPod = { name: message.runnerName, runnerClass: ranOn.runnerClassName };
-  if (ranOn.jobId === message.jobId) return done(await removeRunner(ranOnPod, 'job-finished', context));
-  const runner = await context.cluster.readPod(runnerName);
+  const runner = await context.cluster.readPod(message.runnerName);
+  // A replacement may carry another pod's name: the job it was made for is on the pod itself.
+  const takenJob = runner ? jobOfPod(runner) : undefined;
+  const takenJobId = takenJob?.jobId ?? ranOn.jobId;
   const removed = await removeRunner(ranOnPod, 'job-finished', context);
-  if (runner?.annotations[ANNOTATION.ownJobFinished] !== 'true') {
-    return done(`${removed}; kept ${ownPodName} for job ${ranOn.jobId}, whose runner this job took`);
+  if (takenJobId === message.jobId) return done(removed);
+  if (runner?.annotations[ANNOTATION.ownJobFinished] === 'true') {
+    return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
   }
-  return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
+  if (!takenJob || (await context.cluster.readPod(ownPodName))) {
+    return done(`${removed}; kept ${ownPodName} for job ${takenJobId}, whose runner this job took`);
+  }
+  return handOver(`${removed}; job ${takenJobId}, whose runner this job took, gets a runner anew`, takenJob);
 }
 
 async function removeRunner(

@@ -77,6 +77,41 @@ describe('scaler on completed and in_progress jobs', () => {
     expect([...cluster.pods.keys()]).toEqual(['linux-small-6']);
   });
 
+  it('queues the job whose runner was taken again, for a pod of its own, when the taker had none', async () => {
+    // Prepare: job 16, whose queued webhook never came, took the runner made for job 15.
+    const { cluster, queue, runBatch } = scalerHarness();
+    await runBatch(queued(15));
+    await runBatch(started(16, 'linux-small-15'));
+
+    // Act
+    const [outcome] = await runBatch(completed(16, 'linux-small-15'));
+    await runBatch(...queue.sent.map(({ message }) => message));
+
+    // Assess: job 15 has a runner again, under its own name.
+    expect(outcome).toMatchObject({
+      kind: 'hand-over',
+      result: 'removed linux-small-15; job 15, whose runner this job took, gets a runner anew',
+    });
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([['queued', 15]]);
+    expect(await cluster.readPod('linux-small-15')).toMatchObject({ phase: 'Pending', gated: false });
+    expect((await cluster.readPod('linux-small-15'))?.annotations[ANNOTATION.runningJobId]).toBeUndefined();
+  });
+
+  it('knows a replacement made under another pod name by the job on it, not by its name', async () => {
+    // Prepare: the reconciler replaced pod 17 for job 18 (job 17 had taken 18's runner); job 18 ran on it.
+    const { cluster, queue, runBatch } = scalerHarness();
+    await runBatch(jobMessage({ jobId: 18, podName: 'linux-small-17', replacements: 1 }));
+    await runBatch(started(18, 'linux-small-17'));
+
+    // Act
+    const [outcome] = await runBatch(completed(18, 'linux-small-17'));
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'done', result: 'removed linux-small-17' });
+    expect(queue.sent).toEqual([]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
   it('frees the spare once both the job and the one whose runner it took are done', async () => {
     // Prepare: job 8 took the runner made for job 7, then job 7 was cancelled.
     const { cluster, runBatch } = scalerHarness();
