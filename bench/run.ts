@@ -70,6 +70,8 @@ const environment = {
   [ENV.deadLetterQueueUrl]: sqs.jobQueueUrl,
   [ENV.webhookSecretArn]: 'webhook-secret',
   [ENV.privateKeySecretArn]: 'private-key',
+  // The cluster-prerequisites function names its cluster in its environment; the others read the config.
+  [ENV.clusterName]: config.cluster.name,
 };
 Object.assign(process.env, environment);
 
