@@ -1,5 +1,6 @@
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { LABEL } from '../pod/labels.ts';
+import { hasFinished } from '../pod/runnerPodPhase.ts';
 import type { RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 import type { PodProblem } from '../telemetry/metricCatalog.ts';
@@ -61,9 +62,7 @@ export class InMemoryRunnerCluster implements RunnerCluster {
       .map(({ runnerPod }) => runnerPod);
     const allocation = allocatePlaces({
       existingPods: pods.map((pod) => pod.name),
-      livePods: pods
-        .filter((pod) => pod.phase !== 'Succeeded' && pod.phase !== 'Failed')
-        .map((pod) => pod.name),
+      livePods: pods.filter((pod) => !hasFinished(pod)).map((pod) => pod.name),
       reservations: this.reservations.get(runnerClassName) ?? {},
       requested: podNames,
       maxRunners,

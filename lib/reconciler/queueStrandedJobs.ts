@@ -3,6 +3,7 @@ import { JOB_MESSAGE_SCHEMA_VERSION, type JobMessage } from '../jobMessage.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { runnerPodName } from '../pod/runnerNames.ts';
+import { hasFinished } from '../pod/runnerPodPhase.ts';
 import type {
   AppInstallation,
   JobQueue,
@@ -168,7 +169,7 @@ function roomByClass(pods: readonly RunnerPod[], config: Pick<AutoscalerConfig, 
   return new Map(
     config.runnerClasses.map((runnerClass) => {
       const live = pods.filter(
-        (pod) => pod.runnerClass === runnerClass.name && !pod.deleting && !isFinished(pod),
+        (pod) => pod.runnerClass === runnerClass.name && !pod.deleting && !hasFinished(pod),
       ).length;
       return [runnerClass.name, runnerClass.maxRunners - live];
     }),
@@ -176,9 +177,5 @@ function roomByClass(pods: readonly RunnerPod[], config: Pick<AutoscalerConfig, 
 }
 
 function canStillTakeAJob(pod: RunnerPod): boolean {
-  return !pod.deleting && !isFinished(pod) && !(ANNOTATION.runningJobId in pod.annotations);
-}
-
-function isFinished(pod: RunnerPod): boolean {
-  return pod.phase === 'Succeeded' || pod.phase === 'Failed';
+  return !pod.deleting && !hasFinished(pod) && !(ANNOTATION.runningJobId in pod.annotations);
 }

@@ -2,6 +2,7 @@ import type { JobMessage } from '../jobMessage.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
+import { hasFinished } from '../pod/runnerPodPhase.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import type { DeletionReason } from '../telemetry/metricCatalog.ts';
@@ -58,7 +59,7 @@ async function releaseSpareRunner(
 ): Promise<string> {
   const pod = await context.cluster.readPod(podName);
   if (!pod) return `no pod ${podName}`;
-  if (pod.phase === 'Succeeded' || pod.phase === 'Failed') {
+  if (hasFinished(pod)) {
     await removeRunner(pod, 'job-finished', context);
     return `removed finished ${podName}`;
   }
