@@ -20,6 +20,18 @@ export const METRICS = {
   RunnerPodsFailing: { unit: 'Count', dimensions: ['RunnerClass', 'Reason'] },
   /** Census: the class's `maxRunners`, drawn beside its live pods. */
   RunnerCapacity: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Census: live runner pods that Karpenter and Cluster Autoscaler may not evict. */
+  RunnersProtected: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Runner pods that had taken a job and were ended by the infrastructure, not the job, by why. */
+  InfrastructureKills: { unit: 'Count', dimensions: ['RunnerClass', 'Reason'] },
+  /** Jobs that GitHub was asked to re-run because the infrastructure killed their runner. */
+  JobReruns: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /**
+   * How long a job has waited on GitHub so far (now minus its `created_at`), each time the scaler
+   * puts its `queued` back to wait (at capacity, rate-limited, after an error). Its Maximum is the
+   * job waiting longest, which the queue's oldest-message age cannot see: every retry is a new message.
+   */
+  JobWaitingSeconds: { unit: 'Seconds', dimensions: ['RunnerClass'] },
   /** Jobs queued again by the reconciler because their runner pod could not start. */
   RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */
@@ -70,6 +82,16 @@ export const DELETION_REASONS = [
   'surplus',
 ] as const;
 export type DeletionReason = (typeof DELETION_REASONS)[number];
+
+/** The `Reason` of InfrastructureKills: how the cluster ended a runner that had taken a job. */
+export const INFRASTRUCTURE_KILL_REASONS = [
+  'evicted',
+  'preempted',
+  'node-lost',
+  'node-shutdown',
+  'sidecar-oom',
+] as const;
+export type InfrastructureKillReason = (typeof INFRASTRUCTURE_KILL_REASONS)[number];
 
 /** The `Reason` of WebhooksIgnored. */
 export const IGNORE_REASONS = [
