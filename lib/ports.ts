@@ -48,7 +48,22 @@ export interface RunnerPod {
   annotations: Record<string, string>;
 }
 
-/** The runner namespace of the cluster. Missing objects are `undefined`/`false`, never errors. */
+/**
+ * Names exactly one pod. A name alone is not enough: once a pod is gone, a redelivered job can make
+ * another under the same name, and an action meant for the first must not touch the second.
+ */
+export interface PodRef {
+  name: string;
+  uid: string;
+}
+
+/** Annotations to set; `null` removes one. */
+export type AnnotationPatch = Record<string, string | null>;
+
+/**
+ * The runner namespace of the cluster. Missing objects are `undefined`/`false`, never errors, and so
+ * is a pod that has been made anew under the same name: every action on a pod names its UID.
+ */
 export interface RunnerCluster {
   /** Creates the pod, or reports that a pod of that name already exists. */
   createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }>;
@@ -65,12 +80,13 @@ export interface RunnerCluster {
   createSecret(secret: V1Secret): Promise<void>;
   secretExists(name: string): Promise<boolean>;
   /** Lifts the registration gate and adds the annotations. Returns false when the pod is gone. */
-  releasePod(name: string, annotations: Record<string, string>): Promise<boolean>;
+  releasePod(pod: PodRef, annotations: Record<string, string>): Promise<boolean>;
   /** Returns the annotated pod, or undefined when it is gone. */
-  annotatePod(name: string, annotations: Record<string, string>): Promise<RunnerPod | undefined>;
-  /** Deletes the pod (only if it still has this UID, when given). Returns false when it was already gone. */
-  deletePod(name: string, uid?: string): Promise<boolean>;
-  deleteSecret(name: string): Promise<void>;
+  annotatePod(pod: PodRef, annotations: AnnotationPatch): Promise<RunnerPod | undefined>;
+  /** Deletes the pod. Returns false when it was already gone. */
+  deletePod(pod: PodRef): Promise<boolean>;
+  /** Deletes the pod's runner Secret, unless the Secret of that name belongs to another pod now. */
+  deleteRunnerSecret(pod: PodRef): Promise<void>;
 }
 
 export type RunnerRegistration =

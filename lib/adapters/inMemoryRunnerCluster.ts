@@ -1,7 +1,8 @@
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { LABEL } from '../pod/labels.ts';
+import { runnerSecretName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
-import type { RunnerCluster, RunnerPod } from '../ports.ts';
+import type { AnnotationPatch, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 import type { PodProblem } from '../telemetry/metricCatalog.ts';
 import { toRunnerPod } from './kubernetesRunnerCluster.ts';
@@ -80,31 +81,41 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     return this.secrets.has(name);
   }
 
-  async releasePod(name: string, annotations: Record<string, string>): Promise<boolean> {
-    const entry = this.pods.get(name);
+  async releasePod(pod: PodRef, annotations: Record<string, string>): Promise<boolean> {
+    const entry = this.entryOf(pod);
     if (!entry) return false;
     entry.runnerPod.gated = false;
     Object.assign(entry.runnerPod.annotations, annotations);
     return true;
   }
 
-  async annotatePod(name: string, annotations: Record<string, string>): Promise<RunnerPod | undefined> {
-    const entry = this.pods.get(name);
+  async annotatePod(pod: PodRef, annotations: AnnotationPatch): Promise<RunnerPod | undefined> {
+    const entry = this.entryOf(pod);
     if (!entry) return undefined;
-    Object.assign(entry.runnerPod.annotations, annotations);
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value === null) delete entry.runnerPod.annotations[key];
+      else entry.runnerPod.annotations[key] = value;
+    }
     return copyOf(entry.runnerPod);
   }
 
-  async deletePod(name: string, uid?: string): Promise<boolean> {
-    const entry = this.pods.get(name);
-    if (!entry || (uid && entry.runnerPod.uid !== uid)) return false;
-    this.pods.delete(name);
-    this.report({ action: 'delete-pod', pod: name });
+  async deletePod(pod: PodRef): Promise<boolean> {
+    if (!this.entryOf(pod)) return false;
+    this.pods.delete(pod.name);
+    this.report({ action: 'delete-pod', pod: pod.name });
     return true;
   }
 
-  async deleteSecret(name: string): Promise<void> {
-    this.secrets.delete(name);
+  async deleteRunnerSecret(pod: PodRef): Promise<void> {
+    const name = runnerSecretName(pod.name);
+    const owner = this.secrets.get(name)?.metadata?.ownerReferences?.[0];
+    if (!owner || owner.uid === pod.uid) this.secrets.delete(name);
+  }
+
+  /** The pod, if it is still the one the reference names. */
+  private entryOf(pod: PodRef) {
+    const entry = this.pods.get(pod.name);
+    return entry?.runnerPod.uid === pod.uid ? entry : undefined;
   }
 
   /** Sets a pod's phase, and why it failed or cannot start, as the kubelet would. */

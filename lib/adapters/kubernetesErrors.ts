@@ -5,6 +5,13 @@ export function statusOf(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
 }
 
+/** The API server refused to change an object's UID: the object of that name is another one now. */
+export function isUidMismatch(error: unknown): boolean {
+  if (statusOf(error) !== 422 || !(error instanceof ApiException)) return false;
+  const causes = parsedBody(error.body)?.details?.causes ?? [];
+  return causes.some((cause) => cause.field === 'metadata.uid');
+}
+
 /**
  * Server errors, throttling, expired credentials and network failures may pass; a refused or invalid
  * request (403 from RBAC, 422 from validation) will not, so it is not retried.
@@ -28,11 +35,21 @@ export function kubernetesError(error: unknown, action: string): AutoscalerError
   });
 }
 
+interface StatusBody {
+  message?: string;
+  details?: { causes?: { field?: string }[] };
+}
+
+function parsedBody(body: unknown): StatusBody | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    return JSON.parse(body) as StatusBody;
+  } catch {
+    return undefined;
+  }
+}
+
 function serverMessage(body: unknown): string {
   if (typeof body !== 'string') return 'no details';
-  try {
-    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 300);
-  } catch {
-    return body.slice(0, 300);
-  }
+  return parsedBody(body)?.message ?? body.slice(0, 300);
 }

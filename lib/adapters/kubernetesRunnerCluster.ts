@@ -12,9 +12,10 @@ import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import { AutoscalerError } from '../errors.ts';
 import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
 import { podProblem } from '../pod/podProblem.ts';
-import type { RunnerCluster, RunnerPod } from '../ports.ts';
+import { runnerSecretName } from '../pod/runnerNames.ts';
+import type { AnnotationPatch, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
-import { kubernetesError, statusOf } from './kubernetesErrors.ts';
+import { isUidMismatch, kubernetesError, statusOf } from './kubernetesErrors.ts';
 
 /** Each class's place reservations are kept in a ConfigMap of this name plus the class name. */
 const RESERVATIONS_PREFIX = 'eks-runner-autoscaler-places-';
@@ -185,56 +186,70 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     }
   }
 
-  async releasePod(name: string, annotations: Record<string, string>): Promise<boolean> {
+  async releasePod(pod: PodRef, annotations: Record<string, string>): Promise<boolean> {
     // A merge patch replaces the whole list; the registration gate is the only one we set.
     const released = await this.patchPod(
-      name,
+      pod,
       { metadata: { annotations }, spec: { schedulingGates: [] } },
       'release',
     );
     return released !== undefined;
   }
 
-  async annotatePod(name: string, annotations: Record<string, string>): Promise<RunnerPod | undefined> {
-    return this.patchPod(name, { metadata: { annotations } }, 'annotate');
+  async annotatePod(pod: PodRef, annotations: AnnotationPatch): Promise<RunnerPod | undefined> {
+    return this.patchPod(pod, { metadata: { annotations } }, 'annotate');
   }
 
-  async deletePod(name: string, uid?: string): Promise<boolean> {
+  async deletePod(pod: PodRef): Promise<boolean> {
     try {
       await (await this.api()).deleteNamespacedPod(
-        { name, namespace: this.namespace, body: uid ? { preconditions: { uid } } : {} },
+        { name: pod.name, namespace: this.namespace, body: { preconditions: { uid: pod.uid } } },
         this.requestOptions,
       );
       return true;
     } catch (error) {
       // 409: the name now belongs to a newer pod, which is not ours to delete.
       if (statusOf(error) === 404 || statusOf(error) === 409) return false;
-      throw kubernetesError(error, `delete pod ${name}`);
+      throw kubernetesError(error, `delete pod ${pod.name}`);
     }
   }
 
-  async deleteSecret(name: string): Promise<void> {
+  async deleteRunnerSecret(pod: PodRef): Promise<void> {
+    const name = runnerSecretName(pod.name);
+    const api = await this.api();
     try {
-      await (await this.api()).deleteNamespacedSecret(
-        { name, namespace: this.namespace },
+      const secret = await api.readNamespacedSecret({ name, namespace: this.namespace }, this.requestOptions);
+      const owner = secret.metadata?.ownerReferences?.find((reference) => reference.kind === 'Pod');
+      if (owner && owner.uid !== pod.uid) return;
+      await api.deleteNamespacedSecret(
+        { name, namespace: this.namespace, body: { preconditions: { uid: secret.metadata?.uid } } },
         this.requestOptions,
       );
     } catch (error) {
-      if (statusOf(error) === 404) return;
+      // 409: replaced by a newer pod's Secret since it was read.
+      if (statusOf(error) === 404 || statusOf(error) === 409) return;
       throw kubernetesError(error, `delete secret ${name}`);
     }
   }
 
-  private async patchPod(name: string, body: object, what: string): Promise<RunnerPod | undefined> {
+  /**
+   * A merge patch that names the pod's UID: the API server refuses to change a UID (422, naming the
+   * field), so a pod made anew under the same name is left as it is.
+   */
+  private async patchPod(pod: PodRef, body: { metadata: object; spec?: object }, what: string) {
     try {
       const patched = await (await this.api()).patchNamespacedPod(
-        { name, namespace: this.namespace, body },
+        {
+          name: pod.name,
+          namespace: this.namespace,
+          body: { ...body, metadata: { ...body.metadata, uid: pod.uid } },
+        },
         this.patchOptions,
       );
       return toRunnerPod(patched);
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw kubernetesError(error, `${what} pod ${name}`);
+      if (statusOf(error) === 404 || isUidMismatch(error)) return undefined;
+      throw kubernetesError(error, `${what} pod ${pod.name}`);
     }
   }
 }

@@ -5,12 +5,15 @@ import { ANNOTATION } from '../pod/labels.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
 import type { RunnerPod } from '../ports.ts';
 import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runnerScope.ts';
+import { secondsBetween } from '../secondsBetween.ts';
 import { done, failed, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { capacityRetryDelaySeconds } from './retryDelay.ts';
 import { findRunnerClass, type ScalerContext } from './scalerContext.ts';
 
 /** A gated pod without its Secret this old was left by a scaler that died mid-way; it is replaced. */
 export const STALE_REGISTRATION_SECONDS = 60;
+/** A `queued` first seen this long after GitHub queued the job came late or again (see jobNoLongerWaits). */
+export const LATE_QUEUED_SECONDS = 60;
 const REGISTRATION_IN_PROGRESS_DELAY_SECONDS = 10;
 const LEAVING_POD_DELAY_SECONDS = 5;
 
@@ -21,6 +24,9 @@ const LEAVING_POD_DELAY_SECONDS = 5;
 export async function ensureRunnerPod(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   const runnerClass = findRunnerClass(context.config, message.runnerClass);
   if (!runnerClass) return failed(`runner class "${message.runnerClass}" is no longer configured`);
+
+  const notWaiting = await jobNoLongerWaits(message, context);
+  if (notWaiting) return done(`job ${message.jobId} is ${notWaiting} on GitHub already; no runner made`);
 
   const scope = runnerScopeForJob(message, context.config.github);
   const pod = buildRunnerPod(message, runnerClass, {
@@ -42,6 +48,20 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
   return await registerRunner(creation.created, { message, scope, labels: runnerClass.labels }, context);
 }
 
+/**
+ * A `queued` first seen long after GitHub queued the job is a late delivery or a redelivery: the job
+ * may have finished, or taken another runner, meanwhile, and a pod made now would be a spare that
+ * nothing takes. One read of the job then saves a pod and a registration (the scarcer GitHub call).
+ * Fresh deliveries, the common case, and retries, already read or just refused, cost no call.
+ */
+async function jobNoLongerWaits(message: JobMessage, context: ScalerContext): Promise<string | undefined> {
+  if (message.attempt > 0) return undefined;
+  const ageSeconds = secondsBetween(message.createdAt, context.now().toISOString());
+  if (ageSeconds === undefined || ageSeconds < LATE_QUEUED_SECONDS) return undefined;
+  const { status } = await context.registry.readJob(message);
+  return status === 'queued' ? undefined : status;
+}
+
 async function registerRunner(
   pod: RunnerPod,
   { message, scope, labels }: { message: JobMessage; scope: RunnerScope; labels: string[] },
@@ -51,7 +71,7 @@ async function registerRunner(
     .register({ installationId: message.installationId, scope, name: pod.name, labels })
     .catch(async (error: unknown) => {
       // Roll back, so the retry starts from nothing rather than from a pod that can never start.
-      await context.cluster.deletePod(pod.name, pod.uid).catch(() => undefined);
+      await context.cluster.deletePod(pod).catch(() => undefined);
       throw error;
     });
 
@@ -68,7 +88,7 @@ async function registerRunner(
   );
   const annotations: Record<string, string> =
     registration.kind === 'jit' ? { [ANNOTATION.runnerId]: String(registration.runnerId) } : {};
-  if (!(await context.cluster.releasePod(pod.name, annotations))) {
+  if (!(await context.cluster.releasePod(pod, annotations))) {
     // Someone removed the pod while we registered it (the job was cancelled): drop the registration too.
     const runnerId = registration.kind === 'jit' ? registration.runnerId : undefined;
     await context.registry.deregister({
@@ -93,14 +113,14 @@ async function resumeExistingPod(podName: string, context: ScalerContext): Promi
   }
   if (!pod.gated) return done('already exists');
   if (await context.cluster.secretExists(runnerSecretName(podName))) {
-    await context.cluster.releasePod(podName, {});
+    await context.cluster.releasePod(pod, {});
     return done('finished an interrupted registration');
   }
   const ageSeconds = (context.now().getTime() - pod.createdAt.getTime()) / 1000;
   if (ageSeconds < STALE_REGISTRATION_SECONDS) {
     return retryLater('another delivery is registering this runner', REGISTRATION_IN_PROGRESS_DELAY_SECONDS);
   }
-  if (await context.cluster.deletePod(podName, pod.uid)) {
+  if (await context.cluster.deletePod(pod)) {
     context.metrics.record('RunnerPodsDeleted', 1, {
       RunnerClass: pod.runnerClass,
       Reason: 'abandoned-registration',

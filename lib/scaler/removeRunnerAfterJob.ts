@@ -1,8 +1,10 @@
 import type { JobMessage } from '../jobMessage.ts';
+import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
+import type { RunnerPod } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
 import type { DeletionReason } from '../telemetry/metricCatalog.ts';
@@ -19,7 +21,9 @@ import type { ScalerContext } from './scalerContext.ts';
  *   none (its `queued` never came), the other job is queued again for a pod of its own;
  * - a job that used none of our runners (cancelled before any took it, or run elsewhere) frees its
  *   own pod.
- * A busy runner is never removed: it is marked instead, so the job it serves frees the spare later.
+ * Only the runner GitHub names is removed, never a newer pod made under its name (see
+ * isRunnerOfJob), and only a pod made for this job is freed as its own. A busy runner is never
+ * removed: it is marked instead, so the job it serves frees the spare later.
  */
 export async function removeRunnerAfterJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   const classNames = context.config.runnerClasses.map((runnerClass) => runnerClass.name);
@@ -27,14 +31,20 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
   const ranOn = message.runnerName ? parseRunnerPodName(message.runnerName, classNames) : undefined;
   if (!message.runnerName || !ranOn) return done(await releaseSpareRunner(ownPodName, message, context));
 
-  const ranOnPod = { name: message.runnerName, runnerClass: ranOn.runnerClassName };
-  const runner = await context.cluster.readPod(message.runnerName);
+  const pod = await context.cluster.readPod(message.runnerName);
+  if (!pod || !isRunnerOfJob(pod, message)) {
+    // The runner is gone already: this delivery is a duplicate, or late. A pod under its name now
+    // was made anew, and is a spare only if it was made for this very job.
+    const gone = `${message.runnerName}, which ran job ${message.jobId}, is gone`;
+    if (!pod || ranOn.jobId !== message.jobId) return done(gone);
+    return done(`${gone}; ${await releaseSpareRunner(ownPodName, message, context)}`);
+  }
   // A replacement may carry another pod's name: the job it was made for is on the pod itself.
-  const takenJob = runner ? jobOfPod(runner) : undefined;
+  const takenJob = jobOfPod(pod);
   const takenJobId = takenJob?.jobId ?? ranOn.jobId;
-  const removed = await removeRunner(ranOnPod, 'job-finished', context);
+  const removed = await removeRunner(pod, 'job-finished', context);
   if (takenJobId === message.jobId) return done(removed);
-  if (runner?.annotations[ANNOTATION.ownJobFinished] === 'true') {
+  if (pod.annotations[ANNOTATION.ownJobFinished] === 'true') {
     return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
   }
   if (!takenJob || (await context.cluster.readPod(ownPodName))) {
@@ -43,15 +53,14 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
   return handOver(`${removed}; job ${takenJobId}, whose runner this job took, gets a runner anew`, takenJob);
 }
 
-async function removeRunner(
-  pod: { name: string; runnerClass: string },
-  reason: DeletionReason,
-  context: ScalerContext,
-): Promise<string> {
+async function removeRunner(pod: RunnerPod, reason: DeletionReason, context: ScalerContext): Promise<string> {
   return (await removeRunnerPod(context, pod, reason)) ? `removed ${pod.name}` : `${pod.name} already gone`;
 }
 
-/** Removes a runner no job needs any more, unless it is busy; then it is marked to free the next spare. */
+/**
+ * Removes the runner made for this job, which no job needs any more, unless it is busy; then it is
+ * marked to free the next spare. A pod of that name made for another job (a replacement) is left.
+ */
 async function releaseSpareRunner(
   podName: string,
   message: JobMessage,
@@ -59,6 +68,8 @@ async function releaseSpareRunner(
 ): Promise<string> {
   const pod = await context.cluster.readPod(podName);
   if (!pod) return `no pod ${podName}`;
+  const madeFor = jobOfPod(pod)?.jobId ?? message.jobId;
+  if (madeFor !== message.jobId) return `kept ${podName}: it was made for job ${madeFor}`;
   if (hasFinished(pod)) {
     await removeRunner(pod, 'job-finished', context);
     return `removed finished ${podName}`;
@@ -74,8 +85,8 @@ async function releaseSpareRunner(
   let busy = runningJobId ? `it runs job ${runningJobId}` : undefined;
   if (!busy && !(await context.registry.deregister(runner))) busy = 'its runner is busy';
   if (busy) {
-    await context.cluster.annotatePod(podName, { [ANNOTATION.ownJobFinished]: 'true' });
-    context.log.info('kept a busy runner', { podName, runs: busy });
+    await context.cluster.annotatePod(pod, { [ANNOTATION.ownJobFinished]: 'true' });
+    context.log.info('kept a busy runner', { podName, podUid: pod.uid, runs: busy });
     return `kept ${podName}: ${busy}`;
   }
   await removeRunner(pod, 'unused', context);

@@ -29,7 +29,8 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
     const cluster = scalerCluster();
     const pod = newPod();
     const name = pod.metadata?.name ?? '';
-    await cluster.createPod(pod);
+    const creation = await cluster.createPod(pod);
+    if (!('created' in creation)) throw new Error('expected a new pod');
     const liveBefore = (
       await coreApi('admin').listNamespacedPod({
         namespace: inject('controlPlane').namespace,
@@ -41,7 +42,7 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
     expect(await cluster.reservePlaces('adapter', [name, 'adapter-a', 'adapter-b'], liveBefore + 1)).toEqual(
       new Set([name, 'adapter-a']),
     );
-    expect(await cluster.deletePod(name)).toBe(true);
+    expect(await cluster.deletePod(creation.created)).toBe(true);
     expect(await cluster.reservePlaces('adapter', ['adapter-b'], liveBefore + 1)).toEqual(
       new Set(['adapter-b']),
     );
@@ -52,16 +53,56 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
     const cluster = scalerCluster();
     const pod = newPod();
     const name = pod.metadata?.name ?? '';
-    await cluster.createPod(pod);
+    const creation = await cluster.createPod(pod);
+    if (!('created' in creation)) throw new Error('expected a new pod');
 
     // Act / Assess
-    expect(await cluster.deletePod(name, 'not-its-uid')).toBe(false);
+    expect(await cluster.deletePod({ name, uid: 'not-its-uid' })).toBe(false);
     expect(await cluster.readPod(name)).toBeDefined();
-    expect(await cluster.deletePod(name)).toBe(true);
-    expect(await cluster.deletePod(name)).toBe(false);
+    expect(await cluster.deletePod(creation.created)).toBe(true);
+    expect(await cluster.deletePod(creation.created)).toBe(false);
     expect(await cluster.readPod(name)).toBeUndefined();
-    expect(await cluster.releasePod(name, {})).toBe(false);
-    expect(await cluster.annotatePod(name, { a: 'b' })).toBeUndefined();
+    expect(await cluster.releasePod(creation.created, {})).toBe(false);
+    expect(await cluster.annotatePod(creation.created, { a: 'b' })).toBeUndefined();
+  });
+
+  it('leaves a pod made anew under the same name, and its Secret, alone when acting on the first', async () => {
+    // Prepare: the first pod of the name is gone; a second, with a Secret of its own, took the name.
+    const cluster = scalerCluster();
+    const namespace = inject('controlPlane').namespace;
+    const pod = newPod();
+    const name = pod.metadata?.name ?? '';
+    const first = await cluster.createPod(pod);
+    if (!('created' in first)) throw new Error('expected a new pod');
+    await cluster.deletePod(first.created);
+    await expect.poll(() => cluster.readPod(name), { timeout: 15_000, interval: 100 }).toBeUndefined();
+    const second = await cluster.createPod(pod);
+    if (!('created' in second)) throw new Error('expected a new pod');
+    await cluster.createSecret(
+      buildRunnerSecret(
+        { name, uid: second.created.uid, namespace, runnerClassName: 'adapter' },
+        { kind: 'registration-token', token: 'second' },
+      ),
+    );
+
+    // Act
+    const annotated = await cluster.annotatePod(first.created, { a: 'first' });
+    const released = await cluster.releasePod(first.created, { a: 'first' });
+    const deleted = await cluster.deletePod(first.created);
+    await cluster.deleteRunnerSecret(first.created);
+
+    // Assess
+    expect([annotated, released, deleted]).toEqual([undefined, false, false]);
+    const stored = await cluster.readPod(name);
+    expect(stored).toMatchObject({ uid: second.created.uid, gated: true });
+    expect(stored?.annotations.a).toBeUndefined();
+    expect(await cluster.secretExists(`${name}-runner`)).toBe(true);
+
+    // Act / Assess: the second pod itself is acted on, and an annotation can be removed again.
+    expect((await cluster.annotatePod(second.created, { a: 'second' }))?.annotations.a).toBe('second');
+    expect((await cluster.annotatePod(second.created, { a: null }))?.annotations.a).toBeUndefined();
+    await cluster.deleteRunnerSecret(second.created);
+    expect(await cluster.secretExists(`${name}-runner`)).toBe(false);
   });
 
   it('is refused outside its namespace, with a clear error that is not retried', async () => {
@@ -147,7 +188,7 @@ describe('KubernetesRunnerCluster Secrets on a real kube-apiserver', () => {
     );
 
     // Act
-    await cluster.deletePod(name);
+    await cluster.deletePod(creation.created);
 
     // Assess
     await expect

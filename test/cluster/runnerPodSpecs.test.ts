@@ -70,7 +70,9 @@ describe(`runner pod specs on a real kube-apiserver`, () => {
             : { kind: 'registration-token', token: 'AAA' },
         ),
       );
-      const released = await cluster.releasePod(name, { 'eks-runner-autoscaler.io/runner-id': '1' });
+      const released = await cluster.releasePod(creation.created, {
+        'eks-runner-autoscaler.io/runner-id': '1',
+      });
 
       // Assess
       expect(creation.created.gated).toBe(true);

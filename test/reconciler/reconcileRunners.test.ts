@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AutoscalerError } from '../../lib/errors.ts';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { livePod } from '../helpers/livePod.ts';
 import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
 
 const MINUTE = 60_000;
@@ -15,7 +16,7 @@ describe('reconciler', () => {
     await runBatch(...[1, 2, 3].map((jobId) => jobMessage({ jobId })));
     cluster.setPhase(runnerFor(1), 'Succeeded');
     cluster.setPhase(runnerFor(2), 'Failed', 'oom-killed');
-    await cluster.annotatePod(runnerFor(2), { [ANNOTATION.runningJobId]: '2' });
+    await cluster.annotatePod(await livePod(cluster, runnerFor(2)), { [ANNOTATION.runningJobId]: '2' });
     cluster.setPhase(runnerFor(3), 'Running');
 
     // Act
@@ -154,9 +155,9 @@ describe('reconciler', () => {
     const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
     await runBatch(...[40, 41, 42, 43].map((jobId) => jobMessage({ jobId, deliveryId: `d-${jobId}` })));
     for (const jobId of [40, 43]) cluster.setPhase(runnerFor(jobId), 'Failed', 'oom-killed');
-    await cluster.deletePod(runnerFor(41));
+    await cluster.deletePod(await livePod(cluster, runnerFor(41)));
     cluster.setPhase(runnerFor(42), 'Running');
-    await cluster.annotatePod(runnerFor(42), { [ANNOTATION.runningJobId]: '43' });
+    await cluster.annotatePod(await livePod(cluster, runnerFor(42)), { [ANNOTATION.runningJobId]: '43' });
     registry.jobs.set(40, 'completed');
     registry.ranOn.set(40, runnerFor(41));
     registry.jobs.set(43, 'in_progress');
@@ -184,7 +185,7 @@ describe('reconciler', () => {
     const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
     await runBatch(...[44, 45].map((jobId) => jobMessage({ jobId })));
     cluster.setPhase(runnerFor(44), 'Failed', 'oom-killed');
-    await cluster.deletePod(runnerFor(45));
+    await cluster.deletePod(await livePod(cluster, runnerFor(45)));
     registry.jobs.set(44, 'completed');
     registry.ranOn.set(44, runnerFor(45));
     registry.jobs.set(45, 'completed');
@@ -225,7 +226,7 @@ describe('reconciler', () => {
     );
     await runBatch(...[17, 18].map((jobId) => jobMessage({ jobId })));
     cluster.setPhase(runnerFor(18), 'Running');
-    await cluster.deletePod(runnerFor(17));
+    await cluster.deletePod(await livePod(cluster, runnerFor(17)));
     registry.states.set('other-9', 'idle');
     registry.states.set(runnerFor(19), 'busy');
 

@@ -3,6 +3,7 @@ import { ANNOTATION } from '../../lib/pod/labels.ts';
 import type { WorkflowJob } from '../../lib/ports.ts';
 import { findStrandedJobs } from '../../lib/reconciler/queueStrandedJobs.ts';
 import { jobMessage, testConfig, testConfigWithMaxRunners } from '../helpers/factories.ts';
+import { livePod } from '../helpers/livePod.ts';
 import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
 
 const MINUTE = 60_000;
@@ -32,7 +33,7 @@ describe('stranded jobs', () => {
     const { cluster, runBatch } = reconcilerHarness();
     await runBatch(...[51, 52, 53].map((jobId) => jobMessage({ jobId })));
     cluster.setPhase('linux-small-52', 'Succeeded');
-    await cluster.annotatePod('linux-small-53', { [ANNOTATION.runningJobId]: '54' });
+    await cluster.annotatePod(await livePod(cluster, 'linux-small-53'), { [ANNOTATION.runningJobId]: '54' });
     const jobs = [
       workflowJob(50),
       workflowJob(51),

@@ -160,7 +160,7 @@ describe('scaler on completed and in_progress jobs', () => {
   it('treats completed for a pod already gone as done', async () => {
     const { queue, runBatch } = scalerHarness();
     const [outcome] = await runBatch(completed(14, 'linux-small-14'));
-    expect(outcome).toEqual({ kind: 'done', result: 'linux-small-14 already gone' });
+    expect(outcome).toEqual({ kind: 'done', result: 'linux-small-14, which ran job 14, is gone' });
     expect(queue.sent).toEqual([]);
   });
 
