@@ -13,8 +13,10 @@ export function isUidMismatch(error: unknown): boolean {
 }
 
 /**
- * Server errors, throttling, expired credentials and network failures may pass; a refused or invalid
- * request (403 from RBAC, 422 from validation) will not, so it is not retried.
+ * Server errors, throttling, expired credentials and network failures may pass, and so may a
+ * conflict (409): it is optimistic concurrency, someone else wrote first, not a verdict on the job.
+ * A refused or invalid request (403 from RBAC, 422 from validation) will not, so it is not retried.
+ * Calls for which a 409 means something (AlreadyExists on create, a UID precondition) handle it first.
  */
 export function kubernetesError(error: unknown, action: string): AutoscalerError {
   if (!(error instanceof ApiException)) {
@@ -25,7 +27,7 @@ export function kubernetesError(error: unknown, action: string): AutoscalerError
     });
   }
   const status = error.code;
-  const retryable = status >= 500 || status === 429 || status === 401;
+  const retryable = status >= 500 || status === 429 || status === 401 || status === 409;
   const retryAfter = Number(error.headers?.['retry-after']);
   return new AutoscalerError(`Kubernetes ${action} failed (${status}): ${serverMessage(error.body)}`, {
     kind: 'kubernetes',

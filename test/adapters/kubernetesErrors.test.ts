@@ -9,7 +9,7 @@ import { KubernetesRunnerCluster } from '../../lib/adapters/kubernetesRunnerClus
  * credentials, a hung connection and a dropped one. (The real API server's own answers are tested
  * in test/cluster/.)
  */
-type Fault = { status: number; headers?: Record<string, string> } | 'hang' | 'drop';
+type Fault = { status: number; headers?: Record<string, string>; body?: object } | 'hang' | 'drop';
 let fault: Fault = { status: 503 };
 let server: Server;
 let url: string;
@@ -23,7 +23,14 @@ beforeAll(async () => {
       return;
     }
     response.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
-    response.end(JSON.stringify({ kind: 'Status', message: `injected ${fault.status}`, code: fault.status }));
+    response.end(
+      JSON.stringify({
+        kind: 'Status',
+        message: `injected ${fault.status}`,
+        code: fault.status,
+        ...fault.body,
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -89,6 +96,39 @@ describe('KubernetesRunnerCluster when the API server fails', () => {
     expect(error).toMatchObject({
       retryable: true,
       message: expect.stringMatching(/^Kubernetes read pod x failed/),
+    });
+  });
+
+  it('makes a conflict a retryable error, also where a create already fell back to a replace', async () => {
+    // Prepare: every write conflicts, as when another writer keeps winning.
+    fault = { status: 409 };
+    const secret = { metadata: { name: 'linux-1-runner' }, stringData: { token: 't' } };
+
+    // Act
+    const error = await clusterAt(url)
+      .createSecret(secret)
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'AutoscalerError', retryable: true });
+    expect((error as Error).message).toMatch(/^Kubernetes replace secret linux-1-runner failed \(409\)/);
+  });
+
+  it('takes a refused UID change for a pod made anew, and any other invalid patch as fatal', async () => {
+    // Prepare
+    const pod = { name: 'linux-1', uid: 'first' };
+    const invalid = (field: string) => ({
+      status: 422,
+      body: { reason: 'Invalid', details: { causes: [{ field, message: 'field is immutable' }] } },
+    });
+
+    // Act / Assess
+    fault = invalid('metadata.uid');
+    expect(await clusterAt(url).annotatePod(pod, { a: 'b' })).toBeUndefined();
+    fault = invalid('metadata.annotations');
+    await expect(clusterAt(url).annotatePod(pod, { a: 'b' })).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/^Kubernetes annotate pod linux-1 failed \(422\)/),
     });
   });
 });
