@@ -90,6 +90,14 @@ export const runnerClassSchema = z.strictObject({
    */
   maxJobDurationSeconds: withDefault(integer(60, 432_000), 21_600),
   /**
+   * How long a runner pod that the cluster stops (a drain, a spot interruption, the job's deadline)
+   * has before it is killed. Its preStop hook first lets a running job end on its own for all but
+   * the last 20 s; then the runner is signalled, cancels the job and reports it, instead of dying
+   * where it stands. A spot interruption gives the node 120 s in all.
+   * @default 120
+   */
+  terminationGracePeriodSeconds: withDefault(integer(20, 86_400), 120),
+  /**
    * A pod not running this long after it was created (image pull errors, no node with room) is
    * replaced, as is one that failed before taking a job.
    * @default 600

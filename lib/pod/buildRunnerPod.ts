@@ -1,6 +1,7 @@
 import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { GitHubSettings, RunnerClass } from '../config/autoscalerConfig.ts';
 import type { JobMessage } from '../jobMessage.ts';
+import { PROTECTED_FROM_DISRUPTION } from './disruption.ts';
 import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
 import { runnerPodName, runnerPriorityClassName, runnerSecretName } from './runnerNames.ts';
 import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
@@ -53,11 +54,13 @@ export function buildRunnerPod(
         [ANNOTATION.deliveryId]: job.deliveryId,
         [ANNOTATION.queuedAt]: job.createdAt,
         [ANNOTATION.job]: JSON.stringify({ ...job, action: 'queued', attempt: 0, failures: 0 }),
+        ...PROTECTED_FROM_DISRUPTION,
       },
     },
     spec: {
       restartPolicy: 'Never',
       activeDeadlineSeconds: runnerClass.maxJobDurationSeconds,
+      terminationGracePeriodSeconds: runnerClass.terminationGracePeriodSeconds,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       schedulingGates: [{ name: REGISTRATION_GATE }],
@@ -156,13 +159,33 @@ function runnerContainer(
     env: [
       { name: 'RUNNER_NAME', value: podName },
       { name: 'RUNNER_ROOT', value: runnerRoot },
+      // run.sh then passes a SIGTERM on to the runner, which cancels its job and reports it.
+      { name: 'RUNNER_MANUALLY_TRAP_SIG', value: '1' },
       ...dockerHostEnv(runnerClass),
       ...registration.env,
     ],
     resources: runnerClass.resources,
+    lifecycle: { preStop: { exec: { command: letJobFinish(runnerClass.terminationGracePeriodSeconds) } } },
     securityContext: { runAsUser: runnerClass.runnerUserId, runAsNonRoot: true },
     volumeMounts: [{ name: 'runner-root', mountPath: runnerRoot }, ...dockerMounts(runnerClass)],
   };
+}
+
+/** Seconds of the grace period kept for the runner to cancel and report a job it was signalled in. */
+export const CANCEL_JOB_SECONDS = 20;
+
+/**
+ * The preStop hook: while a job runs (a `Runner.Worker` process exists), wait for it to end, for all
+ * of the grace period but the last CANCEL_JOB_SECONDS. An idle runner stops at once. The bracket
+ * keeps the pattern from matching the hook's own command line.
+ */
+function letJobFinish(gracePeriodSeconds: number): string[] {
+  const waitSeconds = gracePeriodSeconds - CANCEL_JOB_SECONDS;
+  return [
+    'sh',
+    '-c',
+    `i=0; while [ "$i" -lt ${waitSeconds} ] && grep -qs '[R]unner.Worker' /proc/[0-9]*/cmdline; do sleep 1; i=$((i + 1)); done`,
+  ];
 }
 
 function dockerHostEnv(runnerClass: RunnerClass): V1EnvVar[] {

@@ -7,16 +7,19 @@
 export const ALIVE_FILE = '.alive';
 
 /**
- * The runner container's command, run holding the lock. The lock needs util-linux `flock` (in the
- * actions-runner image); an image without it runs the command unlocked and never creates `.alive`,
- * so its roots are never taken for dead ones (nor cleaned).
+ * The runner container's command, run holding the lock. The lock is taken on a file descriptor that
+ * the command inherits, so the command itself stays the container's first process and gets its
+ * SIGTERM (`flock FILE COMMAND` would stay first, and a first process ignores signals it has no
+ * handler for). It needs util-linux `flock` (in the actions-runner image); an image without it runs
+ * the command unlocked and never creates `.alive`, so its roots are never taken for dead ones (nor
+ * cleaned).
  */
 export function holdingRootLock(command: string[]): string[] {
   const alive = `"$RUNNER_ROOT/${ALIVE_FILE}"`;
   return [
     'sh',
     '-c',
-    `if command -v flock > /dev/null 2>&1; then touch ${alive} && exec flock ${alive} "$@"; fi; exec "$@"`,
+    `if command -v flock > /dev/null 2>&1; then touch ${alive} && exec 9>> ${alive} && flock 9; fi; exec "$@"`,
     'runner',
     ...command,
   ];

@@ -3,14 +3,13 @@ import { errorKind, errorMessage } from '../errors.ts';
 import { forEachConcurrently } from '../forEachConcurrently.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
-import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
-import { runnerScopeForJob } from '../runnerScope.ts';
 import { planReconciliation, type ReconcileStep } from './planReconciliation.ts';
 import { queueStrandedJobs } from './queueStrandedJobs.ts';
 import { removeGhostRunners } from './removeGhostRunners.ts';
+import { removeIdleSpare } from './removeIdleSpare.ts';
 
 /** Steps carried out at once. */
 const CONCURRENCY = 8;
@@ -35,6 +34,8 @@ export interface ReconcileSummary {
   /** Runners that could not start, for jobs GitHub no longer queues. */
   removedUnstarted: number;
   removedSpares: number;
+  /** Idle runners whose own job still waits, opened to disruption so they do not hold their node. */
+  openedToDisruption: number;
   /** Runners registered on GitHub whose pod is gone, offline and idle, deregistered. */
   removedGhosts: number;
   /** Jobs GitHub queues that no runner pod was made for, queued for the scaler. */
@@ -58,6 +59,7 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     gaveUp: 0,
     removedUnstarted: 0,
     removedSpares: 0,
+    openedToDisruption: 0,
     removedGhosts: 0,
     queuedStranded: 0,
     gitHubCalls: 0,
@@ -121,7 +123,7 @@ async function carryOut(
     case 'replace-if-queued':
       return replaceIfQueued(step.pod, step.why, pods, context, summary);
     case 'remove-if-spare':
-      return removeIfSpare(step.pod, context, summary);
+      return removeIdleSpare(step.pod, context, summary);
   }
 }
 
@@ -203,28 +205,6 @@ function jobNamedByRunner(
   if (named?.runnerClassName !== job.runnerClass) return undefined;
   const { podName: _ownPod, ...rest } = job;
   return { ...rest, jobId: named.jobId, replacements: 0 };
-}
-
-/**
- * A runner that took no job for `idleRunnerSeconds` is a spare once its own job no longer waits:
- * GitHub hands an idle runner to any queued job of its labels within seconds. It is deregistered
- * before its pod goes: GitHub refuses that for a busy runner, and gives a deregistered one no job,
- * so a runner that takes a job at the last moment is never removed.
- */
-async function removeIfSpare(pod: RunnerPod, context: ReconcilerContext, summary: ReconcileSummary) {
-  const job = jobOfPod(pod);
-  if (!job) return;
-  const { status } = await context.registry.readJob(job);
-  if (status === 'queued' || status === 'in_progress') return;
-  const runnerId = pod.annotations[ANNOTATION.runnerId];
-  const runner = {
-    installationId: job.installationId,
-    scope: runnerScopeForJob(job, context.config.github),
-    name: pod.name,
-    id: runnerId ? Number(runnerId) : undefined,
-  };
-  if (!(await context.registry.deregister(runner))) return;
-  if (await removeRunnerPod(context, pod, 'surplus')) summary.removedSpares += 1;
 }
 
 /** Delay before a replacement runner is made: 30 s, doubling with every replacement. */

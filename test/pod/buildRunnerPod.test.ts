@@ -37,6 +37,18 @@ describe('buildRunnerPod', () => {
       });
     });
 
+    it('is created protected from Karpenter and Cluster Autoscaler, with time to end a job cleanly', () => {
+      expect(pod.metadata?.annotations).toMatchObject({
+        'karpenter.sh/do-not-disrupt': 'true',
+        'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false',
+      });
+      expect(pod.spec?.terminationGracePeriodSeconds).toBe(runnerClass.terminationGracePeriodSeconds);
+      expect(runner?.env).toContainEqual({ name: 'RUNNER_MANUALLY_TRAP_SIG', value: '1' });
+      expect(runner?.lifecycle?.preStop?.exec?.command?.[2]).toContain(
+        `-lt ${runnerClass.terminationGracePeriodSeconds - 20} ]`,
+      );
+    });
+
     it('gets its own runner root, named after the pod, at the same path in every container', () => {
       expect(runnerRoot).toContain(pod.metadata?.name);
       const mountsOfRoot = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -74,6 +74,24 @@ describe('runner roots on a dood node', () => {
   it('wraps the dood runner in its root lock', () => {
     expect(runnerCommand.slice(0, 2)).toEqual(['sh', '-c']);
     expect(runnerCommand.slice(3)).toEqual(['runner', './run.sh']);
+  });
+
+  it('passes a SIGTERM to the runner itself, which holds the lock as the first process', async () => {
+    // Prepare: a run.sh that, as the real one with RUNNER_MANUALLY_TRAP_SIG, handles SIGTERM.
+    const root = runnerRoot(mkdtempSync(join(tmpdir(), 'runner-roots-')), 'linux-docker-6');
+    writeFileSync(
+      join(root, 'run.sh'),
+      '#!/bin/sh\ntrap \'echo cancelled > "$RUNNER_ROOT/signalled"; exit 0\' TERM\nwhile :; do sleep 0.1; done\n',
+    );
+    const runner = await startRunner(root);
+
+    // Act
+    runner.kill('SIGTERM');
+    await new Promise((resolve) => runner.once('exit', resolve));
+
+    // Assess
+    expect(readFileSync(join(root, 'signalled'), 'utf8').trim()).toBe('cancelled');
+    expect(runner.exitCode).toBe(0);
   });
 
   it('removes the root of a runner that is gone, killed or finished, and keeps every other', async () => {

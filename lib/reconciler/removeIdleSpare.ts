@@ -1,0 +1,50 @@
+import {
+  isProtectedFromDisruption,
+  OPEN_TO_DISRUPTION,
+  PROTECTED_FROM_DISRUPTION,
+} from '../pod/disruption.ts';
+import { jobOfPod } from '../pod/jobOfPod.ts';
+import { ANNOTATION } from '../pod/labels.ts';
+import type { RunnerPod } from '../ports.ts';
+import { removeRunnerPod } from '../removeRunnerPod.ts';
+import { runnerScopeForJob } from '../runnerScope.ts';
+import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';
+
+/**
+ * A runner that took no job for `idleRunnerSeconds` is a spare once its own job no longer waits:
+ * GitHub hands an idle runner to any queued job of its labels within seconds. It is deregistered
+ * before its pod goes: GitHub refuses that for a busy runner, and gives a deregistered one no job,
+ * so a runner that takes a job at the last moment is never removed.
+ *
+ * While its own job still waits (for an approval, say), the runner stays, but is opened to the node
+ * autoscaler, so an idle runner does not keep a node alive; the `in_progress` that names it
+ * protects it again. A runner GitHub calls busy is protected at once.
+ */
+export async function removeIdleSpare(
+  pod: RunnerPod,
+  context: ReconcilerContext,
+  summary: ReconcileSummary,
+): Promise<void> {
+  const job = jobOfPod(pod);
+  if (!job) return;
+  const { status } = await context.registry.readJob(job);
+  if (status === 'queued' || status === 'in_progress') {
+    if (!isProtectedFromDisruption(pod.annotations)) return;
+    if (await context.cluster.annotatePod(pod, OPEN_TO_DISRUPTION)) summary.openedToDisruption += 1;
+    context.log.info('opened an idle runner to disruption', { podName: pod.name, jobStatus: status });
+    return;
+  }
+  const runnerId = pod.annotations[ANNOTATION.runnerId];
+  const runner = {
+    installationId: job.installationId,
+    scope: runnerScopeForJob(job, context.config.github),
+    name: pod.name,
+    id: runnerId ? Number(runnerId) : undefined,
+  };
+  if (!(await context.registry.deregister(runner))) {
+    if (!isProtectedFromDisruption(pod.annotations))
+      await context.cluster.annotatePod(pod, PROTECTED_FROM_DISRUPTION);
+    return;
+  }
+  if (await removeRunnerPod(context, pod, 'surplus')) summary.removedSpares += 1;
+}

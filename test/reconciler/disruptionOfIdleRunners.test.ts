@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { DO_NOT_DISRUPT, SAFE_TO_EVICT } from '../../lib/pod/disruption.ts';
+import { ANNOTATION } from '../../lib/pod/labels.ts';
+import { jobMessage } from '../helpers/factories.ts';
+import { livePod } from '../helpers/livePod.ts';
+import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
+
+const MINUTE = 60_000;
+const runnerFor = (jobId: number) => `linux-small-${jobId}`;
+const disruption = async (cluster: Parameters<typeof livePod>[0], jobId: number) => {
+  const { annotations } = await livePod(cluster, runnerFor(jobId));
+  return [annotations[DO_NOT_DISRUPT], annotations[SAFE_TO_EVICT]];
+};
+
+describe('disruption of idle runners', () => {
+  it('keeps a runner protected while it is young, and opens it once idle with its own job still waiting', async () => {
+    // Prepare: runner 61's job waits (for an approval, say); 62 runs a job.
+    const { cluster, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(...[61, 62].map((jobId) => jobMessage({ jobId })));
+    for (const jobId of [61, 62]) cluster.setPhase(runnerFor(jobId), 'Running');
+    await cluster.annotatePod(await livePod(cluster, runnerFor(62)), { [ANNOTATION.runningJobId]: '62' });
+
+    // Act / Assess: a minute on, both are young and protected.
+    advance(MINUTE);
+    expect(await reconcile()).toMatchObject({ openedToDisruption: 0 });
+    expect(await disruption(cluster, 61)).toEqual(['true', 'false']);
+
+    // Act / Assess: ten minutes on, the idle one is open to disruption; the busy one is not.
+    advance(10 * MINUTE);
+    expect(await reconcile()).toMatchObject({ openedToDisruption: 1, removedSpares: 0 });
+    expect(await disruption(cluster, 61)).toEqual([undefined, 'true']);
+    expect(await disruption(cluster, 62)).toEqual(['true', 'false']);
+    expect(await reconcile()).toMatchObject({ openedToDisruption: 0 });
+  });
+
+  it('protects an opened runner again when a job starts on it', async () => {
+    // Prepare
+    const { cluster, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 63 }));
+    cluster.setPhase(runnerFor(63), 'Running');
+    advance(10 * MINUTE);
+    await reconcile();
+    const { annotations } = await livePod(cluster, runnerFor(63));
+
+    // Act
+    await runBatch(
+      jobMessage({
+        jobId: 64,
+        action: 'in_progress',
+        runnerName: runnerFor(63),
+        runnerId: Number(annotations[ANNOTATION.runnerId]),
+      }),
+    );
+
+    // Assess
+    expect(await disruption(cluster, 63)).toEqual(['true', 'false']);
+  });
+
+  it('protects at once a runner that GitHub calls busy, though no in_progress told us', async () => {
+    // Prepare: opened while its job waited; then its job was cancelled and another took the runner.
+    const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 65 }));
+    cluster.setPhase(runnerFor(65), 'Running');
+    advance(10 * MINUTE);
+    await reconcile();
+    registry.jobs.set(65, 'completed');
+    registry.states.set(runnerFor(65), 'busy');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ removedSpares: 0 });
+    expect(await disruption(cluster, 65)).toEqual(['true', 'false']);
+  });
+});
