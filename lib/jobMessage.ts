@@ -1,17 +1,23 @@
 import * as z from 'zod/mini';
+import { INFRASTRUCTURE_KILL_REASONS } from './telemetry/metricCatalog.ts';
 
 /** Bumped whenever a field changes meaning; the scaler refuses versions it does not know. */
 export const JOB_MESSAGE_SCHEMA_VERSION = 1;
 
+/** The `workflow_job` actions the webhook queues. */
 export const JOB_ACTIONS = ['queued', 'in_progress', 'completed'] as const;
 export type JobAction = (typeof JOB_ACTIONS)[number];
+
+/** What a message asks of the scaler: a webhook's action, or `rerun`, from the reconciler or scaler. */
+export const MESSAGE_ACTIONS = [...JOB_ACTIONS, 'rerun'] as const;
 
 /** What the webhook puts on the queue for the scaler: one `workflow_job` delivery, already routed. */
 export const jobMessageSchema = z.object({
   schemaVersion: z.literal(JOB_MESSAGE_SCHEMA_VERSION),
   /** GitHub's `X-GitHub-Delivery` GUID. */
   deliveryId: z.string().check(z.minLength(1)),
-  action: z.enum(JOB_ACTIONS),
+  /** `rerun`: the infrastructure killed the job's runner; ask GitHub to re-run it once its run is done. */
+  action: z.enum(MESSAGE_ACTIONS),
   jobId: z.int().check(z.positive()),
   runId: z.int().check(z.positive()),
   runAttempt: z.int().check(z.positive()),
@@ -39,6 +45,8 @@ export const jobMessageSchema = z.object({
    * replacement under the broken pod's name, which may have been made for another job.
    */
   podName: z.optional(z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/))),
+  /** With `rerun`: how the infrastructure ended the runner. */
+  killedBy: z.optional(z.enum(INFRASTRUCTURE_KILL_REASONS)),
 });
 
 export type JobMessage = z.output<typeof jobMessageSchema>;

@@ -5,7 +5,12 @@
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { JobMessage } from './jobMessage.ts';
 import type { RunnerScope } from './runnerScope.ts';
-import type { MetricDimensions, MetricName, PodProblem } from './telemetry/metricCatalog.ts';
+import type {
+  InfrastructureKillReason,
+  MetricDimensions,
+  MetricName,
+  PodProblem,
+} from './telemetry/metricCatalog.ts';
 
 /** Structured logging; Powertools' Logger fits it. Attributes never hold secrets. */
 export interface Log {
@@ -41,6 +46,8 @@ export interface RunnerPod {
   phase: string;
   /** Why it failed or cannot start, when it did or cannot. */
   problem: PodProblem | undefined;
+  /** How the infrastructure, not the job, ended it, when it did (see infrastructureKill). */
+  killedBy?: InfrastructureKillReason | undefined;
   createdAt: Date;
   /** Still held back by the registration scheduling gate. */
   gated: boolean;
@@ -114,8 +121,10 @@ export type JobStatus = 'queued' | 'in_progress' | 'completed' | 'absent';
 /** A workflow job as GitHub reports it. */
 export interface JobState {
   status: JobStatus;
-  /** The runner that took the job, once one has. */
+  /** The runner that took the job, once one has, and its ID. */
   runnerName: string | null;
+  runnerId?: number | null;
+  startedAt?: string | null;
 }
 
 /** The workflow runs that may have jobs waiting for a runner. */
@@ -127,9 +136,28 @@ export interface WorkflowJob {
   runId: number;
   runAttempt: number;
   status: JobStatus;
+  /** GitHub's conclusion (`success`, `failure`, `cancelled`…), once the job completed. */
+  conclusion: string | null;
   labels: string[];
   createdAt: string;
 }
+
+export interface RunRef {
+  installationId: number;
+  /** `owner/name`. */
+  repository: string;
+  runId: number;
+}
+
+/** A workflow run as GitHub reports it: its latest attempt. */
+export interface RunState {
+  status: JobStatus;
+  attempt: number;
+  conclusion: string | null;
+}
+
+/** What GitHub said to a request to re-run jobs: done, or refused with its reason. */
+export type RerunResult = { rerun: true } | { refused: string };
 
 export interface JobRef {
   installationId: number;
@@ -173,6 +201,11 @@ export interface RunnerRegistry {
   listRuns(installationId: number, repository: string, status: RunStatus): Promise<number[]>;
   /** The jobs of a run's latest attempt (the first 100). */
   listRunJobs(installationId: number, repository: string, runId: number): Promise<WorkflowJob[]>;
+  readRun(run: RunRef): Promise<RunState>;
+  /** Re-runs one job of a completed run, and the jobs that depend on it, in a new run attempt. */
+  rerunJob(job: JobRef): Promise<RerunResult>;
+  /** Re-runs every failed job of a completed run, and their dependents, in a new run attempt. */
+  rerunFailedJobs(run: RunRef): Promise<RerunResult>;
 }
 
 /** One attempt to deliver a webhook, as the App's delivery log records it. */

@@ -2,15 +2,17 @@ import type {
   AppInstallation,
   JobState,
   RegisteredRunner,
+  RerunResult,
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
+  RunState,
   WorkflowJob,
 } from '../ports.ts';
 
 /**
  * A RunnerRegistry that talks to nobody, for `--dry-run`: every registration succeeds, every runner
- * is idle, every job still queued, and there are no installations, repositories or runs to list.
+ * is idle, every job still queued, there are no installations, repositories or runs, and nothing is re-run.
  */
 export class DryRunRunnerRegistry implements RunnerRegistry {
   private nextRunnerId = 1;
@@ -45,5 +47,17 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
 
   async listRunJobs(): Promise<WorkflowJob[]> {
     return [];
+  }
+
+  async readRun(): Promise<RunState> {
+    return { status: 'absent', attempt: 0, conclusion: null };
+  }
+
+  async rerunJob(): Promise<RerunResult> {
+    return { refused: 'dry run' };
+  }
+
+  async rerunFailedJobs(): Promise<RerunResult> {
+    return { refused: 'dry run' };
   }
 }

@@ -6,10 +6,13 @@ import type {
   JobRef,
   JobState,
   RegisteredRunner,
+  RerunResult,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
+  RunRef,
+  RunState,
   RunStatus,
   WorkflowJob,
 } from '../ports.ts';
@@ -20,6 +23,14 @@ import {
   type GitHubClientOptions,
   gitHubError,
 } from './gitHubClient.ts';
+import {
+  jobStatusOf,
+  listRunJobs,
+  listRuns,
+  readRun,
+  rerunFailedJobs,
+  rerunJob,
+} from './githubWorkflowRuns.ts';
 
 export interface GitHubRunnerRegistryOptions extends Omit<GitHubClientOptions, 'installationId' | 'github'> {
   github: Pick<GitHubSettings, 'appId' | 'apiUrl' | 'registrationMode' | 'runnerGroupId'>;
@@ -102,8 +113,18 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         'GET /repos/{owner}/{repo}/actions/jobs/{job_id}',
         { owner, repo, job_id: job.jobId },
       );
-      const { status, runner_name } = response.data as { status: string; runner_name: string | null };
-      return { status: jobStatusOf(status), runnerName: runner_name || null };
+      const { status, runner_name, runner_id, started_at } = response.data as {
+        status: string;
+        runner_name: string | null;
+        runner_id: number | null;
+        started_at: string | null;
+      };
+      return {
+        status: jobStatusOf(status),
+        runnerName: runner_name || null,
+        runnerId: runner_id,
+        startedAt: started_at,
+      };
     } catch (error) {
       if (error instanceof RequestError && error.status === 404)
         return { status: 'absent', runnerName: null };
@@ -126,54 +147,24 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     return names;
   }
 
-  async listRuns(installationId: number, repository: string, status: RunStatus): Promise<number[]> {
-    const [owner = '', repo = ''] = repository.split('/');
-    const response = await this.client(installationId)
-      .request('GET /repos/{owner}/{repo}/actions/runs', {
-        owner,
-        repo,
-        status,
-        per_page: 100,
-        exclude_pull_requests: true,
-      })
-      .catch((error: unknown) => {
-        throw gitHubError(error, `list the ${status} runs of ${repository}`);
-      });
-    const { workflow_runs } = response.data as { workflow_runs: { id: number }[] };
-    return workflow_runs.map((run) => run.id);
+  listRuns(installationId: number, repository: string, status: RunStatus): Promise<number[]> {
+    return listRuns(this.client(installationId), repository, status);
   }
 
-  async listRunJobs(installationId: number, repository: string, runId: number): Promise<WorkflowJob[]> {
-    const [owner = '', repo = ''] = repository.split('/');
-    const response = await this.client(installationId)
-      .request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', {
-        owner,
-        repo,
-        run_id: runId,
-        filter: 'latest',
-        per_page: 100,
-      })
-      .catch((error: unknown) => {
-        throw gitHubError(error, `list the jobs of run ${runId} in ${repository}`);
-      });
-    const { jobs } = response.data as {
-      jobs: {
-        id: number;
-        run_id: number;
-        run_attempt?: number;
-        status: string;
-        labels: string[];
-        created_at: string;
-      }[];
-    };
-    return jobs.map((job) => ({
-      id: job.id,
-      runId: job.run_id,
-      runAttempt: job.run_attempt ?? 1,
-      status: jobStatusOf(job.status),
-      labels: job.labels,
-      createdAt: job.created_at,
-    }));
+  listRunJobs(installationId: number, repository: string, runId: number): Promise<WorkflowJob[]> {
+    return listRunJobs(this.client(installationId), repository, runId);
+  }
+
+  readRun(run: RunRef): Promise<RunState> {
+    return readRun(this.client(run.installationId), run);
+  }
+
+  rerunJob(job: JobRef): Promise<RerunResult> {
+    return rerunJob(this.client(job.installationId), job);
+  }
+
+  rerunFailedJobs(run: RunRef): Promise<RerunResult> {
+    return rerunFailedJobs(this.client(run.installationId), run);
   }
 
   async installations(): Promise<AppInstallation[]> {
@@ -304,9 +295,4 @@ function scopePath(scope: RunnerScope): string {
 
 function scopeParameters(scope: RunnerScope): Record<string, string> {
   return scope.kind === 'org' ? { org: scope.org } : { owner: scope.owner, repo: scope.repo };
-}
-
-/** GitHub's job statuses as ours: every state before a runner takes the job counts as queued. */
-function jobStatusOf(status: string): 'queued' | 'in_progress' | 'completed' {
-  return status === 'in_progress' || status === 'completed' ? status : 'queued';
 }

@@ -4,7 +4,7 @@ import { runnerSecretName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
 import type { AnnotationPatch, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
-import type { PodProblem } from '../telemetry/metricCatalog.ts';
+import type { InfrastructureKillReason, PodProblem } from '../telemetry/metricCatalog.ts';
 import { toRunnerPod } from './kubernetesRunnerCluster.ts';
 
 export type ClusterAction =
@@ -118,12 +118,13 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     return entry?.runnerPod.uid === pod.uid ? entry : undefined;
   }
 
-  /** Sets a pod's phase, and why it failed or cannot start, as the kubelet would. */
-  setPhase(name: string, phase: string, problem?: PodProblem): void {
+  /** Sets a pod's phase, why it failed or cannot start, and what killed it, as the kubelet would. */
+  setPhase(name: string, phase: string, problem?: PodProblem, killedBy?: InfrastructureKillReason): void {
     const entry = this.pods.get(name);
     if (!entry) return;
     entry.runnerPod.phase = phase;
     entry.runnerPod.problem = problem;
+    entry.runnerPod.killedBy = killedBy;
   }
 }
 

@@ -10,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import { AutoscalerError } from '../errors.ts';
+import { infrastructureKill } from '../pod/infrastructureKill.ts';
 import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
 import { podProblem } from '../pod/podProblem.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
@@ -261,6 +262,7 @@ export function toRunnerPod(pod: V1Pod): RunnerPod {
     runnerClass: pod.metadata?.labels?.[LABEL.runnerClass] ?? '',
     phase: pod.status?.phase ?? 'Pending',
     problem: podProblem(pod),
+    killedBy: infrastructureKill(pod),
     createdAt: new Date(pod.metadata?.creationTimestamp ?? 0),
     gated: (pod.spec?.schedulingGates ?? []).some((gate) => gate.name === REGISTRATION_GATE),
     deleting: Boolean(pod.metadata?.deletionTimestamp),

@@ -46,6 +46,9 @@ export function secretKeyGitHubApp(options: {
         (await registry()).listRuns(installationId, repository, status),
       listRunJobs: async (installationId, repository, runId) =>
         (await registry()).listRunJobs(installationId, repository, runId),
+      readRun: async (run) => (await registry()).readRun(run),
+      rerunJob: async (job) => (await registry()).rerunJob(job),
+      rerunFailedJobs: async (run) => (await registry()).rerunFailedJobs(run),
     },
     deliveries: {
       failedSince: async (since, maxPages) => (await deliveries()).failedSince(since, maxPages),

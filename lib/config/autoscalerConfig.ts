@@ -205,6 +205,14 @@ export const reconcilerSchema = z.strictObject({
   /** Runner pods made for one job that may fail to start before the job is parked in the DLQ. @default 3 */
   maxReplacements: withDefault(integer(0, 10), 3),
   /**
+   * A job whose runner the infrastructure killed (an eviction, a lost node, a preemption) is re-run
+   * on GitHub once its workflow run completes, while the run is at most at this attempt: the
+   * default re-runs a first attempt once, and never a run someone re-ran already. 0 turns it off.
+   * Needs the App permission `actions: write`; without it the re-run is logged as refused.
+   * @default 1
+   */
+  maxInfrastructureReruns: withDefault(integer(0, 10), 1),
+  /**
    * `workflow_job` deliveries that failed this recently are delivered again, each at most three
    * times in all (GitHub keeps deliveries for three days). @default 30
    */

@@ -12,7 +12,7 @@ const CLOCK_SKEW_MS = 5000;
  */
 export function isRunnerOfJob(
   pod: Pick<RunnerPod, 'annotations' | 'createdAt'>,
-  job: { runnerId: number | null; startedAt: string | null },
+  job: { runnerId?: number | null | undefined; startedAt?: string | null | undefined },
 ): boolean {
   const podRunnerId = pod.annotations[ANNOTATION.runnerId];
   if (job.runnerId && podRunnerId) return String(job.runnerId) === podRunnerId;

@@ -4,7 +4,26 @@ import { ANNOTATION } from './labels.ts';
 
 /** The `queued` message a runner pod was made for, from its `job` annotation; undefined if unreadable. */
 export function jobOfPod(pod: RunnerPod): JobMessage | undefined {
-  const text = pod.annotations[ANNOTATION.job];
+  return parsedMessage(pod.annotations[ANNOTATION.job]);
+}
+
+/** The `in_progress` message of the job the runner took, from its `running-job` annotation. */
+export function runningJobOfPod(pod: RunnerPod): JobMessage | undefined {
+  return parsedMessage(pod.annotations[ANNOTATION.runningJob]);
+}
+
+/**
+ * The `rerun` message for the job a runner was running when the infrastructure killed it: the job
+ * given, or else the one the pod says it took. Undefined when the pod was not killed that way, or
+ * its re-run is queued already.
+ */
+export function rerunOfKilledJob(pod: RunnerPod, ranJob = runningJobOfPod(pod)): JobMessage | undefined {
+  if (!pod.killedBy || !ranJob || pod.annotations[ANNOTATION.rerunQueued]) return undefined;
+  const { podName: _ownPod, ...job } = ranJob;
+  return { ...job, action: 'rerun', killedBy: pod.killedBy, attempt: 0, failures: 0 };
+}
+
+function parsedMessage(text: string | undefined): JobMessage | undefined {
   if (!text) return undefined;
   try {
     const parsed = jobMessageSchema.safeParse(JSON.parse(text));

@@ -17,8 +17,12 @@ export const ANNOTATION = {
   runnerId: `${PREFIX}/runner-id`,
   /** The job the runner actually took, from `in_progress`; it may differ from the job it was made for. */
   runningJobId: `${PREFIX}/running-job-id`,
+  /** That job's `in_progress` message (JSON), from which a job killed with its runner can be re-run. */
+  runningJob: `${PREFIX}/running-job`,
   /** The `queued` message the pod was made for (JSON), from which the reconciler can make it again. */
   job: `${PREFIX}/job`,
+  /** The re-run of the job this runner was killed in is queued already (by the scaler or reconciler). */
+  rerunQueued: `${PREFIX}/rerun-queued`,
   /** The job this runner was made for no longer needs it, so the job it runs leaves a spare behind. */
   ownJobFinished: `${PREFIX}/own-job-finished`,
 } as const;

@@ -6,6 +6,8 @@ import type { RunnerPod } from '../ports.ts';
 export type ReconcileStep =
   /** The runner is done (Succeeded, or Failed after it took a job): remove the pod and its Secret. */
   | { kind: 'remove-finished'; pod: RunnerPod }
+  /** The infrastructure killed it after it took a job: queue the job's re-run, then remove the pod. */
+  | { kind: 'rerun-killed'; pod: RunnerPod }
   /** It failed before taking a job, or did not start in time: replace it if GitHub still queues the job. */
   | { kind: 'replace-if-queued'; pod: RunnerPod; why: string }
   /** It has run for a while without taking a job: remove it if GitHub says it is an idle spare. */
@@ -13,8 +15,9 @@ export type ReconcileStep =
 
 /**
  * Decides, from the runner pods alone, which need the reconciler: finished pods first (they cost no
- * GitHub call), then the others, oldest first. Pure. Pods being deleted are left alone, and pods
- * still registering too, until the start timeout.
+ * GitHub call), then the others, oldest first. Pure. Pods being deleted are left alone, except for
+ * queuing the re-run of a job the infrastructure killed, and pods still registering too, until the
+ * start timeout.
  */
 export function planReconciliation(
   pods: readonly RunnerPod[],
@@ -28,8 +31,15 @@ export function planReconciliation(
   const checks: ReconcileStep[] = [];
   for (const pod of [...pods].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
     const startTimeout = startTimeouts.get(pod.runnerClass);
-    if (pod.deleting || startTimeout === undefined) continue;
     const tookJob = ANNOTATION.runningJobId in pod.annotations;
+    const killedInJob = pod.killedBy !== undefined && tookJob && !(ANNOTATION.rerunQueued in pod.annotations);
+    // An evicted runner terminates for a while (its preStop lets the job finish): its re-run is
+    // queued while it does, since once it is gone nothing tells what killed it.
+    if (killedInJob && (pod.deleting || pod.phase === 'Failed')) {
+      finished.push({ kind: 'rerun-killed', pod });
+      continue;
+    }
+    if (pod.deleting || startTimeout === undefined) continue;
     const ageSeconds = (now.getTime() - pod.createdAt.getTime()) / 1000;
     if (pod.gated) {
       // The scaler finishes or replaces a registration when the job's message comes back; one

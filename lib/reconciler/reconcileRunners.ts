@@ -1,8 +1,10 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { errorKind, errorMessage } from '../errors.ts';
 import { forEachConcurrently } from '../forEachConcurrently.ts';
+import { rerunForKilledRunner } from '../infrastructureKills.ts';
 import type { JobMessage } from '../jobMessage.ts';
-import { jobOfPod } from '../pod/jobOfPod.ts';
+import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
+import { jobOfPod, runningJobOfPod } from '../pod/jobOfPod.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
@@ -11,10 +13,17 @@ import { queueStrandedJobs } from './queueStrandedJobs.ts';
 import { removeGhostRunners } from './removeGhostRunners.ts';
 import { removeIdleSpare } from './removeIdleSpare.ts';
 
+/** A re-run waits at least this long: GitHub refuses it while the job's run is still in progress. */
+const RUN_CHECK_DELAY_SECONDS = 60;
 /** Steps carried out at once. */
 const CONCURRENCY = 8;
 /** GitHub calls each kind of step may make, reserved from the run's budget before it starts. */
-const STEP_COST = { 'remove-finished': 0, 'replace-if-queued': 2, 'remove-if-spare': 3 } as const;
+const STEP_COST = {
+  'remove-finished': 0,
+  'rerun-killed': 0,
+  'replace-if-queued': 2,
+  'remove-if-spare': 3,
+} as const;
 
 export interface ReconcilerContext {
   config: AutoscalerConfig;
@@ -36,6 +45,8 @@ export interface ReconcileSummary {
   removedSpares: number;
   /** Idle runners whose own job still waits, opened to disruption so they do not hold their node. */
   openedToDisruption: number;
+  /** Jobs queued to be re-run because the infrastructure killed their runner mid-job. */
+  queuedReruns: number;
   /** Runners registered on GitHub whose pod is gone, offline and idle, deregistered. */
   removedGhosts: number;
   /** Jobs GitHub queues that no runner pod was made for, queued for the scaler. */
@@ -60,6 +71,7 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     removedUnstarted: 0,
     removedSpares: 0,
     openedToDisruption: 0,
+    queuedReruns: 0,
     removedGhosts: 0,
     queuedStranded: 0,
     gitHubCalls: 0,
@@ -120,6 +132,8 @@ async function carryOut(
     case 'remove-finished':
       if (await removeRunnerPod(context, step.pod, 'finished')) summary.removedFinished += 1;
       return;
+    case 'rerun-killed':
+      return rerunKilledJob(step.pod, runningJobOfPod(step.pod), context, summary);
     case 'replace-if-queued':
       return replaceIfQueued(step.pod, step.why, pods, context, summary);
     case 'remove-if-spare':
@@ -141,7 +155,9 @@ async function replaceIfQueued(
     log.error('removed a runner pod that could not start and names no job', { podName: pod.name, why });
     return;
   }
-  const waiting = await jobWaitingForRunner(job, pod, pods, context);
+  const { waiting, ranHere } = await jobWaitingForRunner(job, pod, pods, context);
+  // Killed before its in_progress reached us: GitHub's job record says it ran here.
+  if (ranHere && pod.killedBy) return rerunKilledJob(pod, job, context, summary);
   if (waiting) {
     const jobLog = {
       jobId: waiting.jobId,
@@ -180,14 +196,38 @@ async function jobWaitingForRunner(
   pod: RunnerPod,
   pods: readonly RunnerPod[],
   context: ReconcilerContext,
-): Promise<JobMessage | undefined> {
+): Promise<{ waiting?: JobMessage; ranHere?: boolean }> {
   const own = await context.registry.readJob(job);
-  if (own.status === 'queued') return job;
-  if (!own.runnerName || own.runnerName === pod.name) return undefined;
+  if (own.status === 'queued') return { waiting: job };
+  if (!own.runnerName) return {};
+  if (own.runnerName === pod.name) return { ranHere: isRunnerOfJob(pod, own) };
   const takenPod = pods.find(({ name }) => name === own.runnerName);
   const taken = takenPod ? jobOfPod(takenPod) : jobNamedByRunner(own.runnerName, job, context.config);
-  if (!taken || taken.jobId === job.jobId) return undefined;
-  return (await context.registry.readJob(taken)).status === 'queued' ? taken : undefined;
+  if (!taken || taken.jobId === job.jobId) return {};
+  return (await context.registry.readJob(taken)).status === 'queued' ? { waiting: taken } : {};
+}
+
+/**
+ * A runner the infrastructure killed while it ran a job: its job is queued to be re-run once its run
+ * completes (rerunKilledJob decides then whether it still needs one), and then the pod goes, unless
+ * the API server is deleting it already (an eviction). The pod is read again first: the scaler's
+ * `completed` for the job may have dealt with it since the pods were listed.
+ */
+async function rerunKilledJob(
+  pod: RunnerPod,
+  ranJob: JobMessage | undefined,
+  context: ReconcilerContext,
+  summary: ReconcileSummary,
+) {
+  const current = await context.cluster.readPod(pod.name);
+  if (current?.uid !== pod.uid) return;
+  const rerun = await rerunForKilledRunner(current, ranJob, context);
+  if (rerun) {
+    await context.queue.send(rerun, { delaySeconds: RUN_CHECK_DELAY_SECONDS });
+    summary.queuedReruns += 1;
+  }
+  if (!current.deleting && (await removeRunnerPod(context, current, 'finished')))
+    summary.removedFinished += 1;
 }
 
 /**
@@ -237,5 +277,8 @@ function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegis
     listRunJobs: counted((installationId, repository, runId) =>
       registry.listRunJobs(installationId, repository, runId),
     ),
+    readRun: counted((run) => registry.readRun(run)),
+    rerunJob: counted((job) => registry.rerunJob(job)),
+    rerunFailedJobs: counted((run) => registry.rerunFailedJobs(run)),
   };
 }

@@ -4,6 +4,7 @@ import { ensureRunnerPod } from './ensureRunnerPod.ts';
 import { failed, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { recordRunnerTookJob } from './recordRunnerTookJob.ts';
 import { removeRunnerAfterJob } from './removeRunnerAfterJob.ts';
+import { rerunKilledJob } from './rerunKilledJob.ts';
 import { errorRetryDelaySeconds, rateLimitRetryDelaySeconds } from './retryDelay.ts';
 import type { ScalerContext } from './scalerContext.ts';
 
@@ -20,6 +21,8 @@ export async function handleJobMessage(message: JobMessage, context: ScalerConte
         return await recordRunnerTookJob(message, context);
       case 'completed':
         return await removeRunnerAfterJob(message, context);
+      case 'rerun':
+        return await rerunKilledJob(message, context);
     }
   } catch (error) {
     context.metrics.record('Errors', 1, { Kind: errorKind(error) });

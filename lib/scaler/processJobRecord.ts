@@ -35,7 +35,7 @@ export async function processJobRecord(
   switch (outcome.kind) {
     case 'hand-over':
       log.info('job message handled', { result: outcome.result });
-      await queue.send(outcome.message);
+      for (const handedOver of outcome.messages) await queue.send(handedOver);
       break;
     case 'done':
       log.info('job message handled', { result: outcome.result });

@@ -27,6 +27,7 @@ export async function recordRunnerTookJob(message: JobMessage, context: ScalerCo
   }
   const annotated = await context.cluster.annotatePod(pod, {
     [ANNOTATION.runningJobId]: String(message.jobId),
+    [ANNOTATION.runningJob]: JSON.stringify({ ...message, attempt: 0, failures: 0 }),
     ...PROTECTED_FROM_DISRUPTION,
   });
   const startSeconds = secondsBetween(pod.createdAt.toISOString(), message.startedAt);

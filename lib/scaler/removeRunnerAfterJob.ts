@@ -1,3 +1,4 @@
+import { rerunForKilledRunner } from '../infrastructureKills.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
@@ -22,7 +23,8 @@ import type { ScalerContext } from './scalerContext.ts';
  * - a job that used none of our runners (cancelled before any took it, or run elsewhere) frees its
  *   own pod.
  * Only the runner GitHub names is removed, never a newer pod made under its name (see
- * isRunnerOfJob), and only a pod made for this job is freed as its own. A busy runner is never
+ * isRunnerOfJob), and only a pod made for this job is freed as its own. When the infrastructure
+ * killed that runner mid-job, the job is also queued to be re-run (see rerunKilledJob). A busy runner is never
  * removed: it is marked instead, so the job it serves frees the spare later.
  */
 export async function removeRunnerAfterJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
@@ -42,15 +44,24 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
   // A replacement may carry another pod's name: the job it was made for is on the pod itself.
   const takenJob = jobOfPod(pod);
   const takenJobId = takenJob?.jobId ?? ranOn.jobId;
-  const removed = await removeRunner(pod, 'job-finished', context);
-  if (takenJobId === message.jobId) return done(removed);
+  const rerun = await rerunForKilledRunner(pod, message, context);
+  const reruns = rerun ? [rerun] : [];
+  const removed = `${await removeRunner(pod, 'job-finished', context)}${rerun ? '; its job is re-run once its run completes' : ''}`;
+  if (takenJobId === message.jobId) return handOver(removed, ...reruns);
   if (pod.annotations[ANNOTATION.ownJobFinished] === 'true') {
-    return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
+    return handOver(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`, ...reruns);
   }
   if (!takenJob || (await context.cluster.readPod(ownPodName))) {
-    return done(`${removed}; kept ${ownPodName} for job ${takenJobId}, whose runner this job took`);
+    return handOver(
+      `${removed}; kept ${ownPodName} for job ${takenJobId}, whose runner this job took`,
+      ...reruns,
+    );
   }
-  return handOver(`${removed}; job ${takenJobId}, whose runner this job took, gets a runner anew`, takenJob);
+  return handOver(
+    `${removed}; job ${takenJobId}, whose runner this job took, gets a runner anew`,
+    takenJob,
+    ...reruns,
+  );
 }
 
 async function removeRunner(pod: RunnerPod, reason: DeletionReason, context: ScalerContext): Promise<string> {

@@ -22,3 +22,8 @@ export function errorRetryDelaySeconds(failures: number, retryAfterSeconds = 0):
 export function rateLimitRetryDelaySeconds(retryAfterSeconds = 60, random = Math.random): number {
   return Math.min(MAX_DELAY_SECONDS, Math.ceil(Math.max(1, retryAfterSeconds) * (1 + random() * 0.1)));
 }
+
+/** Delay before looking again whether a run is done, to re-run its killed job: 1 minute, doubling, at most 15. */
+export function runWaitDelaySeconds(attempt: number): number {
+  return Math.min(MAX_DELAY_SECONDS, 60 * 2 ** attempt);
+}

@@ -172,9 +172,14 @@ describe('GitHubRunnerRegistry', () => {
 
     // Assess
     expect(jobs).toEqual([
-      { status: 'queued', runnerName: null },
-      { status: 'in_progress', runnerName: 'linux-small-9001' },
-      { status: 'completed', runnerName: 'linux-small-9003' },
+      { status: 'queued', runnerName: null, runnerId: null, startedAt: expect.any(String) },
+      {
+        status: 'in_progress',
+        runnerName: 'linux-small-9001',
+        runnerId: null,
+        startedAt: expect.any(String),
+      },
+      { status: 'completed', runnerName: 'linux-small-9003', runnerId: null, startedAt: expect.any(String) },
       { status: 'absent', runnerName: null },
     ]);
     expect(gitHub.requests.at(-1)?.path).toMatch(/^\/repos\/acme\/app\/actions\/jobs\/900\d$/);
@@ -199,12 +204,83 @@ describe('GitHubRunnerRegistry', () => {
     expect(queuedRuns).toEqual([32]);
     expect(runningRuns).toEqual([31]);
     expect(jobs).toEqual([
-      { id: 9201, runId: 31, runAttempt: 1, status: 'queued', labels, createdAt: '2026-11-28T09:00:00Z' },
-      { id: 9202, runId: 31, runAttempt: 1, status: 'in_progress', labels, createdAt: expect.any(String) },
+      {
+        id: 9201,
+        runId: 31,
+        runAttempt: 1,
+        status: 'queued',
+        conclusion: null,
+        labels,
+        createdAt: '2026-11-28T09:00:00Z',
+      },
+      {
+        id: 9202,
+        runId: 31,
+        runAttempt: 1,
+        status: 'in_progress',
+        conclusion: null,
+        labels,
+        createdAt: expect.any(String),
+      },
     ]);
     expect(gitHub.requests.at(-1)?.path).toBe(
       '/repos/acme/svc/actions/runs/31/jobs?filter=latest&per_page=100',
     );
+  });
+
+  it('reads a run, and re-runs a job or the failed jobs of a run once it completed, not before', async () => {
+    // Prepare: run 41 has two jobs, one still running; run 42 is done, with two failed jobs.
+    gitHub.setJob('acme/ci', 9301, 'completed', 'linux-small-9301', { runId: 41, conclusion: 'failure' });
+    gitHub.setJob('acme/ci', 9302, 'in_progress', 'linux-small-9302', { runId: 41 });
+    for (const jobId of [9303, 9304])
+      gitHub.setJob('acme/ci', jobId, 'completed', null, { runId: 42, conclusion: 'failure' });
+    const subject = registry();
+    const run = (runId: number) => ({ installationId: 42, repository: 'acme/ci', runId });
+    const job = (jobId: number) => ({ installationId: 42, repository: 'acme/ci', jobId });
+
+    // Act
+    const [running, done, absent] = await Promise.all(
+      [41, 42, 43].map((runId) => subject.readRun(run(runId))),
+    );
+    const tooEarly = await subject.rerunJob(job(9301));
+    const rerunOne = await subject.rerunJob(job(9303));
+    const rerunFailed = await subject.rerunFailedJobs(run(42));
+
+    // Assess
+    expect([running, done, absent]).toEqual([
+      { status: 'in_progress', attempt: 1, conclusion: null },
+      { status: 'completed', attempt: 1, conclusion: 'failure' },
+      { status: 'absent', attempt: 0, conclusion: null },
+    ]);
+    expect(tooEarly).toEqual({
+      refused: expect.stringMatching(/^GitHub: could not re-run job 9301 .*\(403\)/),
+    });
+    expect(rerunOne).toEqual({ rerun: true });
+    expect(await subject.readRun(run(42))).toMatchObject({ status: 'queued', attempt: 2 });
+    expect(rerunFailed).toEqual({ refused: expect.stringContaining('(403)') });
+  });
+
+  it('takes a re-run refused for want of actions: write as refused, and a server error as retryable', async () => {
+    // Prepare
+    gitHub.setJob('acme/perm', 9401, 'completed', null, { runId: 44, conclusion: 'failure' });
+    const subject = registry();
+    const job = { installationId: 42, repository: 'acme/perm', jobId: 9401 };
+
+    // Act
+    gitHub.injectFault(/^POST .*\/jobs\/9401\/rerun$/, {
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    const refused = await subject.rerunJob(job);
+    gitHub.injectFault(/^POST .*\/jobs\/9401\/rerun$/, { status: 502, body: { message: 'Bad gateway' } });
+    gitHub.injectFault(/^POST .*\/jobs\/9401\/rerun$/, { status: 502, body: { message: 'Bad gateway' } });
+    gitHub.injectFault(/^POST .*\/jobs\/9401\/rerun$/, { status: 502, body: { message: 'Bad gateway' } });
+    gitHub.injectFault(/^POST .*\/jobs\/9401\/rerun$/, { status: 502, body: { message: 'Bad gateway' } });
+    const error = await subject.rerunJob(job).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(refused).toEqual({ refused: expect.stringContaining('Resource not accessible by integration') });
+    expect(error).toMatchObject({ name: 'AutoscalerError', retryable: true });
   });
 
   it("lists the App's installations, and an organisation's runners page by page", async () => {
@@ -322,7 +398,7 @@ describe('the GitHub stand-in', () => {
     // Assess
     expect(
       new Set(served.map((response) => `${response.method} ${response.route}`)).size,
-    ).toBeGreaterThanOrEqual(9);
+    ).toBeGreaterThanOrEqual(12);
     expect(problems).toEqual([]);
   });
 });

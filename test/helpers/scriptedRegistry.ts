@@ -4,10 +4,13 @@ import type {
   JobState,
   JobStatus,
   RegisteredRunner,
+  RerunResult,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
   RunnerRegistry,
+  RunRef,
+  RunState,
   RunStatus,
   WorkflowJob,
 } from '../../lib/ports.ts';
@@ -86,5 +89,30 @@ export class ScriptedRegistry implements RunnerRegistry {
 
   async listRunJobs(_installationId: number, repository: string, runId: number): Promise<WorkflowJob[]> {
     return (this.workflowJobs.get(repository) ?? []).filter((job) => job.runId === runId);
+  }
+
+  /** Workflow runs by ID; a run not set here is absent. */
+  readonly runs = new Map<number, RunState>();
+  /** What GitHub was asked to re-run: a job (`job:ID`) or a run's failed jobs (`run:ID`). */
+  readonly reruns: string[] = [];
+  /** A re-run refused with this reason, as GitHub does without `actions: write`. */
+  refuseReruns: string | undefined;
+
+  async readRun(run: RunRef): Promise<RunState> {
+    return this.runs.get(run.runId) ?? { status: 'absent', attempt: 0, conclusion: null };
+  }
+
+  async rerunJob(job: JobRef): Promise<RerunResult> {
+    return this.rerun(`job:${job.jobId}`);
+  }
+
+  async rerunFailedJobs(run: RunRef): Promise<RerunResult> {
+    return this.rerun(`run:${run.runId}`);
+  }
+
+  private rerun(what: string): RerunResult {
+    if (this.refuseReruns) return { refused: this.refuseReruns };
+    this.reruns.push(what);
+    return { rerun: true };
   }
 }

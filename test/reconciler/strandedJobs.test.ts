@@ -20,6 +20,7 @@ function workflowJob(id: number, overrides: Partial<WorkflowJob> = {}): Workflow
     runId: 900,
     runAttempt: 1,
     status: 'queued',
+    conclusion: null,
     labels: ['self-hosted', 'linux', 'small'],
     createdAt: '2026-11-28T09:50:00Z',
     ...overrides,

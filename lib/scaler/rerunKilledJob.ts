@@ -1,0 +1,74 @@
+import type { JobMessage } from '../jobMessage.ts';
+import type { RunRef } from '../ports.ts';
+import { secondsBetween } from '../secondsBetween.ts';
+import { done, type JobOutcome, retryLater } from './jobOutcome.ts';
+import { runWaitDelaySeconds } from './retryDelay.ts';
+import type { ScalerContext } from './scalerContext.ts';
+
+/** How long a killed job waits for its run to complete before it is given up on. */
+const MAX_RUN_WAIT_SECONDS = 24 * 60 * 60;
+/** Conclusions of the jobs a re-run of failed jobs takes up again. */
+const FAILED = new Set(['failure', 'cancelled', 'timed_out']);
+
+/**
+ * `rerun`: the infrastructure killed this job's runner, so the job failed through no fault of its
+ * own. GitHub refuses a re-run while the job's workflow run is in progress, so the message waits
+ * until the run completes. Then, if no one re-ran the run meanwhile and it was not cancelled, the
+ * job is re-run alone when it is the run's only failed job; otherwise every failed job of the run is
+ * re-run at once, which takes in all the jobs of the run that were hit (a matrix): GitHub allows one
+ * re-run at a time, and a job's own re-run would leave the others of its attempt behind.
+ */
+export async function rerunKilledJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
+  const { reconciler } = context.config;
+  const job = `job ${message.jobId} of run ${message.runId}`;
+  if (message.runAttempt > reconciler.maxInfrastructureReruns)
+    return done(
+      `${job} is at attempt ${message.runAttempt}; maxInfrastructureReruns is ${reconciler.maxInfrastructureReruns}`,
+    );
+  const runRef: RunRef = { ...message };
+  const run = await context.registry.readRun(runRef);
+  if (run.status === 'absent') return done(`run ${message.runId} is gone`);
+  if (run.attempt > message.runAttempt)
+    return done(`run ${message.runId} was re-run already (attempt ${run.attempt})`);
+  if (run.status !== 'completed') {
+    const waited = secondsBetween(message.createdAt, context.now().toISOString()) ?? 0;
+    if (waited > MAX_RUN_WAIT_SECONDS)
+      return done(`run ${message.runId} did not complete within a day; ${job} is not re-run`);
+    return retryLater(`run ${message.runId} is still ${run.status}`, runWaitDelaySeconds(message.attempt));
+  }
+  if (run.conclusion === 'cancelled') return done(`run ${message.runId} was cancelled; ${job} is not re-run`);
+
+  const runJobs = await context.registry.listRunJobs(
+    message.installationId,
+    message.repository,
+    message.runId,
+  );
+  const own = runJobs.find((runJob) => runJob.id === message.jobId);
+  // A drained runner's preStop may have let the job finish: only a failed job is re-run.
+  if (own?.conclusion && !FAILED.has(own.conclusion))
+    return done(`${job} ended ${own.conclusion}; not re-run`);
+  const failedJobs = runJobs.filter((runJob) => runJob.conclusion !== null && FAILED.has(runJob.conclusion));
+  const alone = failedJobs.every((runJob) => runJob.id === message.jobId);
+  const result = alone
+    ? await context.registry.rerunJob(message)
+    : await context.registry.rerunFailedJobs(runRef);
+  const attributes = {
+    jobId: message.jobId,
+    runId: message.runId,
+    killedBy: message.killedBy,
+    failedJobs: failedJobs.length,
+  };
+  if ('refused' in result) {
+    context.log.warn('GitHub refused to re-run a job the infrastructure killed', {
+      ...attributes,
+      reason: result.refused,
+    });
+    context.metrics.record('Errors', 1, { Kind: 'github' });
+    return done(`GitHub refused to re-run ${job}: ${result.refused}`);
+  }
+  context.log.info('re-ran a job the infrastructure killed', { ...attributes, alone });
+  context.metrics.record('JobReruns', 1, { RunnerClass: message.runnerClass });
+  return done(
+    alone ? `re-ran ${job}` : `re-ran the ${failedJobs.length} failed jobs of run ${message.runId}`,
+  );
+}

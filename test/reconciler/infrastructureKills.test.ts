@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { ANNOTATION } from '../../lib/pod/labels.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { livePod } from '../helpers/livePod.ts';
+import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
+
+const runnerFor = (jobId: number) => `linux-small-${jobId}`;
+
+/** A harness where runner `jobId` took job `ranJobId` (its own unless said), by GitHub's runner ID. */
+async function runnerThatTookAJob(jobId: number, ranJobId = jobId, config = testConfig()) {
+  const harness = reconcilerHarness(config);
+  await harness.runBatch(jobMessage({ jobId }));
+  harness.cluster.setPhase(runnerFor(jobId), 'Running');
+  const pod = await livePod(harness.cluster, runnerFor(jobId));
+  await harness.runBatch(
+    jobMessage({
+      jobId: ranJobId,
+      runId: 500,
+      action: 'in_progress',
+      runnerName: pod.name,
+      runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+    }),
+  );
+  return harness;
+}
+
+describe('runners the infrastructure killed mid-job', () => {
+  it('queue the job they ran to be re-run, count the kill by its reason, and go', async () => {
+    // Prepare: runner 81 took job 82, and was evicted.
+    const { cluster, queue, metrics, reconcile } = await runnerThatTookAJob(81, 82);
+    cluster.setPhase(runnerFor(81), 'Failed', 'evicted', 'evicted');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ queuedReruns: 1, removedFinished: 1, gitHubCalls: 0 });
+    expect(queue.sent).toEqual([
+      {
+        message: expect.objectContaining({
+          action: 'rerun',
+          jobId: 82,
+          runId: 500,
+          killedBy: 'evicted',
+          attempt: 0,
+        }),
+        delaySeconds: 60,
+      },
+    ]);
+    expect(metrics.total('InfrastructureKills', { RunnerClass: 'linux-small', Reason: 'evicted' })).toBe(1);
+    expect(cluster.pods.size).toBe(0);
+  });
+
+  it('are not taken for a job that failed on its own: an OOM-killed runner container is the job', async () => {
+    // Prepare
+    const { cluster, queue, metrics, reconcile } = await runnerThatTookAJob(83);
+    cluster.setPhase(runnerFor(83), 'Failed', 'oom-killed');
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ queuedReruns: 0, removedFinished: 1 });
+    expect(queue.sent).toEqual([]);
+    expect(metrics.total('InfrastructureKills')).toBe(0);
+  });
+
+  it('are counted, but not re-run, when re-runs are turned off', async () => {
+    // Prepare
+    const config = testConfig({ reconciler: { maxInfrastructureReruns: 0 } });
+    const { cluster, queue, metrics, reconcile } = await runnerThatTookAJob(84, 84, config);
+    cluster.setPhase(runnerFor(84), 'Failed', 'failed', 'node-lost');
+
+    // Act
+    await reconcile();
+
+    // Assess
+    expect(queue.sent).toEqual([]);
+    expect(metrics.total('InfrastructureKills', { Reason: 'node-lost' })).toBe(1);
+    expect(cluster.pods.size).toBe(0);
+  });
+
+  it("queue one re-run between the scaler's completed and the reconciler, whichever meets the pod first", async () => {
+    // Prepare
+    const { cluster, queue, runBatch, reconcile } = await runnerThatTookAJob(85);
+    cluster.setPhase(runnerFor(85), 'Failed', 'evicted', 'node-shutdown');
+    const pod = await livePod(cluster, runnerFor(85));
+
+    // Act: the completed that names the killed runner, then a reconciler run on an earlier listing.
+    const [outcome] = await runBatch(
+      jobMessage({
+        jobId: 85,
+        runId: 500,
+        action: 'completed',
+        runnerName: pod.name,
+        runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+      }),
+    );
+    const summary = await reconcile();
+
+    // Assess
+    expect(outcome).toMatchObject({
+      kind: 'hand-over',
+      result: expect.stringContaining('re-run once its run completes'),
+    });
+    expect(summary).toMatchObject({ queuedReruns: 0 });
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([['rerun', 85]]);
+  });
+
+  it('re-run a job killed before its in_progress reached us, when GitHub says it ran on that runner', async () => {
+    // Prepare: runner 86 was preempted; GitHub's job record names it.
+    const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 86 }));
+    cluster.setPhase(runnerFor(86), 'Failed', 'failed', 'preempted');
+    registry.jobs.set(86, 'in_progress');
+    registry.ranOn.set(86, runnerFor(86));
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ queuedReruns: 1, replaced: 0 });
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy])).toEqual([
+      ['rerun', 86, 'preempted'],
+    ]);
+    expect(cluster.pods.size).toBe(0);
+  });
+});
