@@ -28,8 +28,8 @@ const SECTIONS: readonly DashboardSection[] = [jobsSection, runnersSection, pipe
 
 /**
  * One dashboard for the fleet, in four sections: the jobs (how long they wait, how many), the runners
- * (by phase against each class's capacity, and why any fail), the pipeline
- * (queue, dead letters and the functions), and GitHub (rate limit and API errors).
+ * (by phase against each class's capacity, why any fail, what the infrastructure killed), the
+ * pipeline (queue, dead letters and the functions), and GitHub (rate limit and API errors).
  */
 export class AutoscalerDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;

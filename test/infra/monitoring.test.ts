@@ -4,7 +4,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
 import { ERROR_KINDS } from '../../lib/errors.ts';
-import { METRICS, RUNNER_POD_PHASES } from '../../lib/telemetry/metricCatalog.ts';
+import {
+  INFRASTRUCTURE_KILL_REASONS,
+  METRICS,
+  RUNNER_POD_PHASES,
+} from '../../lib/telemetry/metricCatalog.ts';
 import { testConfig } from '../helpers/factories.ts';
 import { synth } from '../helpers/synthStack.ts';
 
@@ -62,7 +66,11 @@ function alarmsNamed(template: Template, pattern: RegExp) {
 }
 
 describe('dashboard', () => {
-  const config = withMonitoring({ metricsNamespace: 'Runners/Test', jobWaitP90AlarmSeconds: 90 });
+  const config = withMonitoring({
+    metricsNamespace: 'Runners/Test',
+    jobWaitP90AlarmSeconds: 90,
+    jobWaitingAlarmSeconds: 1000,
+  });
   const { template } = synth(config);
   const widgets = dashboardMetrics(template);
   const allMetrics = widgets.flatMap(({ metrics }) => metrics);
@@ -94,6 +102,30 @@ describe('dashboard', () => {
       const phases = widgets.find(({ title }) => title === `Runner pods by phase: ${name}`)?.metrics ?? [];
       expect(phases.map((metric) => dimensionsOf(metric).Phase)).toEqual([...RUNNER_POD_PHASES]);
     }
+  });
+
+  it('draws the longest wait of a job sent back to wait, per class, against its alarm threshold', () => {
+    const widget = widgets.find(({ metrics }) => metrics.some((metric) => metric[1] === 'JobWaitingSeconds'));
+    expect(widget?.metrics.map((metric) => [dimensionsOf(metric).RunnerClass, statisticOf(metric)])).toEqual(
+      config.runnerClasses.map(({ name }) => [name, 'Maximum']),
+    );
+    expect(widget?.lines).toEqual([expect.objectContaining({ value: 1000 })]);
+  });
+
+  it('draws the protected runners of every class, and the infrastructure kills by every reason', () => {
+    const classes = config.runnerClasses.map(({ name }) => name);
+    const graphedFor = (name: string, dimension: string) =>
+      allMetrics
+        .filter((metric) => metric[1] === name)
+        .map((metric) => [dimensionsOf(metric)[dimension], statisticOf(metric)]);
+    expect(graphedFor('RunnersProtected', 'RunnerClass')).toEqual(classes.map((name) => [name, 'Maximum']));
+    expect(graphedFor('JobReruns', 'RunnerClass')).toEqual(classes.map((name) => [name, 'Sum']));
+    const kills = allMetrics.filter((metric) => metric[1] === 'InfrastructureKills').map(dimensionsOf);
+    expect(kills).toEqual(
+      classes.flatMap((name) =>
+        INFRASTRUCTURE_KILL_REASONS.map((reason) => ({ RunnerClass: name, Reason: reason })),
+      ),
+    );
   });
 
   it('graphs the queue, the dead letters and every function', () => {

@@ -6,7 +6,6 @@ import type { JobQueue } from '../JobQueue.ts';
 
 /** Widths and height of the dashboard's widgets, on CloudWatch's 24-column grid. */
 export const FULL = 24;
-export const HALF = 12;
 export const THIRD = 8;
 export const QUARTER = 6;
 export const HEIGHT = 6;

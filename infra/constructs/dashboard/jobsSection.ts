@@ -1,9 +1,9 @@
-import { type DashboardSection, graph, HALF } from './dashboardSection.ts';
+import { type DashboardSection, graph } from './dashboardSection.ts';
 
 const SECONDS_AXIS = { label: 'seconds', showUnits: false, min: 0 };
 const ALARM_COLOUR = '#d62728';
 
-/** How long jobs wait for a runner, and how many run. */
+/** How long jobs wait for a runner, the longest wait of a job still queued, and how many jobs run. */
 export const jobsSection: DashboardSection = {
   title: 'Jobs',
   description: 'How long jobs wait for a runner (from GitHub’s own timestamps), and how many run.',
@@ -30,7 +30,6 @@ export const jobsSection: DashboardSection = {
             metric('JobsStarted', { RunnerClass: name }, { statistic: 'Sum', label: `${name} started` }),
             metric('JobsCompleted', { RunnerClass: name }, { statistic: 'Sum', label: `${name} completed` }),
           ]),
-          width: HALF,
         }),
         graph({
           title: 'Runner start latency: pod created → job started',
@@ -44,7 +43,16 @@ export const jobsSection: DashboardSection = {
             ),
           ),
           leftYAxis: SECONDS_AXIS,
-          width: HALF,
+        }),
+        graph({
+          title: 'Longest wait of a job sent back to wait for a runner',
+          left: classes.map(({ name }) =>
+            metric('JobWaitingSeconds', { RunnerClass: name }, { statistic: 'Maximum', label: name }),
+          ),
+          leftYAxis: SECONDS_AXIS,
+          leftAnnotations: [
+            { value: config.monitoring.jobWaitingAlarmSeconds, label: 'alarm', color: ALARM_COLOUR },
+          ],
         }),
       ],
     ];

@@ -1,13 +1,22 @@
-import { DELETION_REASONS, POD_PROBLEMS, RUNNER_POD_PHASES } from '../../../lib/telemetry/metricCatalog.ts';
+import {
+  DELETION_REASONS,
+  INFRASTRUCTURE_KILL_REASONS,
+  POD_PROBLEMS,
+  RUNNER_POD_PHASES,
+} from '../../../lib/telemetry/metricCatalog.ts';
 import { type DashboardSection, graph } from './dashboardSection.ts';
 
-/** Runner pods by phase against each class's capacity, why any fail to start, and what was created and deleted. */
+/**
+ * Runner pods by phase against each class's capacity, why any fail to start, what was created and
+ * deleted, and what the cluster did to runners: which it may not evict, and which it killed mid-job.
+ */
 export const runnersSection: DashboardSection = {
   title: 'Runners',
-  description: 'Runner pods by phase against each class’s capacity, and why any fail to start.',
+  description:
+    'Runner pods by phase against each class’s capacity, why any fail to start, and runners the infrastructure killed.',
   rows: ({ config, metric }) => {
     const classes = config.runnerClasses;
-    const sumPerClass = (name: 'RunnerReplacements' | 'AtCapacityRejections') =>
+    const sumPerClass = (name: 'RunnerReplacements' | 'AtCapacityRejections' | 'JobReruns') =>
       classes.map((runnerClass) =>
         metric(name, { RunnerClass: runnerClass.name }, { statistic: 'Sum', label: runnerClass.name }),
       );
@@ -66,6 +75,39 @@ export const runnersSection: DashboardSection = {
               { statistic: 'Maximum', label: `${name} maxRunners` },
             ),
           ),
+        }),
+      ],
+      [
+        graph({
+          title: 'Live runners protected from disruption (do-not-disrupt)',
+          left: classes.flatMap(({ name }) => [
+            metric(
+              'RunnersProtected',
+              { RunnerClass: name },
+              { statistic: 'Maximum', label: `${name} protected` },
+            ),
+            metric(
+              'RunnerPods',
+              { RunnerClass: name, Phase: 'Running' },
+              { statistic: 'Maximum', label: `${name} running` },
+            ),
+          ]),
+        }),
+        graph({
+          title: 'Runners killed by the infrastructure mid-job, by reason',
+          left: classes.flatMap(({ name }) =>
+            INFRASTRUCTURE_KILL_REASONS.map((reason) =>
+              metric(
+                'InfrastructureKills',
+                { RunnerClass: name, Reason: reason },
+                { statistic: 'Sum', label: `${name} ${reason}` },
+              ),
+            ),
+          ),
+        }),
+        graph({
+          title: 'Jobs re-run after the infrastructure killed their runner',
+          left: sumPerClass('JobReruns'),
         }),
       ],
     ];
