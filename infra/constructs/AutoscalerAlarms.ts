@@ -18,16 +18,34 @@ const JOB_ERRORS_PER_5_MINUTES = 10;
 /** Minutes a runner pod must stay failed or unable to start before RunnersFailing goes off. */
 const FAILING_RUNNER_MINUTES = 10;
 
+/** What it means when each function itself fails: the description of its `<Name>Failures` alarm. */
+const FUNCTION_FAILURES = {
+  webhook:
+    'The webhook function itself failed (crashed or timed out): GitHub got an error for the delivery, which the reconciler asks for again.',
+  scaler: 'The scaler function itself failed (crashed, timed out or could not reach SQS).',
+  reconciler:
+    'The reconciler function itself failed (crashed or timed out): finished pods, broken runners and lost webhooks wait for a run that succeeds.',
+  census:
+    'The census function failed (usually: it could not list the runner pods): the runner graphs and the RunnersFailing alarms get no data.',
+  prerequisites:
+    'The cluster-prerequisites function crashed or timed out at deploy without answering CloudFormation, which then waits up to an hour.',
+} as const;
+export type WatchedFunction = keyof typeof FUNCTION_FAILURES;
+
 export interface AutoscalerAlarmsProps {
   readonly config: Pick<AutoscalerConfig, 'monitoring' | 'runnerClasses'>;
   readonly jobQueue: JobQueue;
-  readonly scaler: lambda.IFunction;
+  /** Each function gets an alarm on its Lambda `Errors`. The prerequisites function is optional. */
+  readonly functions: Record<Exclude<WatchedFunction, 'prerequisites'>, lambda.IFunction> & {
+    readonly prerequisites?: lambda.IFunction | undefined;
+  };
 }
 
 /**
- * What should wake an operator: a job given up on, jobs waiting in the queue or for a runner, the
- * scaler failing, and runners that cannot start. Alarms notify `monitoring.alarmTopicArn`, or a new
- * encrypted topic when only `monitoring.alarmEmail` is set; with neither they only show on the dashboard.
+ * What should wake an operator: a job given up on, jobs waiting in the queue or for a runner, any
+ * function failing, deliveries failing the signature check, and runners that cannot start. Alarms
+ * notify `monitoring.alarmTopicArn`, or a new encrypted topic when only `monitoring.alarmEmail` is
+ * set; with neither they only show on the dashboard.
  */
 export class AutoscalerAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -60,15 +78,19 @@ export class AutoscalerAlarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
     });
-    this.add('ScalerFailures', {
-      alarmDescription: 'The scaler function itself failed (crashed, timed out or could not reach SQS).',
-      metric: props.scaler.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-    });
+    const functions = Object.entries(props.functions) as [WatchedFunction, lambda.IFunction | undefined][];
+    for (const [name, fn] of functions) {
+      if (!fn) continue;
+      this.add(`${name[0]?.toUpperCase()}${name.slice(1)}Failures`, {
+        alarmDescription: FUNCTION_FAILURES[name],
+        metric: fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
     this.add('JobErrors', {
-      alarmDescription: `The scaler met ${JOB_ERRORS_PER_5_MINUTES} or more errors from Kubernetes, GitHub or AWS in 5 minutes; the Errors metric says which.`,
+      alarmDescription: `${JOB_ERRORS_PER_5_MINUTES} or more errors from Kubernetes, GitHub or AWS in 5 minutes, in the scaler, the webhook or the reconciler's steps; the Errors metric says which.`,
       metric: new cloudwatch.MathExpression({
         expression: ERROR_KINDS.map((_, index) => `FILL(e${index}, 0)`).join(' + '),
         usingMetrics: Object.fromEntries(
@@ -84,6 +106,17 @@ export class AutoscalerAlarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+    this.add('SignatureRejections', {
+      alarmDescription: `${monitoring.signatureRejectionsAlarmCount} or more webhook deliveries in 5 minutes failed the signature check: is the GitHub App's webhook secret the deployed one?`,
+      metric: metric(
+        'WebhooksRejected',
+        { Reason: 'signature' },
+        { statistic: 'Sum', period: Duration.minutes(5) },
+      ),
+      threshold: monitoring.signatureRejectionsAlarmCount,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     for (const { name } of runnerClasses) {
       this.add(`JobWait-${name}`, {
         alarmDescription: `Jobs of class ${name} wait over ${monitoring.jobWaitP90AlarmSeconds} s for a runner (p90), in 3 of 5 minutes.`,
@@ -92,6 +125,17 @@ export class AutoscalerAlarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
+      });
+      this.add(`JobStillWaiting-${name}`, {
+        alarmDescription: `A job of class ${name} sent back to wait for a runner (class full, GitHub rate-limiting or failing) has waited ${monitoring.jobWaitingAlarmSeconds} s or more since GitHub queued it.`,
+        metric: metric(
+          'JobWaitingSeconds',
+          { RunnerClass: name },
+          { statistic: 'Maximum', period: Duration.minutes(5) },
+        ),
+        threshold: monitoring.jobWaitingAlarmSeconds,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
       });
       this.add(`RunnersFailing-${name}`, {
         alarmDescription: `Runner pods of class ${name} have failed or could not start for ${FAILING_RUNNER_MINUTES} minutes; the RunnerPodsFailing metric says why.`,

@@ -131,20 +131,21 @@ export class RunnerAutoscaler extends Construct {
       });
     }
 
+    const functions = {
+      webhook: this.webhook.function,
+      scaler: this.scaler.function,
+      census: this.census.function,
+      reconciler: this.reconciler.function,
+    };
     this.alarms = new AutoscalerAlarms(this, 'Alarms', {
       config,
       jobQueue: this.jobQueue,
-      scaler: this.scaler.function,
+      functions: { ...functions, prerequisites: this.prerequisites?.function.function },
     });
     this.dashboard = new AutoscalerDashboard(this, 'Dashboard', {
       config,
       jobQueue: this.jobQueue,
-      functions: {
-        webhook: this.webhook.function,
-        scaler: this.scaler.function,
-        census: this.census.function,
-        reconciler: this.reconciler.function,
-      },
+      functions,
       alarms: this.alarms.alarms,
     });
 

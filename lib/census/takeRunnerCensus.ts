@@ -1,4 +1,6 @@
 import type { RunnerClass } from '../config/autoscalerConfig.ts';
+import { isProtectedFromDisruption } from '../pod/disruption.ts';
+import { hasFinished } from '../pod/runnerPodPhase.ts';
 import type { Metrics, RunnerPod } from '../ports.ts';
 import {
   POD_PROBLEMS,
@@ -13,9 +15,14 @@ export interface ClassCensus {
   maxRunners: number;
   phases: Record<RunnerPodPhase, number>;
   failing: Record<PodProblem, number>;
+  /** Live pods (not finished, not being deleted) that the node autoscaler may not evict. */
+  protected: number;
 }
 
-/** Counts each configured class's pods by phase and by problem. Pure; pods of other classes are left out. */
+/**
+ * Counts each configured class's pods by phase, by problem, and those protected from disruption.
+ * Pure; pods of other classes are left out.
+ */
 export function takeRunnerCensus(
   pods: readonly RunnerPod[],
   runnerClasses: readonly Pick<RunnerClass, 'name' | 'maxRunners'>[],
@@ -26,11 +33,13 @@ export function takeRunnerCensus(
       maxRunners,
       phases: zeroFor(RUNNER_POD_PHASES),
       failing: zeroFor(POD_PROBLEMS),
+      protected: 0,
     };
     for (const pod of pods) {
       if (pod.runnerClass !== name) continue;
       census.phases[phaseOf(pod)] += 1;
       if (pod.problem) census.failing[pod.problem] += 1;
+      if (isLiveAndProtected(pod)) census.protected += 1;
     }
     return census;
   });
@@ -38,7 +47,7 @@ export function takeRunnerCensus(
 
 /** Records the census as gauges, zeros included, so a graph or alarm never sees a gap for "none". */
 export function recordRunnerCensus(census: readonly ClassCensus[], metrics: Metrics): void {
-  for (const { runnerClass, maxRunners, phases, failing } of census) {
+  for (const { runnerClass, maxRunners, phases, failing, protected: protectedPods } of census) {
     for (const phase of RUNNER_POD_PHASES) {
       metrics.record('RunnerPods', phases[phase], { RunnerClass: runnerClass, Phase: phase });
     }
@@ -46,7 +55,13 @@ export function recordRunnerCensus(census: readonly ClassCensus[], metrics: Metr
       metrics.record('RunnerPodsFailing', failing[problem], { RunnerClass: runnerClass, Reason: problem });
     }
     metrics.record('RunnerCapacity', maxRunners, { RunnerClass: runnerClass });
+    metrics.record('RunnersProtected', protectedPods, { RunnerClass: runnerClass });
   }
+}
+
+/** A pod on its way out no longer holds its node, whatever its annotations say. */
+function isLiveAndProtected(pod: RunnerPod): boolean {
+  return !pod.deleting && !hasFinished(pod) && isProtectedFromDisruption(pod.annotations);
 }
 
 function phaseOf(pod: RunnerPod): RunnerPodPhase {

@@ -250,6 +250,17 @@ export const monitoringSchema = z.strictObject({
   jobWaitP90AlarmSeconds: withDefault(integer(1, 86_400), 300),
   /** Alarm when the oldest job message has been in the queue this many seconds. @default 600 */
   oldestMessageAlarmSeconds: withDefault(integer(60, 1_209_600), 600),
+  /**
+   * Alarm when a job the scaler sends back to wait for a runner (its class full, GitHub rate-limiting
+   * or failing) has waited this many seconds since GitHub queued it. The queue cannot see it: every
+   * retry is a new message. @default 900
+   */
+  jobWaitingAlarmSeconds: withDefault(integer(60, 86_400), 900),
+  /**
+   * Alarm when this many deliveries in 5 minutes fail the signature check: usually the webhook secret
+   * in the GitHub App differs from the one deployed. @default 5
+   */
+  signatureRejectionsAlarmCount: withDefault(integer(1, 100_000), 5),
   /** Alarms notify this existing SNS topic. @default a new topic when `alarmEmail` is set, else none */
   alarmTopicArn: z.optional(z.string().check(z.startsWith('arn:', 'must be an SNS topic ARN'))),
   /** Subscribe this address to the alarms (it must confirm the subscription). @default none */

@@ -3,6 +3,7 @@ import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
 import { logWithAttributes } from '../logWithAttributes.ts';
 import { runnerPodNameOf } from '../pod/runnerNames.ts';
 import type { JobQueue } from '../ports.ts';
+import { secondsBetween } from '../secondsBetween.ts';
 import { handleJobMessage } from './handleJobMessage.ts';
 import { failed, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
@@ -42,6 +43,7 @@ export async function processJobRecord(
       break;
     case 'retry':
       log.warn('job message retried later', { reason: outcome.reason, delaySeconds: outcome.delaySeconds });
+      recordJobStillWaiting(message, context);
       await queue.send(
         // Errors count while they follow one another: any step that worked starts the count again.
         { ...message, attempt: message.attempt + 1, failures: outcome.failure ? message.failures + 1 : 0 },
@@ -54,6 +56,17 @@ export async function processJobRecord(
       break;
   }
   return outcome;
+}
+
+/**
+ * A job sent back to wait for its runner: how long it has waited on GitHub so far. Each retry is a new
+ * SQS message, so the queue's oldest-message age starts again and only this sees a job stuck for long.
+ */
+function recordJobStillWaiting(message: JobMessage, context: ScalerContext): void {
+  if (message.action !== 'queued') return;
+  const waitingSeconds = secondsBetween(message.createdAt, context.now().toISOString());
+  if (waitingSeconds === undefined) return;
+  context.metrics.record('JobWaitingSeconds', waitingSeconds, { RunnerClass: message.runnerClass });
 }
 
 function parseJobMessage(body: string): JobMessage | string {

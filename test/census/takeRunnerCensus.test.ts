@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordRunnerCensus, takeRunnerCensus } from '../../lib/census/takeRunnerCensus.ts';
+import { PROTECTED_FROM_DISRUPTION, SAFE_TO_EVICT } from '../../lib/pod/disruption.ts';
 import type { RunnerPod } from '../../lib/ports.ts';
 import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { POD_PROBLEMS, RUNNER_POD_PHASES } from '../../lib/telemetry/metricCatalog.ts';
@@ -55,17 +56,49 @@ describe('runner census', () => {
           evicted: 0,
           failed: 0,
         },
+        protected: 0,
       },
       expect.objectContaining({ runnerClass: 'gpu', phases: expect.objectContaining({ Succeeded: 1 }) }),
     ]);
   });
 
-  it('records every phase and problem of every class, zeros included, and the capacity', () => {
+  it('counts the live pods protected from disruption, not those finished, deleting or opened', () => {
+    // Prepare
+    const protectedPod = (overrides: Partial<RunnerPod>) =>
+      pod({ annotations: { ...PROTECTED_FROM_DISRUPTION }, ...overrides });
+    const pods = [
+      protectedPod({ phase: 'Running' }),
+      protectedPod({ phase: 'Pending', gated: true }),
+      protectedPod({ phase: 'Succeeded' }),
+      protectedPod({ phase: 'Failed' }),
+      protectedPod({ phase: 'Running', deleting: true }),
+      pod({ phase: 'Running', annotations: { [SAFE_TO_EVICT]: 'true' } }),
+      pod({ phase: 'Running' }),
+      protectedPod({ runnerClass: 'gpu', phase: 'Running' }),
+    ];
+
+    // Act
+    const census = takeRunnerCensus(pods, classes);
+
+    // Assess
+    expect(census.map(({ runnerClass, protected: count }) => [runnerClass, count])).toEqual([
+      ['small', 2],
+      ['gpu', 1],
+    ]);
+  });
+
+  it('records every phase and problem of every class, zeros included, the capacity and the protected', () => {
     // Prepare
     const metrics = new MetricsRecorder();
 
     // Act
-    recordRunnerCensus(takeRunnerCensus([pod({})], classes), metrics);
+    recordRunnerCensus(
+      takeRunnerCensus(
+        [pod({}), pod({ phase: 'Pending', annotations: { ...PROTECTED_FROM_DISRUPTION } })],
+        classes,
+      ),
+      metrics,
+    );
 
     // Assess
     expect(metrics.points('RunnerPods')).toHaveLength(classes.length * RUNNER_POD_PHASES.length);
@@ -73,5 +106,9 @@ describe('runner census', () => {
     expect(metrics.total('RunnerPods', { RunnerClass: 'small', Phase: 'Running' })).toBe(1);
     expect(metrics.total('RunnerPods', { RunnerClass: 'gpu', Phase: 'Running' })).toBe(0);
     expect(metrics.total('RunnerCapacity', { RunnerClass: 'gpu' })).toBe(2);
+    expect(metrics.points('RunnersProtected').map(({ value, dimensions }) => [dimensions, value])).toEqual([
+      [{ RunnerClass: 'small' }, 1],
+      [{ RunnerClass: 'gpu' }, 0],
+    ]);
   });
 });

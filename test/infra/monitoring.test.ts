@@ -3,7 +3,12 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
-import { METRICS, RUNNER_POD_PHASES } from '../../lib/telemetry/metricCatalog.ts';
+import { ERROR_KINDS } from '../../lib/errors.ts';
+import {
+  INFRASTRUCTURE_KILL_REASONS,
+  METRICS,
+  RUNNER_POD_PHASES,
+} from '../../lib/telemetry/metricCatalog.ts';
 import { testConfig } from '../helpers/factories.ts';
 import { synth } from '../helpers/synthStack.ts';
 
@@ -18,18 +23,33 @@ type DashboardMetric = [namespace: string, name: string, ...rest: unknown[]];
  * The metrics of every dashboard widget, as CloudWatch will read them: the body is JSON joined with
  * deploy-time references, which stand in here as "<ref>".
  */
-function dashboardMetrics(template: Template): { title: string; metrics: DashboardMetric[] }[] {
+function dashboardMetrics(
+  template: Template,
+): { title: string; metrics: DashboardMetric[]; lines: HorizontalLine[] }[] {
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
   if (!dashboard) throw new Error('no dashboard');
   const [, parts] = dashboard.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
   const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : '<ref>')).join('')) as {
-    widgets: { properties: { title?: string; markdown?: string; metrics?: DashboardMetric[] } }[];
+    widgets: {
+      properties: {
+        title?: string;
+        markdown?: string;
+        metrics?: DashboardMetric[];
+        annotations?: { horizontal?: HorizontalLine[] };
+      };
+    }[];
   };
   return body.widgets.map(({ properties }) => ({
     title: properties.title ?? properties.markdown ?? '',
     metrics: properties.metrics ?? [],
+    lines: properties.annotations?.horizontal ?? [],
   }));
 }
+
+type HorizontalLine = { value: number; label?: string };
+
+/** The statistic of a dashboard metric entry, from the options that end it. */
+const statisticOf = (metric: DashboardMetric) => (metric.at(-1) as { stat: string }).stat;
 
 /** The dimensions of a dashboard metric entry: the name/value pairs between the name and the options. */
 function dimensionsOf([, , ...rest]: DashboardMetric): Record<string, unknown> {
@@ -46,7 +66,11 @@ function alarmsNamed(template: Template, pattern: RegExp) {
 }
 
 describe('dashboard', () => {
-  const config = withMonitoring({ metricsNamespace: 'Runners/Test', jobWaitP90AlarmSeconds: 90 });
+  const config = withMonitoring({
+    metricsNamespace: 'Runners/Test',
+    jobWaitP90AlarmSeconds: 90,
+    jobWaitingAlarmSeconds: 1000,
+  });
   const { template } = synth(config);
   const widgets = dashboardMetrics(template);
   const allMetrics = widgets.flatMap(({ metrics }) => metrics);
@@ -70,16 +94,38 @@ describe('dashboard', () => {
     }
     for (const { name } of config.runnerClasses) {
       const waits = widgets.find(({ title }) => title === `Job wait time: ${name}`)?.metrics ?? [];
-      expect(waits.map((metric) => [dimensionsOf(metric), (metric.at(-1) as { stat: string }).stat])).toEqual(
-        [
-          [{ RunnerClass: name }, 'p50'],
-          [{ RunnerClass: name }, 'p90'],
-          [{ RunnerClass: name }, 'p99'],
-        ],
-      );
+      expect(waits.map((metric) => [dimensionsOf(metric), statisticOf(metric)])).toEqual([
+        [{ RunnerClass: name }, 'p50'],
+        [{ RunnerClass: name }, 'p90'],
+        [{ RunnerClass: name }, 'p99'],
+      ]);
       const phases = widgets.find(({ title }) => title === `Runner pods by phase: ${name}`)?.metrics ?? [];
       expect(phases.map((metric) => dimensionsOf(metric).Phase)).toEqual([...RUNNER_POD_PHASES]);
     }
+  });
+
+  it('draws the longest wait of a job sent back to wait, per class, against its alarm threshold', () => {
+    const widget = widgets.find(({ metrics }) => metrics.some((metric) => metric[1] === 'JobWaitingSeconds'));
+    expect(widget?.metrics.map((metric) => [dimensionsOf(metric).RunnerClass, statisticOf(metric)])).toEqual(
+      config.runnerClasses.map(({ name }) => [name, 'Maximum']),
+    );
+    expect(widget?.lines).toEqual([expect.objectContaining({ value: 1000 })]);
+  });
+
+  it('draws the protected runners of every class, and the infrastructure kills by every reason', () => {
+    const classes = config.runnerClasses.map(({ name }) => name);
+    const graphedFor = (name: string, dimension: string) =>
+      allMetrics
+        .filter((metric) => metric[1] === name)
+        .map((metric) => [dimensionsOf(metric)[dimension], statisticOf(metric)]);
+    expect(graphedFor('RunnersProtected', 'RunnerClass')).toEqual(classes.map((name) => [name, 'Maximum']));
+    expect(graphedFor('JobReruns', 'RunnerClass')).toEqual(classes.map((name) => [name, 'Sum']));
+    const kills = allMetrics.filter((metric) => metric[1] === 'InfrastructureKills').map(dimensionsOf);
+    expect(kills).toEqual(
+      classes.flatMap((name) =>
+        INFRASTRUCTURE_KILL_REASONS.map((reason) => ({ RunnerClass: name, Reason: reason })),
+      ),
+    );
   });
 
   it('graphs the queue, the dead letters and every function', () => {
@@ -94,7 +140,13 @@ describe('dashboard', () => {
 });
 
 describe('alarms', () => {
-  const config = withMonitoring({ jobWaitP90AlarmSeconds: 240, oldestMessageAlarmSeconds: 900 });
+  const config = withMonitoring({
+    metricsNamespace: 'Runners/Alarms',
+    jobWaitP90AlarmSeconds: 240,
+    oldestMessageAlarmSeconds: 900,
+    jobWaitingAlarmSeconds: 1200,
+    signatureRejectionsAlarmCount: 3,
+  });
   const { template } = synth(config);
 
   it('goes off when anything reaches the dead-letter queue', () => {
@@ -113,13 +165,81 @@ describe('alarms', () => {
     ]);
   });
 
-  it('goes off when the scaler fails, or meets errors handling jobs', () => {
-    expect(alarmsNamed(template, /ScalerFailures/)).toEqual([
-      expect.objectContaining({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1 }),
+  it.each([
+    ['Webhook', 'WebhookFunction'],
+    ['Scaler', 'ScalerFunction'],
+    ['Reconciler', 'ReconcilerFunction'],
+    ['Census', 'CensusFunction'],
+    ['Prerequisites', 'ClusterPrerequisitesApplyFunction'],
+  ])('goes off when the %s function itself fails', (name, functionId) => {
+    expect(alarmsNamed(template, new RegExp(`Alarms${name}Failures`))).toEqual([
+      expect.objectContaining({
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [
+          { Name: 'FunctionName', Value: { Ref: expect.stringMatching(`^Autoscaler${functionId}`) } },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
     ]);
-    const [jobErrors] = alarmsNamed(template, /JobErrors/);
-    expect(JSON.stringify(jobErrors?.Metrics)).toContain('"MetricName":"Errors"');
   });
+
+  it('watches no prerequisites function where the cluster prerequisites are managed elsewhere', () => {
+    // Act
+    const { template: unmanaged } = synth({
+      ...config,
+      cluster: { ...config.cluster, managePrerequisites: false },
+    });
+
+    // Assess
+    expect(alarmsNamed(unmanaged, /Failures/)).toHaveLength(4);
+    expect(alarmsNamed(unmanaged, /PrerequisitesFailures/)).toEqual([]);
+  });
+
+  it('goes off on errors handling jobs, of every kind, wherever they are met', () => {
+    const [jobErrors] = alarmsNamed(template, /JobErrors/);
+    const watched = ((jobErrors?.Metrics ?? []) as { MetricStat?: { Metric: Record<string, unknown> } }[])
+      .flatMap(({ MetricStat }) => (MetricStat ? [MetricStat.Metric] : []))
+      .map(({ MetricName, Namespace, Dimensions }) => [Namespace, MetricName, Dimensions]);
+    expect(watched).toEqual(
+      ERROR_KINDS.map((kind) => ['Runners/Alarms', 'Errors', [{ Name: 'Kind', Value: kind }]]),
+    );
+  });
+
+  it('goes off on a burst of deliveries failing the signature check, at the configured count', () => {
+    expect(alarmsNamed(template, /SignatureRejections/)).toEqual([
+      expect.objectContaining({
+        MetricName: 'WebhooksRejected',
+        Namespace: 'Runners/Alarms',
+        Dimensions: [{ Name: 'Reason', Value: 'signature' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 3,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+      }),
+    ]);
+  });
+
+  it.each(['linux-small', 'linux-docker'])(
+    'goes off when a job of class %s sent back to wait has waited the configured time',
+    (name) => {
+      expect(alarmsNamed(template, new RegExp(`JobStillWaiting${name.replace('-', '')}`))).toEqual([
+        expect.objectContaining({
+          MetricName: 'JobWaitingSeconds',
+          Namespace: 'Runners/Alarms',
+          Dimensions: [{ Name: 'RunnerClass', Value: name }],
+          Statistic: 'Maximum',
+          Period: 300,
+          Threshold: 1200,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        }),
+      ]);
+    },
+  );
 
   it.each(['linux-small', 'linux-docker'])(
     'watches the p90 job wait of class %s at the configured threshold',

@@ -84,4 +84,65 @@ describe('scaler metrics', () => {
       { value: 1, dimensions: { Kind: 'invalid-message' } },
     ]);
   });
+
+  describe('how long a queued job has waited on GitHub when it is sent back to wait', () => {
+    // GitHub queued the job at 10:00:00; the scaler handles it at 10:15:00.
+    const createdAt = '2026-11-28T10:00:00Z';
+    const handledAt = () => new Date('2026-11-28T10:15:00Z');
+    type Harness = ReturnType<typeof scalerHarness>;
+
+    it.each<[string, number, (harness: Harness) => Promise<void>]>([
+      ['its class is at capacity', 1, ({ runBatch }) => runBatch(jobMessage({ jobId: 30 })).then(() => {})],
+      [
+        'GitHub rate-limits it',
+        10,
+        async ({ registry }) => {
+          registry.failNextRegistration = new AutoscalerError('GitHub: rate limited (429)', {
+            kind: 'github-rate-limit',
+            retryable: true,
+            retryAfterSeconds: 60,
+          });
+        },
+      ],
+      [
+        'GitHub fails',
+        10,
+        async ({ registry }) => {
+          registry.failNextRegistration = new AutoscalerError('GitHub: 502 Bad Gateway', {
+            kind: 'github',
+            retryable: true,
+          });
+        },
+      ],
+    ])('records it when %s', async (_, maxRunners, prepare) => {
+      // Prepare
+      const harness = scalerHarness(testConfigWithMaxRunners(maxRunners), handledAt);
+      await prepare(harness);
+
+      // Act
+      await harness.runBatch(jobMessage({ jobId: 31, createdAt }));
+
+      // Assess
+      expect(harness.queue.sent.map(({ message }) => message.jobId)).toEqual([31]);
+      expect(dimensionsAndValues(harness.metrics.points('JobWaitingSeconds'))).toEqual([
+        { value: 900, dimensions: linuxSmall },
+      ]);
+    });
+
+    it('records nothing for a job that gets its runner, nor for a finished job sent back', async () => {
+      // Prepare
+      const { cluster, metrics, queue, runBatch } = scalerHarness(testConfig(), handledAt);
+      await runBatch(jobMessage({ jobId: 32, createdAt }));
+      cluster.readPod = async () => {
+        throw new AutoscalerError('Kubernetes: 503', { kind: 'kubernetes', retryable: true });
+      };
+
+      // Act
+      await runBatch(jobMessage({ jobId: 32, createdAt, action: 'completed', runnerName: 'linux-small-32' }));
+
+      // Assess
+      expect(queue.sent.map(({ message }) => message.action)).toEqual(['completed']);
+      expect(metrics.points('JobWaitingSeconds')).toEqual([]);
+    });
+  });
 });
