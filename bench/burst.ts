@@ -57,7 +57,12 @@ export async function runBurst(
 
   const firstJobId = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
   const jobs = Array.from({ length: options.jobs }, (_, index) =>
-    jobMessage({ jobId: firstJobId + index, runnerClass: runnerClass.name, deliveryId: `burst-${index}` }),
+    jobMessage({
+      jobId: firstJobId + index,
+      runnerClass: runnerClass.name,
+      deliveryId: `burst-${index}`,
+      createdAt: new Date().toISOString(),
+    }),
   );
   const duplicates = jobs.filter((_, index) => index % Math.round(1 / options.duplicateShare) === 0);
   const deliveries = shuffle([

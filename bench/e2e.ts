@@ -55,7 +55,11 @@ export async function runEndToEnd(
       () => `e2e: ${running.size}/${total} runner pods Running, ${gone.size} removed after completion`,
     );
     const queuedAt = await sendAtRate(jobIds, options.jobsPerSecond, (jobId) =>
-      post(local.url, { ...template, workflow_job: { ...template.workflow_job, id: jobId } }),
+      // Queued just now, as GitHub would say: a queued delivered late makes the scaler ask GitHub first.
+      post(local.url, {
+        ...template,
+        workflow_job: { ...template.workflow_job, id: jobId, created_at: new Date().toISOString() },
+      }),
     );
     await until(() => jobIds.every((jobId) => running.has(podName(jobId))), 120_000);
 
