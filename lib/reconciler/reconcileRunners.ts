@@ -133,7 +133,7 @@ async function carryOut(
       if (await removeRunnerPod(context, step.pod, 'finished')) summary.removedFinished += 1;
       return;
     case 'rerun-killed':
-      return rerunKilledJob(step.pod, runningJobOfPod(step.pod), context, summary);
+      return queueRerunOfKilledJob(step.pod, runningJobOfPod(step.pod), context, summary);
     case 'replace-if-queued':
       return replaceIfQueued(step.pod, step.why, pods, context, summary);
     case 'remove-if-spare':
@@ -157,7 +157,7 @@ async function replaceIfQueued(
   }
   const { waiting, ranHere } = await jobWaitingForRunner(job, pod, pods, context);
   // Killed before its in_progress reached us: GitHub's job record says it ran here.
-  if (ranHere && pod.killedBy) return rerunKilledJob(pod, job, context, summary);
+  if (ranHere && pod.killedBy) return queueRerunOfKilledJob(pod, job, context, summary);
   if (waiting) {
     const jobLog = {
       jobId: waiting.jobId,
@@ -208,12 +208,12 @@ async function jobWaitingForRunner(
 }
 
 /**
- * A runner the infrastructure killed while it ran a job: its job is queued to be re-run once its run
- * completes (rerunKilledJob decides then whether it still needs one), and then the pod goes, unless
- * the API server is deleting it already (an eviction). The pod is read again first: the scaler's
- * `completed` for the job may have dealt with it since the pods were listed.
+ * A runner the infrastructure killed while it ran a job: its job is queued to be re-run once its
+ * run completes (the scaler's rerunKilledJob then decides whether it still needs one), and the pod
+ * goes, unless the API server is deleting it already (an eviction). The pod is read again first:
+ * the scaler's `completed` for the job may have dealt with it since the pods were listed.
  */
-async function rerunKilledJob(
+async function queueRerunOfKilledJob(
   pod: RunnerPod,
   ranJob: JobMessage | undefined,
   context: ReconcilerContext,
