@@ -5,14 +5,17 @@ import { buildRunnerPod } from '../../lib/pod/buildRunnerPod.ts';
 import { OPEN_TO_DISRUPTION, PROTECTED_FROM_DISRUPTION } from '../../lib/pod/disruption.ts';
 import { LABEL } from '../../lib/pod/labels.ts';
 import { jobMessage } from '../helpers/factories.ts';
-import { coreApi, scalerCluster, uniqueJobId } from './clusterClients.ts';
+import { coreApi, uniqueJobId } from './clusterClients.ts';
 import { waitFor } from './controlPlane.ts';
 
 /*
- * What the scaler and the reconciler do to runner pods, for the Karpenter tests. It stands in for
- * the calls that protect a new runner and open an idle one, which are being written as these tests
- * are; once they exist, these helpers should call them.
+ * What the scaler and the reconciler do to runner pods, for the Karpenter tests, with the scaler's
+ * identity. It stands in for the calls that protect a new runner and open an idle one, which are
+ * being written as these tests are (and for the adapter's calls, whose signatures change with them);
+ * once they exist, these helpers should call them.
  */
+
+const asMergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /**
  * Makes `count` runner pods as the scaler does (the real pod spec, created gated, then released),
@@ -20,7 +23,7 @@ import { waitFor } from './controlPlane.ts';
  */
 export async function startRunnerPods(runnerClass: RunnerClass, count: number): Promise<string[]> {
   const namespace = inject('controlPlane').namespace;
-  const cluster = scalerCluster();
+  const api = coreApi('scaler');
   const pods = Array.from({ length: count }, () =>
     protectedFromCreation(
       buildRunnerPod(jobMessage({ jobId: uniqueJobId(), runnerClass: runnerClass.name }), runnerClass, {
@@ -30,9 +33,12 @@ export async function startRunnerPods(runnerClass: RunnerClass, count: number): 
       }),
     ),
   );
-  await Promise.all(pods.map((pod) => cluster.createPod(pod)));
+  await Promise.all(pods.map((body) => api.createNamespacedPod({ namespace, body })));
   const names = pods.map((pod) => pod.metadata?.name ?? '');
-  await Promise.all(names.map((name) => cluster.releasePod(name, {})));
+  const release = { spec: { schedulingGates: [] } };
+  await Promise.all(
+    names.map((name) => api.patchNamespacedPod({ name, namespace, body: release }, asMergePatch)),
+  );
   return names;
 }
 
@@ -53,7 +59,7 @@ export async function openToDisruption(name: string): Promise<void> {
       namespace: inject('controlPlane').namespace,
       body: { metadata: { annotations: OPEN_TO_DISRUPTION } },
     },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    asMergePatch,
   );
 }
 
@@ -67,14 +73,14 @@ export async function finishJob(name: string): Promise<void> {
       namespace,
       body: { metadata: { annotations: { 'test.eks-runner-autoscaler.io/finish': 'true' } } },
     },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    asMergePatch,
   );
   await waitFor(
     `runner pod ${name} to finish`,
     async () => (await api.readNamespacedPod({ name, namespace })).status?.phase === 'Succeeded',
     20_000,
   );
-  await scalerCluster().deletePod(name);
+  await coreApi('scaler').deleteNamespacedPod({ name, namespace });
 }
 
 /** The runner pods of a class that are not being deleted, by name. */
