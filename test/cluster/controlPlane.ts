@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, reportLastOutput, spawnLogged, stopProcesses } from './processes.ts';
 
 /** How tests reach the control plane; passed from globalSetup to test files. */
 export interface ControlPlaneAccess {
@@ -19,7 +19,6 @@ export interface ControlPlaneAccess {
 }
 
 const NAMESPACE = 'github-runners';
-let stopping = false;
 
 /** Fake nodes KWOK runs: 8 CPU and 32 GiB each; the first four are the docker pool the example config selects. */
 export const FAKE_NODES = { count: 10, dockerPool: 4, cpu: '8', memory: '32Gi' } as const;
@@ -30,21 +29,11 @@ export const FAKE_NODES = { count: 10, dockerPool: 4, cpu: '8', memory: '32Gi' }
  * and KWOK running fake nodes, where scheduled pods run and finish on request.
  */
 export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: () => Promise<void> }> {
-  const bin = execFileSync('bash', [join(import.meta.dirname, 'build-control-plane.sh')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .toString()
-    .trim();
+  const bin = controlPlaneBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'control-plane-'));
   const processes: ChildProcess[] = [];
   const stop = async () => {
-    stopping = true;
-    for (const child of processes.reverse()) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) =>
-        child.exitCode === null ? child.once('exit', resolve) : resolve(undefined),
-      );
-    }
+    await stopProcesses(processes);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -129,28 +118,19 @@ export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: 
     };
     return { ...access, stop };
   } catch (error) {
-    for (const [name, tail] of logTails)
-      process.stderr.write(`control plane: last output of ${name}:\n${tail}\n`);
+    reportLastOutput();
     await stop();
     throw error;
   }
 }
 
-const logTails = new Map<string, string>();
-
-/** Starts one component; the tail of its log is kept to explain a failed start. */
-function spawnLogged(command: string, dir: string, name: string, args: string[]): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (chunk: Buffer) =>
-    logTails.set(name, ((logTails.get(name) ?? '') + chunk.toString()).slice(-3000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.once('exit', (code, signal) => {
-    if (!stopping)
-      process.stderr.write(`control plane: ${name} exited (${code ?? signal}):\n${logTails.get(name)}\n`);
-  });
-  writeFileSync(join(dir, `${name}.cmd`), [command, ...args].join(' '));
-  return child;
+/** The folder of the control plane's binaries (and KWOK's), built first if they are not cached. */
+export function controlPlaneBinaries(): string {
+  return execFileSync('bash', [join(import.meta.dirname, 'build-control-plane.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim();
 }
 
 async function waitUntilReady(server: string, token: string, processes: ChildProcess[]): Promise<string> {
@@ -249,7 +229,11 @@ export async function addFakeNode(
   await adminRequest(server, token, 'PATCH', `/api/v1/nodes/${node.name}`, { spec: { taints: node.taints } });
 }
 
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`control plane: timed out waiting for ${what}`);
@@ -309,15 +293,4 @@ function writeKubeconfig(dir: string, user: string, server: string, token: strin
     }),
   );
   return path;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

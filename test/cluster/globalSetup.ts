@@ -1,17 +1,33 @@
 import type { TestProject } from 'vitest/node';
 import { type ControlPlaneAccess, startControlPlane } from './controlPlane.ts';
+import { type KarpenterAccess, startKarpenter } from './karpenter.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     controlPlane: ControlPlaneAccess;
+    karpenter: KarpenterAccess;
   }
 }
 
-/** Starts one real control plane for the whole test run and tears it down at the end, even on failure. */
+/**
+ * Starts one real control plane, with Karpenter on it, for the whole test run and tears both down
+ * at the end, even on failure. Karpenter runs throughout rather than per test file, so that this
+ * process, which handles interrupts, is the one that stops it.
+ */
 export default async function setup(project: TestProject) {
   const controlPlane = await startControlPlane();
-  const { stop, ...access } = controlPlane;
+  const { stop: stopControlPlane, ...access } = controlPlane;
+  const karpenter = await startKarpenter(access).catch(async (error: unknown) => {
+    await stopControlPlane();
+    throw error;
+  });
+  const { stop: stopKarpenter, ...karpenterAccess } = karpenter;
   project.provide('controlPlane', access);
+  project.provide('karpenter', karpenterAccess);
+  const stop = async () => {
+    await stopKarpenter();
+    await stopControlPlane();
+  };
   const stopOnSignal = () => {
     stop().finally(() => process.exit(1));
   };
