@@ -31,6 +31,7 @@ export function planReconciliation(
   const checks: ReconcileStep[] = [];
   for (const pod of [...pods].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
     const startTimeout = startTimeouts.get(pod.runnerClass);
+    if (startTimeout === undefined) continue;
     const tookJob = ANNOTATION.runningJobId in pod.annotations;
     const killedInJob = pod.killedBy !== undefined && tookJob && !(ANNOTATION.rerunQueued in pod.annotations);
     // An evicted runner terminates for a while (its preStop lets the job finish): its re-run is
@@ -39,7 +40,7 @@ export function planReconciliation(
       finished.push({ kind: 'rerun-killed', pod });
       continue;
     }
-    if (pod.deleting || startTimeout === undefined) continue;
+    if (pod.deleting) continue;
     const ageSeconds = (now.getTime() - pod.createdAt.getTime()) / 1000;
     if (pod.gated) {
       // The scaler finishes or replaces a registration when the job's message comes back; one

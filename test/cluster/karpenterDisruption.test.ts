@@ -11,7 +11,7 @@ import {
   type TestNodePool,
   waitForIdleDisruptionPasses,
 } from './karpenterPools.ts';
-import { finishJob, openToDisruption, runnerPodsOf, startRunnerPods } from './karpenterRunnerPods.ts';
+import { finishJob, reconcileIdleRunners, runnerPodsOf, startRunnerPods } from './karpenterRunnerPods.ts';
 
 const protects = (pod: V1Pod | undefined) => isProtectedFromDisruption(pod?.metadata?.annotations ?? {});
 
@@ -34,7 +34,7 @@ async function oneRunnerLeftOnUnderusedNode(pool: TestNodePool) {
   const nodes = await nodesOf(pool);
   if (Object.keys(nodes).join() !== node)
     throw new Error(`expected the four runners on one node: ${JSON.stringify(nodes)}`);
-  await Promise.all(finishing.map(finishJob));
+  await Promise.all(finishing.map((name) => finishJob(pool.runnerClass, name)));
   return { runner, uid: pod?.metadata?.uid, node, protectedAtStart: protects(pod) };
 }
 
@@ -118,7 +118,7 @@ describe.concurrent('runner pods on nodes Karpenter launches (its KWOK provider)
     expect(await nodesOf(pool)).toEqual({ [node]: 'running' });
 
     // Act: the job ends, and the reconciler removes the finished pod.
-    await finishJob(runner);
+    await finishJob(pool.runnerClass, runner);
 
     // Assess
     await expect.poll(() => nodesOf(pool), { timeout: 45_000 }).not.toHaveProperty(node);
@@ -132,8 +132,8 @@ describe.concurrent('runner pods on nodes Karpenter launches (its KWOK provider)
     const { runner, node, protectedAtStart } = await oneRunnerLeftOnUnderusedNode(pool);
     expect(protectedAtStart).toBe(true);
 
-    // Act: the reconciler finds the runner idle with no job of its own waiting.
-    await openToDisruption(runner);
+    // Act: the reconciler finds the runner idle, its own job still waiting (for an approval, say).
+    await reconcileIdleRunners(pool.runnerClass);
 
     // Assess
     await expect.poll(() => nodesOf(pool), { timeout: 60_000 }).not.toHaveProperty(node);

@@ -1,70 +1,67 @@
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import type { RunnerClass } from '../../lib/config/autoscalerConfig.ts';
-import { buildRunnerPod } from '../../lib/pod/buildRunnerPod.ts';
-import { OPEN_TO_DISRUPTION, PROTECTED_FROM_DISRUPTION } from '../../lib/pod/disruption.ts';
-import { LABEL } from '../../lib/pod/labels.ts';
-import { jobMessage } from '../helpers/factories.ts';
-import { coreApi, uniqueJobId } from './clusterClients.ts';
+import { ANNOTATION, LABEL } from '../../lib/pod/labels.ts';
+import { reconcileRunners } from '../../lib/reconciler/reconcileRunners.ts';
+import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
+import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
+import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { RecordingQueue } from '../helpers/scalerHarness.ts';
+import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
+import { coreApi, scalerCluster, uniqueJobId } from './clusterClients.ts';
 import { waitFor } from './controlPlane.ts';
 
-/*
- * What the scaler and the reconciler do to runner pods, for the Karpenter tests, with the scaler's
- * identity. It stands in for the calls that protect a new runner and open an idle one, which are
- * being written as these tests are (and for the adapter's calls, whose signatures change with them);
- * once they exist, these helpers should call them.
+/**
+ * The scaler and the reconciler as they act on runner pods, for the Karpenter tests: each pool's
+ * class is configured alone, so neither touches another test's pods.
  */
+function autoscalerFor(runnerClass: RunnerClass) {
+  const config = { ...testConfig(), runnerClasses: [runnerClass] };
+  const context = {
+    config,
+    cluster: scalerCluster(),
+    registry: new ScriptedRegistry(),
+    log: captureLog(),
+    metrics: new MetricsRecorder(),
+  };
+  const deliver = (message: object) =>
+    processJobRecord(JSON.stringify(message), newBatchContext(context), new RecordingQueue());
+  return { config, context, deliver };
+}
 
-const asMergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const job = (runnerClass: RunnerClass, jobId: number) => ({
+  jobId,
+  runnerClass: runnerClass.name,
+  labels: runnerClass.labels,
+  createdAt: new Date().toISOString(),
+});
+
+/** Queues `count` jobs of the class through the scaler, which makes a runner pod for each. Returns their names. */
+export async function startRunnerPods(runnerClass: RunnerClass, count: number): Promise<string[]> {
+  const { deliver } = autoscalerFor(runnerClass);
+  const jobIds = Array.from({ length: count }, () => uniqueJobId());
+  await Promise.all(jobIds.map((jobId) => deliver(jobMessage(job(runnerClass, jobId)))));
+  return jobIds.map((jobId) => `${runnerClass.name}-${jobId}`);
+}
 
 /**
- * Makes `count` runner pods as the scaler does (the real pod spec, created gated, then released),
- * all released at once so that Karpenter sees them pending together. Returns their names.
+ * A reconciler run well past `idleRunnerSeconds`, in which GitHub still queues the runners' own jobs
+ * (waiting for an approval, say): it opens the idle runners to disruption.
  */
-export async function startRunnerPods(runnerClass: RunnerClass, count: number): Promise<string[]> {
-  const namespace = inject('controlPlane').namespace;
-  const api = coreApi('scaler');
-  const pods = Array.from({ length: count }, () =>
-    protectedFromCreation(
-      buildRunnerPod(jobMessage({ jobId: uniqueJobId(), runnerClass: runnerClass.name }), runnerClass, {
-        namespace,
-        registrationMode: 'jit',
-        registrationUrl: 'https://github.com/acme',
-      }),
-    ),
-  );
-  await Promise.all(pods.map((body) => api.createNamespacedPod({ namespace, body })));
-  const names = pods.map((pod) => pod.metadata?.name ?? '');
-  const release = { spec: { schedulingGates: [] } };
-  await Promise.all(
-    names.map((name) => api.patchNamespacedPod({ name, namespace, body: release }, asMergePatch)),
-  );
-  return names;
+export async function reconcileIdleRunners(runnerClass: RunnerClass): Promise<void> {
+  const { config, context } = autoscalerFor(runnerClass);
+  const later = new Date(Date.now() + (config.reconciler.idleRunnerSeconds + 60) * 1000);
+  const summary = await reconcileRunners({ ...context, queue: new RecordingQueue(), now: () => later });
+  if (summary.failedSteps > 0) throw new Error(`the reconciler failed: ${JSON.stringify(summary)}`);
 }
 
-/** buildRunnerPod is to protect every runner pod from creation; until it does, the pod is protected here. */
-function protectedFromCreation(pod: V1Pod): V1Pod {
-  const metadata = {
-    ...pod.metadata,
-    annotations: { ...PROTECTED_FROM_DISRUPTION, ...pod.metadata?.annotations },
-  };
-  return { ...pod, metadata };
-}
-
-/** What the reconciler does to a runner that is idle with no job of its own waiting. */
-export async function openToDisruption(name: string): Promise<void> {
-  await coreApi('scaler').patchNamespacedPod(
-    {
-      name,
-      namespace: inject('controlPlane').namespace,
-      body: { metadata: { annotations: OPEN_TO_DISRUPTION } },
-    },
-    asMergePatch,
-  );
-}
-
-/** A runner's job ends (KWOK completes the pod, as its kubelet would), and the finished pod is removed. */
-export async function finishJob(name: string): Promise<void> {
+/**
+ * A runner's job ends: KWOK completes the pod, as its kubelet would, and the job's `completed`,
+ * naming the runner by its ID, reaches the scaler, which removes the pod.
+ */
+export async function finishJob(runnerClass: RunnerClass, name: string): Promise<void> {
   const namespace = inject('controlPlane').namespace;
   const api = coreApi('admin');
   await api.patchNamespacedPod(
@@ -73,14 +70,19 @@ export async function finishJob(name: string): Promise<void> {
       namespace,
       body: { metadata: { annotations: { 'test.eks-runner-autoscaler.io/finish': 'true' } } },
     },
-    asMergePatch,
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
   await waitFor(
     `runner pod ${name} to finish`,
     async () => (await api.readNamespacedPod({ name, namespace })).status?.phase === 'Succeeded',
     20_000,
   );
-  await coreApi('scaler').deleteNamespacedPod({ name, namespace });
+  const pod = await api.readNamespacedPod({ name, namespace });
+  const jobId = Number(pod.metadata?.labels?.[LABEL.jobId]);
+  const runnerId = Number(pod.metadata?.annotations?.[ANNOTATION.runnerId]);
+  await autoscalerFor(runnerClass).deliver(
+    jobMessage({ ...job(runnerClass, jobId), action: 'completed', runnerName: name, runnerId }),
+  );
 }
 
 /** The runner pods of a class that are not being deleted, by name. */
