@@ -1,9 +1,7 @@
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { JobStatus } from '../../lib/ports.ts';
+import { StandInWorkflows } from './standInWorkflows.ts';
 
 interface StandInRunner {
   id: number;
@@ -63,39 +61,9 @@ export async function startGitHubStandIn() {
     /** What a test does when GitHub re-runs jobs: the IDs of the new jobs it queues for them. */
     onRerun?: (repository: string, rerunJobIds: number[]) => number[];
   } = {};
-  /** Workflow jobs by `owner/repo#id`; a job not set here is unknown (404). */
-  const jobs = new Map<string, StandInJob>();
+  const workflows = new StandInWorkflows(hooks);
   /** Faults drawn afresh for every request whose "METHOD /path" matches. */
   const randomFaults: { route: RegExp; share: number; fault: () => InjectedFault }[] = [];
-
-  /** The jobs of a run's latest attempt. */
-  const latestJobs = (repository: string, runId: number) => {
-    const ofRun = [...jobs.values()].filter((job) => job.repository === repository && job.runId === runId);
-    const attempt = Math.max(...ofRun.map((job) => job.runAttempt));
-    return ofRun.filter((job) => job.runAttempt === attempt);
-  };
-  let nextRerunJobId = 8_000_000_000;
-  /** A re-run queues each job anew, under a new ID, in the run's next attempt. */
-  const rerun = (repository: string, rerunJobs: StandInJob[]) => {
-    const ids =
-      hooks.onRerun?.(
-        repository,
-        rerunJobs.map(({ id }) => id),
-      ) ?? rerunJobs.map(() => nextRerunJobId++);
-    for (const [index, job] of rerunJobs.entries()) {
-      const id = ids[index] ?? nextRerunJobId++;
-      jobs.set(`${repository}#${id}`, {
-        ...job,
-        id,
-        runAttempt: job.runAttempt + 1,
-        status: 'queued',
-        conclusion: null,
-        runnerName: null,
-        runnerId: null,
-        createdAt: new Date().toISOString(),
-      });
-    }
-  };
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
@@ -186,71 +154,7 @@ export async function startGitHubStandIn() {
     }
     if (!authorization.startsWith('token ghs_installation')) return send(401, { message: 'Bad credentials' });
 
-    const jobRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/jobs\/(\d+)$/.exec(path);
-    if (method === 'GET' && jobRoute?.[1] && jobRoute[2]) {
-      const job = jobs.get(`${jobRoute[1]}#${jobRoute[2]}`);
-      if (!job) return send(404, { message: 'Not Found' });
-      return send(200, workflowJob(job), '/repos/{owner}/{repo}/actions/jobs/{job_id}');
-    }
-    if (method === 'GET' && path === '/installation/repositories') {
-      const names = [...new Set([...jobs.values()].map(({ repository }) => repository))].sort();
-      const page = Number(url.searchParams.get('page') ?? 1);
-      const perPage = Number(url.searchParams.get('per_page') ?? 30);
-      const slice = names.slice((page - 1) * perPage, page * perPage);
-      return send(
-        200,
-        { total_count: names.length, repositories: slice.map(repositoryFromExample) },
-        '/installation/repositories',
-      );
-    }
-    const runsRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs$/.exec(path);
-    if (method === 'GET' && runsRoute?.[1]) {
-      const runs = workflowRuns(runsRoute[1], [...jobs.values()]).filter(
-        (run) => run.status === url.searchParams.get('status'),
-      );
-      return send(
-        200,
-        { total_count: runs.length, workflow_runs: runs.slice(0, 100).map(workflowRunFromExample) },
-        '/repos/{owner}/{repo}/actions/runs',
-      );
-    }
-    const runJobsRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/jobs$/.exec(path);
-    if (method === 'GET' && runJobsRoute?.[1] && runJobsRoute[2]) {
-      const ofRun = [...jobs.values()].filter(
-        (job) => job.repository === runJobsRoute[1] && job.runId === Number(runJobsRoute[2]),
-      );
-      return send(
-        200,
-        { total_count: ofRun.length, jobs: ofRun.slice(0, 100).map(workflowJob) },
-        '/repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
-      );
-    }
-
-    const runRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)(\/rerun-failed-jobs)?$/.exec(path);
-    const rerunJobRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/jobs\/(\d+)\/rerun$/.exec(path);
-    if (runRoute?.[1] && runRoute[2]) {
-      const [repository, runId] = [runRoute[1], Number(runRoute[2])];
-      const run = workflowRuns(repository, [...jobs.values()]).find(({ id }) => id === runId);
-      if (!run) return send(404, { message: 'Not Found' });
-      if (method === 'GET' && !runRoute[3])
-        return send(200, workflowRunFromExample(run), '/repos/{owner}/{repo}/actions/runs/{run_id}');
-      if (method === 'POST' && runRoute[3]) {
-        const failed = latestJobs(repository, runId).filter((job) => job.conclusion !== 'success');
-        // GitHub's description lists no refusal for this route; it refuses as for a job's re-run.
-        if (run.status !== 'completed') return send(403, { message: RUN_IN_PROGRESS });
-        rerun(repository, failed);
-        return send(201, {}, '/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs');
-      }
-    }
-    if (method === 'POST' && rerunJobRoute?.[1] && rerunJobRoute[2]) {
-      const job = jobs.get(`${rerunJobRoute[1]}#${rerunJobRoute[2]}`);
-      if (!job) return send(404, { message: 'Not Found' });
-      const run = workflowRuns(job.repository, [...jobs.values()]).find(({ id }) => id === job.runId);
-      const template = '/repos/{owner}/{repo}/actions/jobs/{job_id}/rerun';
-      if (run?.status !== 'completed') return send(403, forbidden(RUN_IN_PROGRESS), template);
-      rerun(job.repository, [job]);
-      return send(201, {}, template);
-    }
+    if (workflows.answer(method, url, send)) return;
 
     const scoped = /^\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+)\/actions\/runners(\/.*)?$/.exec(path);
     if (!scoped?.[1]) return send(404, { message: 'Not Found' });
@@ -366,32 +270,7 @@ export async function startGitHubStandIn() {
      * Sets GitHub's status of a workflow job, and the runner that took it, as the jobs API reports
      * them; its run, labels and creation time stay as first set (run 1, `self-hosted`, now).
      */
-    setJob: (
-      repository: string,
-      jobId: number,
-      status: JobStatus,
-      runnerName: string | null = null,
-      details: Partial<
-        Pick<StandInJob, 'runId' | 'runAttempt' | 'labels' | 'createdAt' | 'conclusion' | 'runnerId'>
-      > = {},
-    ) => {
-      const key = `${repository}#${jobId}`;
-      const earlier = jobs.get(key);
-      jobs.set(key, {
-        runId: 1,
-        runAttempt: 1,
-        conclusion: null,
-        runnerId: null,
-        labels: ['self-hosted'],
-        createdAt: new Date().toISOString(),
-        ...earlier,
-        ...details,
-        repository,
-        id: jobId,
-        status,
-        runnerName,
-      });
-    },
+    setJob: workflows.setJob,
     setBusy: (name: string, busy: boolean) => {
       for (const runner of runners.values()) if (runner.name === name) runner.busy = busy;
     },
@@ -462,52 +341,6 @@ interface DeliveryItem {
   repository_id: number | null;
 }
 
-/** A workflow job as the stand-in keeps it. */
-interface StandInJob {
-  repository: string;
-  id: number;
-  runId: number;
-  runAttempt: number;
-  status: JobStatus;
-  /** Set once completed: `success` unless a test says otherwise. */
-  conclusion: string | null;
-  runnerName: string | null;
-  runnerId: number | null;
-  labels: string[];
-  createdAt: string;
-}
-
-/** A workflow job as `GET /repos/{owner}/{repo}/actions/jobs/{job_id}` answers it. */
-function workflowJob(job: StandInJob) {
-  const { repository, id, runId, runAttempt, status, runnerName, runnerId, labels, createdAt } = job;
-  const finished = status === 'completed';
-  return {
-    id,
-    run_id: runId,
-    run_url: `https://api.github.com/repos/${repository}/actions/runs/${runId}`,
-    run_attempt: runAttempt,
-    node_id: `CR_${id}`,
-    head_sha: 'f'.repeat(40),
-    url: `https://api.github.com/repos/${repository}/actions/jobs/${id}`,
-    html_url: `https://github.com/${repository}/actions/runs/${runId}/job/${id}`,
-    status,
-    conclusion: finished ? (job.conclusion ?? 'success') : null,
-    created_at: createdAt,
-    started_at: createdAt,
-    completed_at: finished ? createdAt : null,
-    name: 'build',
-    steps: [],
-    check_run_url: `https://api.github.com/repos/${repository}/check-runs/${id}`,
-    labels,
-    runner_id: runnerId,
-    runner_name: runnerName,
-    runner_group_id: null,
-    runner_group_name: null,
-    workflow_name: 'CI',
-    head_branch: 'main',
-  };
-}
-
 function publicRunner({ scope: _scope, ...runner }: StandInRunner & { scope: string }) {
   return runner;
 }
@@ -520,72 +353,3 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 export type GitHubStandIn = Awaited<ReturnType<typeof startGitHubStandIn>>;
-
-/**
- * The runs of a repository's jobs, as their latest attempt stands: queued while all its jobs are, in
- * progress until all completed, then concluded `failure` if any job failed, else `success`.
- */
-function workflowRuns(repository: string, all: readonly StandInJob[]) {
-  const runs = Map.groupBy(
-    all.filter((job) => job.repository === repository),
-    (job) => job.runId,
-  );
-  return [...runs].map(([id, ofRun]) => {
-    const attempt = Math.max(...ofRun.map((job) => job.runAttempt));
-    const jobs = ofRun.filter((job) => job.runAttempt === attempt);
-    const status = jobs.every((job) => job.status === 'queued')
-      ? 'queued'
-      : jobs.every((job) => job.status === 'completed')
-        ? 'completed'
-        : 'in_progress';
-    const failed = jobs.some((job) => (job.conclusion ?? 'success') !== 'success');
-    const conclusion = status === 'completed' ? (failed ? 'failure' : 'success') : null;
-    return { id, repository, status, attempt, conclusion };
-  });
-}
-
-const RUN_IN_PROGRESS = 'This workflow run is not complete yet, so it cannot be re-run';
-
-/** A 403 as GitHub's `forbidden` response describes it. */
-function forbidden(message: string) {
-  return { message, documentation_url: 'https://docs.github.com/rest/actions/workflow-runs' };
-}
-
-/** GitHub's own examples of its answers, from its OpenAPI description. */
-const openApiExamples = (
-  JSON.parse(
-    readFileSync(
-      createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json'),
-      'utf8',
-    ),
-  ) as { components: { examples: Record<string, { value: Record<string, unknown[]> }> } }
-).components.examples;
-
-/** A repository as `GET /installation/repositories` lists it: GitHub's example, renamed. */
-function repositoryFromExample(fullName: string) {
-  const [login = '', name = ''] = fullName.split('/');
-  const example = openApiExamples['repository-paginated-2']?.value.repositories?.[0] as {
-    owner: Record<string, unknown>;
-  };
-  return { ...example, name, full_name: fullName, owner: { ...example.owner, login } };
-}
-
-/** A workflow run as GitHub lists or reads it: GitHub's example, renumbered. */
-function workflowRunFromExample(run: {
-  id: number;
-  status: string;
-  attempt?: number;
-  conclusion?: string | null;
-}) {
-  const example = openApiExamples['workflow-run-paginated']?.value.workflow_runs?.[0] as Record<
-    string,
-    unknown
-  >;
-  return {
-    ...example,
-    id: run.id,
-    status: run.status,
-    run_attempt: run.attempt ?? 1,
-    conclusion: run.conclusion ?? null,
-  };
-}
