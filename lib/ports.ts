@@ -190,6 +190,8 @@ export interface RunnerRegistry {
    * removed, when the runner is running a job. An absent runner counts as removed.
    */
   deregister(runner: RunnerRef): Promise<boolean>;
+  /** Whether GitHub says the runner runs a job; an absent runner does not. */
+  isBusy(runner: RunnerRef): Promise<boolean>;
   readJob(job: JobRef): Promise<JobState>;
   /** The accounts the App is installed on (the first 100). */
   installations(): Promise<AppInstallation[]>;

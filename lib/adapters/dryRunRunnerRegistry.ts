@@ -25,6 +25,10 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
     return true;
   }
 
+  async isBusy(): Promise<boolean> {
+    return false;
+  }
+
   async readJob(): Promise<JobState> {
     return { status: 'queued', runnerName: null };
   }

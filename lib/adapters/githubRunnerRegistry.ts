@@ -106,6 +106,10 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
+  async isBusy(runner: RunnerRef): Promise<boolean> {
+    return (await this.findRunner(runner))?.busy ?? false;
+  }
+
   async readJob(job: JobRef): Promise<JobState> {
     const [owner = '', repo = ''] = job.repository.split('/');
     try {

@@ -36,6 +36,7 @@ export function secretKeyGitHubApp(options: {
     registry: {
       register: async (request) => (await registry()).register(request),
       deregister: async (runner) => (await registry()).deregister(runner),
+      isBusy: async (runner) => (await registry()).isBusy(runner),
       readJob: async (job) => (await registry()).readJob(job),
       installations: async () => (await registry()).installations(),
       listRunners: async (installationId, scope, maxPages) =>

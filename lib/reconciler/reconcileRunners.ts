@@ -263,6 +263,7 @@ function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegis
   return {
     register: counted((request) => registry.register(request)),
     deregister: counted((runner) => registry.deregister(runner)),
+    isBusy: counted((runner) => registry.isBusy(runner)),
     readJob: counted((job) => registry.readJob(job)),
     installations: counted(() => registry.installations()),
     listRunners: counted((installationId, scope, maxPages) =>

@@ -17,8 +17,8 @@ import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts'
  * so a runner that takes a job at the last moment is never removed.
  *
  * While its own job still waits (for an approval, say), the runner stays, but is opened to the node
- * autoscaler, so an idle runner does not keep a node alive; the `in_progress` that names it
- * protects it again. A runner GitHub calls busy is protected at once.
+ * autoscaler, so an idle runner does not keep a node alive, unless GitHub calls it busy; the
+ * `in_progress` that names it protects it again. A runner GitHub calls busy is protected at once.
  */
 export async function removeIdleSpare(
   pod: RunnerPod,
@@ -28,12 +28,6 @@ export async function removeIdleSpare(
   const job = jobOfPod(pod);
   if (!job) return;
   const { status } = await context.registry.readJob(job);
-  if (status === 'queued' || status === 'in_progress') {
-    if (!isProtectedFromDisruption(pod.annotations)) return;
-    if (await context.cluster.annotatePod(pod, OPEN_TO_DISRUPTION)) summary.openedToDisruption += 1;
-    context.log.info('opened an idle runner to disruption', { podName: pod.name, jobStatus: status });
-    return;
-  }
   const runnerId = pod.annotations[ANNOTATION.runnerId];
   const runner = {
     installationId: job.installationId,
@@ -41,6 +35,16 @@ export async function removeIdleSpare(
     name: pod.name,
     id: runnerId ? Number(runnerId) : undefined,
   };
+  if (status === 'queued' || status === 'in_progress') {
+    // Opened only while it waits for its own job; one kept for a job whose runner was taken
+    // (its own ran elsewhere) is about to take a job. GitHub is asked first: the in_progress of a
+    // job this runner took may be lost, or still on its way.
+    if (status !== 'queued' || !isProtectedFromDisruption(pod.annotations)) return;
+    if (await context.registry.isBusy(runner)) return;
+    if (await context.cluster.annotatePod(pod, OPEN_TO_DISRUPTION)) summary.openedToDisruption += 1;
+    context.log.info('opened an idle runner to disruption', { podName: pod.name, podUid: pod.uid });
+    return;
+  }
   if (!(await context.registry.deregister(runner))) {
     if (!isProtectedFromDisruption(pod.annotations))
       await context.cluster.annotatePod(pod, PROTECTED_FROM_DISRUPTION);

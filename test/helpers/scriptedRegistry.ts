@@ -61,6 +61,10 @@ export class ScriptedRegistry implements RunnerRegistry {
     }));
   }
 
+  async isBusy(runner: RunnerRef): Promise<boolean> {
+    return this.states.get(runner.name) === 'busy';
+  }
+
   async deregister(runner: RunnerRef): Promise<boolean> {
     if (this.states.get(runner.name) === 'busy') return false;
     this.deregistered.push(runner);

@@ -33,6 +33,24 @@ describe('disruption of idle runners', () => {
     expect(await reconcile()).toMatchObject({ openedToDisruption: 0 });
   });
 
+  it('does not open a runner that GitHub calls busy, or one kept for a job whose runner was taken', async () => {
+    // Prepare: 66 took a job whose in_progress has not reached us; 67's own job ran elsewhere.
+    const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(...[66, 67].map((jobId) => jobMessage({ jobId })));
+    for (const jobId of [66, 67]) cluster.setPhase(runnerFor(jobId), 'Running');
+    registry.states.set(runnerFor(66), 'busy');
+    registry.jobs.set(67, 'in_progress');
+    advance(10 * MINUTE);
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ openedToDisruption: 0, removedSpares: 0 });
+    expect(await disruption(cluster, 66)).toEqual(['true', 'false']);
+    expect(await disruption(cluster, 67)).toEqual(['true', 'false']);
+  });
+
   it('protects an opened runner again when a job starts on it', async () => {
     // Prepare
     const { cluster, runBatch, reconcile, advance } = reconcilerHarness();
