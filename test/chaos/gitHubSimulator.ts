@@ -7,6 +7,7 @@ import { signedDelivery } from '../helpers/webhookRequests.ts';
 
 export interface SimulatedJob {
   id: number;
+  runId: number;
   cancelled: boolean;
   createdAt: string;
   startedAt?: string;
@@ -81,13 +82,14 @@ export class GitHubSimulator {
     for (const [index, id] of jobIds.entries()) {
       const job: SimulatedJob = {
         id,
+        runId: 1 + Math.floor(index / 10),
         cancelled: this.options.random() < cancelShare,
         status: 'queued',
         createdAt: new Date().toISOString(),
       };
       this.jobs.push(job);
       this.options.gitHub.setJob('acme/app', id, 'queued', null, {
-        runId: 1 + Math.floor(index / 10),
+        runId: job.runId,
         labels: this.options.runnerClass.labels,
         createdAt: job.createdAt,
       });
@@ -190,8 +192,9 @@ export class GitHubSimulator {
     job: SimulatedJob,
     fields: Record<string, unknown> = {},
   ): Promise<void> {
-    const payload = workflowJobEvent(action, {
+    const event = workflowJobEvent(action, {
       id: job.id,
+      run_id: job.runId,
       labels: this.options.runnerClass.labels,
       status: action === 'queued' ? 'queued' : action,
       // GitHub's own times: the reconciler and the scaler read them.
@@ -200,6 +203,14 @@ export class GitHubSimulator {
       runner_name: null,
       ...fields,
     });
+    // The repository the stand-in keeps the jobs in, so that GitHub's answers about them are real.
+    const repository = {
+      ...event.repository,
+      name: 'app',
+      full_name: 'acme/app',
+      owner: { ...event.repository.owner, login: 'acme' },
+    };
+    const payload = { ...event, repository };
     if (action === 'queued' && this.options.random() < this.options.unsentShare) {
       this.counts.unsent += 1;
       return;
