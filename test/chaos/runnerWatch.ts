@@ -1,0 +1,45 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { LABEL } from '../../lib/pod/labels.ts';
+import type { SimulatedJob } from './simulatedJob.ts';
+
+/**
+ * The jobs running on a pod that is gone, or being deleted while it runs: a busy runner removed,
+ * which must never happen. A pod of the same name with another UID is not the job's runner.
+ */
+export function busyRunnersGone(jobs: readonly SimulatedJob[], pods: readonly V1Pod[]): SimulatedJob[] {
+  const byName = new Map(pods.map((pod) => [pod.metadata?.name ?? '', pod]));
+  return jobs.filter((job) => {
+    if (job.status !== 'in_progress' || !job.ranOn || job.deletedWhileBusy) return false;
+    const pod = byName.get(job.ranOn);
+    if (!pod || pod.metadata?.uid !== job.ranOnUid) return true;
+    return Boolean(pod.metadata?.deletionTimestamp) && pod.status?.phase === 'Running';
+  });
+}
+
+/**
+ * Runner pods made after the job they were made for finished (a `queued` retried, repeated or
+ * redelivered late): spares, unless another job takes them. A few are kept as examples.
+ */
+export class SpareCount {
+  made = 0;
+  readonly examples: string[] = [];
+  private readonly seen = new Set<string>();
+
+  count(pods: readonly V1Pod[], jobs: readonly SimulatedJob[]): void {
+    for (const pod of pods) {
+      const uid = pod.metadata?.uid ?? '';
+      if (this.seen.has(uid)) continue;
+      this.seen.add(uid);
+      const madeFor = jobs.find((job) => job.id === Number(pod.metadata?.labels?.[LABEL.jobId]));
+      const after =
+        (pod.metadata?.creationTimestamp?.getTime() ?? 0) - Date.parse(madeFor?.completedAt ?? '');
+      // Kubernetes times are whole seconds.
+      if (!(after > 1000)) continue;
+      this.made += 1;
+      if (this.examples.length < 5)
+        this.examples.push(
+          `${pod.metadata?.name} made ${Math.round(after / 1000)} s after its job completed`,
+        );
+    }
+  }
+}
