@@ -24,14 +24,16 @@ const KILLS: { reason: KillReason; status: (now: string) => Record<string, unkno
 
 /**
  * What the cluster does to runner pods besides running them. Consolidation, as Karpenter does it:
- * every few seconds it picks a node and evicts (Eviction API) each runner pod on it that is not
- * annotated `karpenter.sh/do-not-disrupt: "true"`, never a protected one. (Karpenter itself leaves a
+ * every few seconds it picks a node with a runner pod it may disrupt and evicts (Eviction API) each
+ * runner pod on it that is not annotated `karpenter.sh/do-not-disrupt: "true"`, never a protected one. (Karpenter itself leaves a
  * node with any such pod alone; emptying the rest of the node is harsher.) Infrastructure kills: a
  * runner running a job is ended as a lost node, a drain or a node shutdown would end it, reported in
  * the pod's status as the kubelet or the control plane reports it.
  */
 export class Disruptions {
   readonly counts = {
+    /** Running runner pods seen open to disruption, and consolidations of a node with one. */
+    openedSeen: 0,
     consolidations: 0,
     evicted: 0,
     evictedIdle: 0,
@@ -47,6 +49,7 @@ export class Disruptions {
   };
   private readonly options: DisruptionOptions;
   private lastConsolidation = Date.now();
+  private readonly openSeen = new Set<string>();
 
   constructor(options: DisruptionOptions) {
     this.options = options;
@@ -67,7 +70,11 @@ export class Disruptions {
     const running = pods.filter(
       (pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp && pod.spec?.nodeName,
     );
-    const nodes = [...new Set(running.map((pod) => pod.spec?.nodeName ?? ''))];
+    const open = running.filter((pod) => pod.metadata?.annotations?.[DO_NOT_DISRUPT] !== 'true');
+    for (const pod of open) this.openSeen.add(pod.metadata?.uid ?? '');
+    this.counts.openedSeen = this.openSeen.size;
+    // A node consolidation can do something about: one with a runner pod it may evict.
+    const nodes = [...new Set(open.map((pod) => pod.spec?.nodeName ?? ''))];
     const node = nodes[Math.floor(this.options.random() * nodes.length)];
     if (!node) return;
     this.counts.consolidations += 1;

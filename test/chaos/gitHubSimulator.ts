@@ -1,10 +1,10 @@
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { LABEL } from '../../lib/pod/labels.ts';
 import { type DisruptionOptions, Disruptions } from './disruptions.ts';
 import { LateDeliveries, type LateDeliveryOptions } from './lateDeliveries.ts';
-import { busyRunnersGone, SpareCount } from './runnerWatch.ts';
-import { runnerFields, type SimulatedJob } from './simulatedJob.ts';
+import { busyRunnersGone, isIdleRunner, runnerIdOf, SpareCount } from './runnerWatch.ts';
+import { type Clock, runnerFields, type SimulatedJob } from './simulatedJob.ts';
 import { onRerun, publishJob } from './standInJobs.ts';
 import { type DeliveryOptions, WebhookDeliveries } from './webhookDeliveries.ts';
 
@@ -16,6 +16,7 @@ export interface SimulatorOptions
     Omit<DisruptionOptions, 'api'> {
   admin: KubeConfig;
   runnerClass: RunnerClass;
+  at: Clock;
   /** Share of runner pods OOM-killed before they take a job. */
   podFailureShare: number;
   /** Share of jobs whose runner the infrastructure kills while it runs them (at least one). */
@@ -25,6 +26,11 @@ export interface SimulatorOptions
    * for a job such a runner took idles, and is opened to disruption while that job runs.
    */
   longJobShare: number;
+  /**
+   * Share of jobs GitHub holds back 25–45 s before any runner may take them, so that the runner made
+   * for one idles with its job still queued, and is opened to disruption.
+   */
+  heldShare: number;
   /** Share of jobs whose `in_progress` arrives after their `completed`. */
   reorderShare: number;
 }
@@ -108,7 +114,7 @@ export class GitHubSimulator {
     await this.late.tick(items, (work) => this.track(work));
     for (const pod of items) {
       const name = pod.metadata?.name ?? '';
-      if (!this.isIdleRunner(pod, name)) continue;
+      if (!isIdleRunner(pod, this.options.gitHub.runners, this.usedPods)) continue;
       const uid = pod.metadata?.uid ?? name;
       if (!this.judgedPods.has(uid)) {
         this.judgedPods.add(uid);
@@ -119,7 +125,11 @@ export class GitHubSimulator {
           continue;
         }
       }
-      const job = this.jobs.find((candidate) => candidate.status === 'queued' && !candidate.cancelled);
+      const now = Date.now();
+      const job = this.jobs.find(
+        (candidate) =>
+          candidate.status === 'queued' && !candidate.cancelled && !((candidate.heldUntil ?? 0) > now),
+      );
       if (!job) break;
       this.usedPods.add(uid);
       this.track(this.run(job, name, uid));
@@ -129,6 +139,7 @@ export class GitHubSimulator {
     await this.disruptions.consolidate(items, busyOn, (job) => {
       job.deletedWhileBusy = true;
       if (job.status !== 'in_progress') return;
+      this.note(job, `${job.ranOn} evicted by consolidation while it ran the job`);
       // The runner died with the pod: GitHub fails the job, as after any kill.
       this.fail(job, 'consolidated-while-busy');
       this.track(this.reportFailure(job));
@@ -153,7 +164,12 @@ export class GitHubSimulator {
       cancelled: false,
       status: 'queued',
       createdAt: new Date().toISOString(),
+      trail: [],
     };
+    if (this.options.random() < this.options.heldShare) {
+      job.heldUntil = Date.now() + 25_000 + this.options.random() * 20_000;
+      this.note(job, `held ${Math.round((job.heldUntil - Date.now()) / 1000)} s`);
+    }
     this.jobs.push(job);
     this.publish(job);
     this.late.plan(job);
@@ -177,34 +193,23 @@ export class GitHubSimulator {
     return made;
   }
 
-  private isIdleRunner(pod: V1Pod, name: string): boolean {
-    const registered = [...this.options.gitHub.runners.values()].some(
-      (runner) => runner.name === name && !runner.busy,
-    );
-    return (
-      pod.status?.phase === 'Running' &&
-      !pod.metadata?.deletionTimestamp &&
-      !(pod.spec?.schedulingGates ?? []).length &&
-      !this.usedPods.has(pod.metadata?.uid ?? name) &&
-      registered
-    );
-  }
-
   private async run(job: SimulatedJob, podName: string, uid: string): Promise<void> {
     const { gitHub, random } = this.options;
     job.status = 'in_progress';
     job.ranOn = podName;
     job.ranOnUid = uid;
-    job.runnerId = this.runnerId(podName);
+    job.runnerId = runnerIdOf(podName, gitHub.runners);
     job.startedAt = new Date().toISOString();
     gitHub.setBusy(podName, true);
     this.publish(job);
     const reordered = random() < this.options.reorderShare;
+    const long = random() < this.options.longJobShare;
+    const how = `${long ? 'long, ' : ''}${reordered ? 'in_progress after completed, ' : ''}`;
+    this.note(job, `runs on ${podName} (${uid.slice(0, 8)}, runner ${job.runnerId}) ${how}`);
     if (!reordered) await this.deliveries.deliver('in_progress', job, runnerFields(job));
     const earlier = this.late.takenAgain(podName, uid, this.jobs);
     // Long enough for an earlier job's events about this name to arrive while this job runs.
     if (earlier) await this.late.redeliverEarlier(earlier);
-    const long = random() < this.options.longJobShare;
     await sleep(long ? 25_000 + random() * 20_000 : earlier ? 3000 : 100 + random() * 300);
     if (job.status !== 'in_progress') return;
     // At least one kill, however few the jobs.
@@ -248,18 +253,18 @@ export class GitHubSimulator {
     job.status = 'completed';
     job.conclusion = conclusion;
     job.completedAt = new Date().toISOString();
+    this.note(job, `completed: ${conclusion}${job.killed ? ` (${job.killed})` : ''}`);
     this.publish(job);
     this.late.completed(job);
-  }
-
-  private runnerId(name: string): number | null {
-    const ids = [...this.options.gitHub.runners.values()].filter((runner) => runner.name === name);
-    return ids.at(-1)?.id ?? null;
   }
 
   private async cancel(job: SimulatedJob): Promise<void> {
     this.finish(job, 'cancelled');
     await this.deliveries.deliver('completed', job);
+  }
+
+  private note(job: SimulatedJob, line: string): void {
+    job.trail.push(`${this.options.at()} ${line}`);
   }
 
   private publish(job: SimulatedJob): void {

@@ -109,6 +109,7 @@ export async function runChaos(
     podFailureShare: 0.03,
     killShare: 0.02,
     longJobShare: 0.05,
+    heldShare: 0.05,
     reorderShare: 0.03,
     queuedAgainShare: 0.04,
     completedAgainShare: 0.03,
@@ -116,6 +117,7 @@ export async function runChaos(
     afterReuseShare: 0.5,
     consolidateEveryMs: 3000,
     random,
+    at: () => log.at(),
   });
   // GitHub fails too: one request in twenty on the JIT, jobs, runs and re-run routes gets a 502, or
   // a 429 with retry-after.
@@ -213,6 +215,7 @@ export async function runChaos(
           status: job.status,
           killed: job.killed,
           rerunAs: job.rerunAs,
+          trail: job.trail,
           ...log.story(job.id, `${runnerClass.name}-${job.id}`),
         })),
       busyDeleted: simulator.jobs
@@ -222,6 +225,7 @@ export async function runChaos(
           id: job.id,
           ranOn: job.ranOn,
           killed: job.killed,
+          trail: job.trail,
           ...log.story(job.id, job.ranOn ?? ''),
         })),
       podsAtEnd: podsAtEnd

@@ -1,6 +1,26 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABEL } from '../../lib/pod/labels.ts';
+import type { GitHubStandIn } from '../helpers/gitHubStandIn.ts';
 import type { SimulatedJob } from './simulatedJob.ts';
+
+type Runners = GitHubStandIn['runners'];
+
+/** A runner GitHub may give a job: its pod runs, released, and it is registered, idle, and unused. */
+export function isIdleRunner(pod: V1Pod, runners: Runners, used: ReadonlySet<string>): boolean {
+  const name = pod.metadata?.name ?? '';
+  return (
+    pod.status?.phase === 'Running' &&
+    !pod.metadata?.deletionTimestamp &&
+    !(pod.spec?.schedulingGates ?? []).length &&
+    !used.has(pod.metadata?.uid ?? name) &&
+    [...runners.values()].some((runner) => runner.name === name && !runner.busy)
+  );
+}
+
+/** The ID GitHub gave the runner of that name, the newest if the name was registered again. */
+export function runnerIdOf(name: string, runners: Runners): number | null {
+  return [...runners.values()].filter((runner) => runner.name === name).at(-1)?.id ?? null;
+}
 
 /**
  * The jobs running on a pod that is gone, or being deleted while it runs: a busy runner removed,

@@ -17,6 +17,8 @@ export interface SimulatedJob {
   startedAt?: string;
   completedAt?: string;
   status: 'queued' | 'in_progress' | 'completed';
+  /** GitHub gives the job to no runner before this (epoch ms): it waits, as for a concurrency group. */
+  heldUntil?: number;
   conclusion?: 'success' | 'failure' | 'cancelled';
   /** The runner (pod) GitHub gave the job to, that pod's UID, and the runner's ID on GitHub. */
   ranOn?: string;
@@ -29,7 +31,12 @@ export interface SimulatedJob {
   /** The job GitHub made when asked to re-run this one, and the job this one re-runs. */
   rerunAs?: number;
   rerunOf?: number;
+  /** What GitHub did about the job and what it delivered, stamped like the pipeline's log. */
+  trail: string[];
 }
+
+/** Stamps lines of a job's trail with the seconds since the run started. */
+export type Clock = () => string;
 
 /** The runner fields of a job's `in_progress` and `completed` webhooks. */
 export function runnerFields(job: SimulatedJob): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { GitHubStandIn } from '../helpers/gitHubStandIn.ts';
 import { workflowJobEvent } from '../helpers/hostileRequests.ts';
 import { signedDelivery } from '../helpers/webhookRequests.ts';
-import type { SimulatedJob } from './simulatedJob.ts';
+import type { Clock, SimulatedJob } from './simulatedJob.ts';
 
 /** The repository every simulated job runs in, as the GitHub stand-in knows it. */
 export const REPOSITORY = { owner: 'acme', name: 'app', fullName: 'acme/app' } as const;
@@ -24,10 +24,13 @@ export interface DeliveryOptions {
   /** Share of jobs whose `queued` webhook GitHub never sends, so no delivery log records it. */
   unsentShare: number;
   random: () => number;
+  at: Clock;
 }
 
 /** One event GitHub sent about a job: what it said, under which delivery GUID. */
 interface SentEvent {
+  job: SimulatedJob;
+  action: JobAction;
   payload: unknown;
   guid: string;
 }
@@ -68,25 +71,27 @@ export class WebhookDeliveries {
     const { random, lostShare, duplicateShare, timedOutShare, unsentShare } = this.options;
     if (action === 'queued' && random() < unsentShare) {
       this.counts.unsent += 1;
+      this.note(job, 'queued never sent');
       return;
     }
-    const event = { payload: this.payload(action, job, fields), guid: crypto.randomUUID() };
+    const event = { job, action, payload: this.payload(action, job, fields), guid: crypto.randomUUID() };
     const key = `${job.id}:${action}`;
     if (!this.events.has(key)) this.events.set(key, event);
     if (random() < lostShare) {
       this.counts.lost += 1;
       this.record(event, 0, false);
+      this.note(job, `${action} lost`);
       return;
     }
     const status = await this.post(event);
     this.counts.delivered += 1;
-    if (status >= 200 && status < 300 && random() < timedOutShare) {
-      this.counts.timedOut += 1;
-      this.record(event, 0, false);
-    } else this.record(event, status, false);
+    const timedOut = status >= 200 && status < 300 && random() < timedOutShare;
+    if (timedOut) this.counts.timedOut += 1;
+    this.record(event, timedOut ? 0 : status, false);
+    this.note(job, `${action} delivered: ${status}${timedOut ? ', logged as failed' : ''}`);
     if (random() < duplicateShare) {
       this.counts.duplicated += 1;
-      await this.post(event);
+      this.note(job, `${action} delivered twice: ${await this.post(event)}`);
     }
   }
 
@@ -110,6 +115,11 @@ export class WebhookDeliveries {
     const status = await this.post(event);
     this.counts.redelivered += 1;
     this.record(event, status, true);
+    this.note(event.job, `${event.action} redelivered: ${status}`);
+  }
+
+  private note(job: SimulatedJob, line: string): void {
+    job.trail.push(`${this.options.at()} ${line}`);
   }
 
   private payload(action: JobAction, job: SimulatedJob, fields: Record<string, unknown>): unknown {
