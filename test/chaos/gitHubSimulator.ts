@@ -3,8 +3,8 @@ import type { RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { LABEL } from '../../lib/pod/labels.ts';
 import { type DisruptionOptions, Disruptions } from './disruptions.ts';
 import { LateDeliveries, type LateDeliveryOptions } from './lateDeliveries.ts';
-import { busyRunnersGone, isIdleRunner, runnerIdOf, SpareCount } from './runnerWatch.ts';
-import { type Clock, runnerFields, type SimulatedJob } from './simulatedJob.ts';
+import { busyRunnersGone, endPod, isIdleRunner, runnerIdOf, SpareCount } from './runnerWatch.ts';
+import { type Clock, runnerFields, type SimulatedJob, sleep } from './simulatedJob.ts';
 import { onRerun, publishJob } from './standInJobs.ts';
 import { type DeliveryOptions, WebhookDeliveries } from './webhookDeliveries.ts';
 
@@ -15,7 +15,9 @@ export interface SimulatorOptions
     Omit<LateDeliveryOptions, 'deliveries' | 'ownPodName'>,
     Omit<DisruptionOptions, 'api'> {
   admin: KubeConfig;
+  /** The class most jobs run on, and the one the held jobs run on, whose runners take no other jobs. */
   runnerClass: RunnerClass;
+  heldClass: RunnerClass;
   at: Clock;
   /** Share of runner pods OOM-killed before they take a job. */
   podFailureShare: number;
@@ -27,8 +29,9 @@ export interface SimulatorOptions
    */
   longJobShare: number;
   /**
-   * Share of jobs GitHub holds back 25–45 s before any runner may take them, so that the runner made
-   * for one idles with its job still queued, and is opened to disruption.
+   * Share of jobs GitHub holds back 25–45 s before any runner may take them (as a concurrency group
+   * does), on a class of their own, so that the runner made for one idles with its job still queued,
+   * however busy the other class, and is opened to disruption.
    */
   heldShare: number;
   /** Share of jobs whose `in_progress` arrives after their `completed`. */
@@ -63,13 +66,12 @@ export class GitHubSimulator {
   constructor(options: SimulatorOptions) {
     this.options = options;
     this.api = options.admin.makeApiClient(CoreV1Api);
-    const { labels } = options.runnerClass;
     const track = (work: Promise<unknown>) => this.track(work);
-    this.deliveries = new WebhookDeliveries({ ...options, labels }, track);
+    this.deliveries = new WebhookDeliveries(options, track);
     this.late = new LateDeliveries({
       ...options,
       deliveries: this.deliveries,
-      ownPodName: (job) => `${options.runnerClass.name}-${job.id}`,
+      ownPodName: (job) => `${job.runnerClass}-${job.id}`,
     });
     this.disruptions = new Disruptions({ ...options, api: this.api });
     onRerun(options.gitHub, (_repository, rerunJobIds) => this.rerun(rerunJobIds));
@@ -79,7 +81,12 @@ export class GitHubSimulator {
   async queue(jobIds: number[], cancelShare: number): Promise<void> {
     this.nextJobId = Math.max(0, ...jobIds) + 1;
     for (const [index, id] of jobIds.entries()) {
-      const job = this.newJob(id, 1 + Math.floor(index / 10), 1);
+      const job = this.newJob(
+        id,
+        1 + Math.floor(index / 10),
+        1,
+        this.options.random() < this.options.heldShare,
+      );
       job.cancelled = this.options.random() < cancelShare;
       if (job.cancelled && this.options.random() < 0.5) {
         // Out of order: the cancellation arrives before the job's queued webhook.
@@ -104,7 +111,7 @@ export class GitHubSimulator {
   async tick(): Promise<void> {
     const { items } = await this.api.listNamespacedPod({
       namespace: this.options.namespace,
-      labelSelector: `${LABEL.runnerClass}=${this.options.runnerClass.name}`,
+      labelSelector: `${LABEL.runnerClass} in (${this.options.runnerClass.name},${this.options.heldClass.name})`,
     });
     for (const job of busyRunnersGone(this.jobs, items)) {
       this.counts.busyDeleted += 1;
@@ -126,11 +133,15 @@ export class GitHubSimulator {
         }
       }
       const now = Date.now();
+      const ofClass = pod.metadata?.labels?.[LABEL.runnerClass];
       const job = this.jobs.find(
         (candidate) =>
-          candidate.status === 'queued' && !candidate.cancelled && !((candidate.heldUntil ?? 0) > now),
+          candidate.status === 'queued' &&
+          candidate.runnerClass === ofClass &&
+          !candidate.cancelled &&
+          !((candidate.heldUntil ?? 0) > now),
       );
-      if (!job) break;
+      if (!job) continue;
       this.usedPods.add(uid);
       this.track(this.run(job, name, uid));
     }
@@ -156,9 +167,12 @@ export class GitHubSimulator {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  private newJob(id: number, runId: number, runAttempt: number): SimulatedJob {
+  private newJob(id: number, runId: number, runAttempt: number, held: boolean): SimulatedJob {
+    const { name, labels } = held ? this.options.heldClass : this.options.runnerClass;
     const job: SimulatedJob = {
       id,
+      runnerClass: name,
+      labels,
       runId,
       runAttempt,
       cancelled: false,
@@ -166,7 +180,7 @@ export class GitHubSimulator {
       createdAt: new Date().toISOString(),
       trail: [],
     };
-    if (this.options.random() < this.options.heldShare) {
+    if (held) {
       job.heldUntil = Date.now() + 25_000 + this.options.random() * 20_000;
       this.note(job, `held ${Math.round((job.heldUntil - Date.now()) / 1000)} s`);
     }
@@ -184,7 +198,9 @@ export class GitHubSimulator {
       if (!old) continue;
       this.counts.reruns += 1;
       if (!old.killed) this.counts.rerunsOfUnkilled += 1;
-      const job = this.newJob(this.nextJobId++, old.runId, old.runAttempt + 1);
+      const job = this.newJob(this.nextJobId++, old.runId, old.runAttempt + 1, false);
+      job.runnerClass = old.runnerClass;
+      job.labels = old.labels;
       job.rerunOf = old.id;
       old.rerunAs = job.id;
       made.push(job.id);
@@ -268,29 +284,15 @@ export class GitHubSimulator {
   }
 
   private publish(job: SimulatedJob): void {
-    publishJob(this.options.gitHub, job, this.options.runnerClass.labels);
+    publishJob(this.options.gitHub, job);
   }
 
-  /** Tells KWOK to end the pod (by UID: never a newer pod of its name) as finished or OOM-killed. */
   private async annotate(podName: string, uid: string, what: 'oom' | 'finish'): Promise<void> {
-    await this.api
-      .patchNamespacedPod({
-        name: podName,
-        namespace: this.options.namespace,
-        body: [
-          { op: 'test', path: '/metadata/uid', value: uid },
-          { op: 'add', path: `/metadata/annotations/test.eks-runner-autoscaler.io~1${what}`, value: 'true' },
-        ],
-      })
-      .catch(() => undefined);
+    await endPod(this.api, this.options.namespace, { name: podName, uid }, what);
   }
 
   private track(work: Promise<unknown>): void {
     const tracked = work.catch(() => undefined).finally(() => this.running.delete(tracked));
     this.running.add(tracked);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

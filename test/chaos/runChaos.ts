@@ -51,11 +51,13 @@ export async function runChaos(
     resources: { requests: { cpu: '50m', memory: '64Mi' } },
     startTimeoutSeconds: 30,
   };
+  // The held jobs' class: its runners take no job of the other class, nor the other's theirs.
+  const heldClass: RunnerClass = { ...runnerClass, name: 'chaos-held', labels: ['chaos-held'] };
   const gitHub = await startGitHubStandIn();
   const config: AutoscalerConfig = {
     ...base,
     github: { ...base.github, apiUrl: gitHub.apiUrl, allowedOrgs: [] },
-    runnerClasses: [runnerClass],
+    runnerClasses: [runnerClass, heldClass],
     reconciler: {
       ...base.reconciler,
       maxGitHubCallsPerRun: 500,
@@ -102,6 +104,7 @@ export async function runChaos(
     admin,
     namespace: controlPlane.namespace,
     runnerClass,
+    heldClass,
     lostShare: 0.1,
     duplicateShare: 0.1,
     timedOutShare: 0.02,
@@ -129,7 +132,7 @@ export async function runChaos(
   const adminApi = admin.makeApiClient(CoreV1Api);
   const ofClass = {
     namespace: controlPlane.namespace,
-    labelSelector: `${LABEL.runnerClass}=${runnerClass.name}`,
+    labelSelector: `${LABEL.runnerClass} in (${runnerClass.name},${heldClass.name})`,
   };
   const firstJobId = 700_000_000 + Math.floor(random() * 1_000_000_000);
   const jobIds = Array.from({ length: options.jobs }, (_, index) => firstJobId + index);
@@ -216,7 +219,7 @@ export async function runChaos(
           killed: job.killed,
           rerunAs: job.rerunAs,
           trail: job.trail,
-          ...log.story(job.id, `${runnerClass.name}-${job.id}`),
+          ...log.story(job.id, `${job.runnerClass}-${job.id}`),
         })),
       busyDeleted: simulator.jobs
         .filter(({ deletedWhileBusy }) => deletedWhileBusy)
@@ -232,7 +235,8 @@ export async function runChaos(
         .slice(0, 5)
         .map((pod) => [pod.metadata?.name, pod.status?.phase, pod.spec?.schedulingGates?.length ?? 0]),
       queueAtEnd,
-      sparesForFinishedJobs: simulator.spares.made,
+      podsMadeAfterTheirJobCompleted: simulator.spares.made,
+      ofWhichNoJobTook: simulator.spares.untaken(simulator.jobs),
       spareExamples: simulator.spares.examples,
     },
   };

@@ -1,9 +1,28 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { LABEL } from '../../lib/pod/labels.ts';
 import type { GitHubStandIn } from '../helpers/gitHubStandIn.ts';
 import type { SimulatedJob } from './simulatedJob.ts';
 
 type Runners = GitHubStandIn['runners'];
+
+/** Tells KWOK to end the pod (by UID: never a newer pod of its name) as finished or OOM-killed. */
+export async function endPod(
+  api: CoreV1Api,
+  namespace: string,
+  pod: { name: string; uid: string },
+  what: 'oom' | 'finish',
+): Promise<void> {
+  await api
+    .patchNamespacedPod({
+      name: pod.name,
+      namespace,
+      body: [
+        { op: 'test', path: '/metadata/uid', value: pod.uid },
+        { op: 'add', path: `/metadata/annotations/test.eks-runner-autoscaler.io~1${what}`, value: 'true' },
+      ],
+    })
+    .catch(() => undefined);
+}
 
 /** A runner GitHub may give a job: its pod runs, released, and it is registered, idle, and unused. */
 export function isIdleRunner(pod: V1Pod, runners: Runners, used: ReadonlySet<string>): boolean {
@@ -38,12 +57,20 @@ export function busyRunnersGone(jobs: readonly SimulatedJob[], pods: readonly V1
 
 /**
  * Runner pods made after the job they were made for finished (a `queued` retried, repeated or
- * redelivered late): spares, unless another job takes them. A few are kept as examples.
+ * redelivered late, or slower than the runner another job lent it): spares, unless another job
+ * takes them. A few are kept as examples.
  */
 export class SpareCount {
   made = 0;
   readonly examples: string[] = [];
   private readonly seen = new Set<string>();
+  private readonly spares = new Set<string>();
+
+  /** How many of them no job ran on. */
+  untaken(jobs: readonly SimulatedJob[]): number {
+    const taken = new Set(jobs.map((job) => job.ranOnUid));
+    return [...this.spares].filter((uid) => !taken.has(uid)).length;
+  }
 
   count(pods: readonly V1Pod[], jobs: readonly SimulatedJob[]): void {
     for (const pod of pods) {
@@ -56,6 +83,7 @@ export class SpareCount {
       // Kubernetes times are whole seconds.
       if (!(after > 1000)) continue;
       this.made += 1;
+      this.spares.add(uid);
       if (this.examples.length < 5)
         this.examples.push(
           `${pod.metadata?.name} made ${Math.round(after / 1000)} s after its job completed`,

@@ -10,6 +10,9 @@ export type KillReason =
 /** A workflow job as the simulated GitHub keeps it. */
 export interface SimulatedJob {
   id: number;
+  /** The runner class that serves its labels. */
+  runnerClass: string;
+  labels: string[];
   runId: number;
   runAttempt: number;
   cancelled: boolean;
@@ -37,6 +40,10 @@ export interface SimulatedJob {
 
 /** Stamps lines of a job's trail with the seconds since the run started. */
 export type Clock = () => string;
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** The runner fields of a job's `in_progress` and `completed` webhooks. */
 export function runnerFields(job: SimulatedJob): Record<string, unknown> {

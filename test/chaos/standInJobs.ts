@@ -27,10 +27,10 @@ export function onRerun(gitHub: GitHubStandIn, hook: RerunHook): void {
 }
 
 /** Tells the stand-in's jobs API what GitHub knows of the job now. */
-export function publishJob(gitHub: GitHubStandIn, job: SimulatedJob, labels: string[]): void {
+export function publishJob(gitHub: GitHubStandIn, job: SimulatedJob): void {
   const details = {
     runId: job.runId,
-    labels,
+    labels: job.labels,
     createdAt: job.createdAt,
     runAttempt: job.runAttempt,
     conclusion: job.status === 'completed' ? (job.conclusion ?? 'success') : null,

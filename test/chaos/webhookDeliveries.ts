@@ -11,7 +11,6 @@ export type JobAction = 'queued' | 'in_progress' | 'completed';
 export interface DeliveryOptions {
   webhookUrl: string;
   gitHub: GitHubStandIn;
-  labels: string[];
   /** Shares of deliveries lost (GitHub records them as failed) and sent twice. */
   lostShare: number;
   duplicateShare: number;
@@ -127,7 +126,7 @@ export class WebhookDeliveries {
       id: job.id,
       run_id: job.runId,
       run_attempt: job.runAttempt,
-      labels: this.options.labels,
+      labels: job.labels,
       status: action,
       conclusion: action === 'completed' ? (job.conclusion ?? 'success') : null,
       // GitHub's own times: the reconciler and the scaler read them.
