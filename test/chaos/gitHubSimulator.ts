@@ -29,7 +29,7 @@ export interface SimulatorOptions
    */
   longJobShare: number;
   /**
-   * Share of jobs GitHub holds back 25–45 s before any runner may take them (as a concurrency group
+   * Share of jobs GitHub holds back 30–60 s before any runner may take them (as a concurrency group
    * does), on a class of their own, so that the runner made for one idles with its job still queued,
    * however busy the other class, and is opened to disruption.
    */
@@ -50,7 +50,7 @@ export interface SimulatorOptions
  */
 export class GitHubSimulator {
   readonly jobs: SimulatedJob[] = [];
-  readonly counts = { podsKilled: 0, busyDeleted: 0, reruns: 0, rerunsOfUnkilled: 0 };
+  readonly counts = { held: 0, podsKilled: 0, busyDeleted: 0, reruns: 0, rerunsOfUnkilled: 0 };
   readonly deliveries: WebhookDeliveries;
   readonly late: LateDeliveries;
   readonly disruptions: Disruptions;
@@ -181,7 +181,8 @@ export class GitHubSimulator {
       trail: [],
     };
     if (held) {
-      job.heldUntil = Date.now() + 25_000 + this.options.random() * 20_000;
+      this.counts.held += 1;
+      job.heldUntil = Date.now() + 30_000 + this.options.random() * 30_000;
       this.note(job, `held ${Math.round((job.heldUntil - Date.now()) / 1000)} s`);
     }
     this.jobs.push(job);
