@@ -1,24 +1,34 @@
 import type { Log } from '../../lib/ports.ts';
 
+/** What happened to a pod, by pod name: who deleted it and why, and who opened it to disruption. */
+const POD_EVENTS = new Set([
+  'runner pod deleted',
+  'opened an idle runner to disruption',
+  'kept a busy runner',
+]);
+
 /**
  * The pipeline's log during a chaos run, kept for the report when an invariant fails: each job's
- * lines, who deleted each pod and why, a count of each warning, and every error.
+ * lines and each pod's events, stamped with the seconds since the run started, a count of each
+ * warning, and every error.
  */
 export class ChaosLog implements Log {
   readonly errors: string[] = [];
   readonly warnings = new Map<string, number>();
   private readonly byJob = new Map<number, string[]>();
-  private readonly podDeletions = new Map<string, string[]>();
+  private readonly podEvents = new Map<string, string[]>();
+  private readonly started = performance.now();
 
   debug(): void {}
 
   info(message: string, attributes: Record<string, unknown> = {}): void {
     const { jobId, podName, reason, deliveryId: _delivery, runnerClass: _class, ...rest } = attributes;
-    if (typeof podName === 'string' && message === 'runner pod deleted') {
-      append(this.podDeletions, podName, `deleted while handling job ${jobId ?? '(reconciler)'}: ${reason}`);
+    if (typeof podName === 'string' && POD_EVENTS.has(message)) {
+      const by = `job ${jobId ?? '(reconciler)'}`;
+      append(this.podEvents, podName, `${this.at()} ${message} by ${by}: ${reason ?? JSON.stringify(rest)}`);
     }
     if (typeof jobId === 'number')
-      append(this.byJob, jobId, `${message} ${JSON.stringify({ podName, ...rest })}`);
+      append(this.byJob, jobId, `${this.at()} ${message} ${JSON.stringify({ podName, ...rest })}`);
   }
 
   warn(message: string): void {
@@ -29,9 +39,14 @@ export class ChaosLog implements Log {
     this.errors.push(`${message} ${JSON.stringify(attributes)}`);
   }
 
+  /** Seconds since the run started, as the simulator's trail stamps them too. */
+  at(): string {
+    return `${((performance.now() - this.started) / 1000).toFixed(1)}s`;
+  }
+
   /** What the pipeline did about a job, and to the pod made for it. */
   story(jobId: number, podName: string) {
-    return { handled: this.byJob.get(jobId) ?? [], podDeleted: this.podDeletions.get(podName) ?? [] };
+    return { handled: this.byJob.get(jobId) ?? [], podEvents: this.podEvents.get(podName) ?? [] };
   }
 }
 

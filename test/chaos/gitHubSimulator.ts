@@ -1,142 +1,165 @@
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { LABEL } from '../../lib/pod/labels.ts';
-import type { GitHubStandIn } from '../helpers/gitHubStandIn.ts';
-import { workflowJobEvent } from '../helpers/hostileRequests.ts';
-import { signedDelivery } from '../helpers/webhookRequests.ts';
+import { type DisruptionOptions, Disruptions } from './disruptions.ts';
+import { LateDeliveries, type LateDeliveryOptions } from './lateDeliveries.ts';
+import { busyRunnersGone, endPod, isIdleRunner, runnerIdOf, SpareCount } from './runnerWatch.ts';
+import { type Clock, runnerFields, type SimulatedJob, sleep } from './simulatedJob.ts';
+import { onRerun, publishJob } from './standInJobs.ts';
+import { type DeliveryOptions, WebhookDeliveries } from './webhookDeliveries.ts';
 
-export interface SimulatedJob {
-  id: number;
-  cancelled: boolean;
-  createdAt: string;
-  startedAt?: string;
-  status: 'queued' | 'in_progress' | 'completed';
-  /** The runner (pod) GitHub gave the job to, and that pod's UID. */
-  ranOn?: string;
-  ranOnUid?: string;
-}
+export type { SimulatedJob } from './simulatedJob.ts';
 
-export interface SimulatorOptions {
-  webhookUrl: string;
-  gitHub: GitHubStandIn;
+export interface SimulatorOptions
+  extends Omit<DeliveryOptions, 'labels'>,
+    Omit<LateDeliveryOptions, 'deliveries' | 'ownPodName'>,
+    Omit<DisruptionOptions, 'api'> {
   admin: KubeConfig;
-  namespace: string;
+  /** The class most jobs run on, and the one the held jobs run on, whose runners take no other jobs. */
   runnerClass: RunnerClass;
-  /** Shares of deliveries lost (GitHub records them as failed) and sent twice. */
-  lostShare: number;
-  duplicateShare: number;
-  /** Share of jobs whose `queued` webhook GitHub never sends, so no delivery log records it. */
-  unsentShare: number;
+  heldClass: RunnerClass;
+  at: Clock;
   /** Share of runner pods OOM-killed before they take a job. */
   podFailureShare: number;
-  random: () => number;
+  /** Share of jobs whose runner the infrastructure kills while it runs them (at least one). */
+  killShare: number;
+  /**
+   * Share of jobs that run 25–45 s, longer than the reconciler's idle time, so that the runner made
+   * for a job such a runner took idles, and is opened to disruption while that job runs.
+   */
+  longJobShare: number;
+  /**
+   * Share of jobs GitHub holds back 30–60 s before any runner may take them (as a concurrency group
+   * does), on a class of their own, so that the runner made for one idles with its job still queued,
+   * however busy the other class, and is opened to disruption.
+   */
+  heldShare: number;
+  /** Share of jobs whose `in_progress` arrives after their `completed`. */
+  reorderShare: number;
 }
 
 /**
  * GitHub and the runners, as the autoscaler meets them: jobs are queued, given to whichever idle
  * runner of their labels comes first (not necessarily their own), run, and complete, each step sent
- * as a signed webhook. Some webhooks are lost (and sit in the App's delivery log as failed, for the
- * reconciler to ask for again), some `queued` webhooks are never sent at all (only the reconciler's
- * stranded-job sweep finds those jobs), some arrive twice, some jobs are cancelled while queued (their
- * `completed` sometimes before their `queued`), and some runner pods are OOM-killed before they
- * take a job. It also watches for the one thing that must never happen: a busy runner's pod removed.
+ * as a signed webhook (WebhookDeliveries: lost, duplicated, never sent), some again across pod
+ * lifetimes (LateDeliveries), some out of order. Some jobs are cancelled while queued (their
+ * `completed` sometimes before their `queued`), some runner pods are OOM-killed before they take a
+ * job, some are killed by the infrastructure mid-job (GitHub then fails the job, and re-runs it when
+ * asked), and consolidation evicts unprotected runners (Disruptions). It watches for what must never
+ * happen: a busy runner's pod removed, or evicted.
  */
 export class GitHubSimulator {
   readonly jobs: SimulatedJob[] = [];
-  readonly counts = {
-    delivered: 0,
-    lost: 0,
-    unsent: 0,
-    duplicated: 0,
-    redelivered: 0,
-    podsKilled: 0,
-    busyDeleted: 0,
-  };
+  readonly counts = { held: 0, podsKilled: 0, busyDeleted: 0, reruns: 0, rerunsOfUnkilled: 0 };
+  readonly deliveries: WebhookDeliveries;
+  readonly late: LateDeliveries;
+  readonly disruptions: Disruptions;
+  readonly spares = new SpareCount();
   private readonly options: SimulatorOptions;
   private readonly api: CoreV1Api;
-  private readonly payloads = new Map<number, { payload: unknown; guid: string }>();
   /** By pod UID: a pod made anew under a used pod's name is a new runner. */
   private readonly usedPods = new Set<string>();
   private readonly judgedPods = new Set<string>();
   private readonly running = new Set<Promise<unknown>>();
-  private nextDeliveryId = 1;
+  private nextJobId = 0;
 
   constructor(options: SimulatorOptions) {
     this.options = options;
     this.api = options.admin.makeApiClient(CoreV1Api);
-    options.gitHub.hooks.onRedeliver = (deliveryId) => {
-      const delivery = this.payloads.get(deliveryId);
-      if (!delivery) return;
-      const attempt = this.nextDeliveryId++;
-      this.track(
-        this.post(delivery.payload, delivery.guid, true).then((status) =>
-          this.record(attempt, delivery.guid, status),
-        ),
-      );
-    };
+    const track = (work: Promise<unknown>) => this.track(work);
+    this.deliveries = new WebhookDeliveries(options, track);
+    this.late = new LateDeliveries({
+      ...options,
+      deliveries: this.deliveries,
+      ownPodName: (job) => `${job.runnerClass}-${job.id}`,
+    });
+    this.disruptions = new Disruptions({ ...options, api: this.api });
+    onRerun(options.gitHub, (_repository, rerunJobIds) => this.rerun(rerunJobIds));
   }
 
   /** Queues the jobs, ten to a workflow run; `cancelShare` of them are cancelled while queued. */
   async queue(jobIds: number[], cancelShare: number): Promise<void> {
+    this.nextJobId = Math.max(0, ...jobIds) + 1;
     for (const [index, id] of jobIds.entries()) {
-      const job: SimulatedJob = {
+      const job = this.newJob(
         id,
-        cancelled: this.options.random() < cancelShare,
-        status: 'queued',
-        createdAt: new Date().toISOString(),
-      };
-      this.jobs.push(job);
-      this.options.gitHub.setJob('acme/app', id, 'queued', null, {
-        runId: 1 + Math.floor(index / 10),
-        labels: this.options.runnerClass.labels,
-        createdAt: job.createdAt,
-      });
+        1 + Math.floor(index / 10),
+        1,
+        this.options.random() < this.options.heldShare,
+      );
+      job.cancelled = this.options.random() < cancelShare;
       if (job.cancelled && this.options.random() < 0.5) {
         // Out of order: the cancellation arrives before the job's queued webhook.
         await this.cancel(job);
-        await this.deliver('queued', job);
+        await this.deliveries.deliver('queued', job);
       } else {
-        await this.deliver('queued', job);
+        await this.deliveries.deliver('queued', job);
         if (job.cancelled) await this.cancel(job);
       }
     }
   }
 
-  /** One look at the runner pods: hands queued jobs to idle runners and notices busy runners removed. */
+  /** The original jobs, re-runs left out. */
+  get originals(): SimulatedJob[] {
+    return this.jobs.filter((job) => job.rerunOf === undefined);
+  }
+
+  /**
+   * One look at the runner pods: notices busy runners removed, hands queued jobs to idle runners,
+   * sends the late deliveries that fell due, and lets consolidation evict.
+   */
   async tick(): Promise<void> {
     const { items } = await this.api.listNamespacedPod({
       namespace: this.options.namespace,
-      labelSelector: `${LABEL.runnerClass}=${this.options.runnerClass.name}`,
+      labelSelector: `${LABEL.runnerClass} in (${this.options.runnerClass.name},${this.options.heldClass.name})`,
     });
-    const pods = new Map(items.map((pod) => [pod.metadata?.name ?? '', pod]));
-    for (const job of this.jobs) {
-      if (job.status !== 'in_progress' || !job.ranOn) continue;
-      const pod = pods.get(job.ranOn);
-      const gone = !pod || pod.metadata?.uid !== job.ranOnUid;
-      if (gone || (pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running')) {
-        this.counts.busyDeleted += 1;
-        job.ranOn = `${job.ranOn} (deleted while busy)`;
-      }
+    for (const job of busyRunnersGone(this.jobs, items)) {
+      this.counts.busyDeleted += 1;
+      job.deletedWhileBusy = true;
     }
+    this.spares.count(items, this.jobs);
+    await this.late.tick(items, (work) => this.track(work));
     for (const pod of items) {
       const name = pod.metadata?.name ?? '';
-      if (!this.isIdleRunner(pod, name)) continue;
+      if (!isIdleRunner(pod, this.options.gitHub.runners, this.usedPods)) continue;
       const uid = pod.metadata?.uid ?? name;
       if (!this.judgedPods.has(uid)) {
         this.judgedPods.add(uid);
         if (this.options.random() < this.options.podFailureShare) {
           this.counts.podsKilled += 1;
           this.usedPods.add(uid);
-          await this.annotate(name, 'oom');
+          await this.annotate(name, uid, 'oom');
           continue;
         }
       }
-      const job = this.jobs.find((candidate) => candidate.status === 'queued' && !candidate.cancelled);
-      if (!job) break;
+      const now = Date.now();
+      const ofClass = pod.metadata?.labels?.[LABEL.runnerClass];
+      const job = this.jobs.find(
+        (candidate) =>
+          candidate.status === 'queued' &&
+          candidate.runnerClass === ofClass &&
+          !candidate.cancelled &&
+          !((candidate.heldUntil ?? 0) > now),
+      );
+      if (!job) continue;
       this.usedPods.add(uid);
-      job.ranOnUid = uid;
-      this.track(this.run(job, name));
+      this.track(this.run(job, name, uid));
     }
+    const busyOn = (uid: string) =>
+      this.jobs.find((job) => job.status === 'in_progress' && job.ranOnUid === uid && !job.deletedWhileBusy);
+    await this.disruptions.consolidate(items, busyOn, (job) => {
+      job.deletedWhileBusy = true;
+      if (job.status !== 'in_progress') return;
+      this.note(job, `${job.ranOn} evicted by consolidation while it ran the job`);
+      // The runner died with the pod: GitHub fails the job, as after any kill.
+      this.fail(job, 'consolidated-while-busy');
+      this.track(this.reportFailure(job));
+    });
+  }
+
+  /** Work under way: webhooks, job runs, and late deliveries still to come. */
+  get busy(): boolean {
+    return this.running.size > 0 || this.late.pending > 0;
   }
 
   /** Waits for the webhooks and job runs under way. */
@@ -144,115 +167,129 @@ export class GitHubSimulator {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  private isIdleRunner(pod: V1Pod, name: string): boolean {
-    const registered = [...this.options.gitHub.runners.values()].some(
-      (runner) => runner.name === name && !runner.busy,
-    );
-    return (
-      pod.status?.phase === 'Running' &&
-      !pod.metadata?.deletionTimestamp &&
-      !(pod.spec?.schedulingGates ?? []).length &&
-      !this.usedPods.has(pod.metadata?.uid ?? name) &&
-      registered
-    );
+  private newJob(id: number, runId: number, runAttempt: number, held: boolean): SimulatedJob {
+    const { name, labels } = held ? this.options.heldClass : this.options.runnerClass;
+    const job: SimulatedJob = {
+      id,
+      runnerClass: name,
+      labels,
+      runId,
+      runAttempt,
+      cancelled: false,
+      status: 'queued',
+      createdAt: new Date().toISOString(),
+      trail: [],
+    };
+    if (held) {
+      this.counts.held += 1;
+      job.heldUntil = Date.now() + 30_000 + this.options.random() * 30_000;
+      this.note(job, `held ${Math.round((job.heldUntil - Date.now()) / 1000)} s`);
+    }
+    this.jobs.push(job);
+    this.publish(job);
+    this.late.plan(job);
+    return job;
   }
 
-  private async run(job: SimulatedJob, podName: string): Promise<void> {
+  /** GitHub was asked to re-run these jobs: each gets a new job in the run's next attempt. */
+  private rerun(rerunJobIds: number[]): number[] {
+    const made: number[] = [];
+    for (const id of rerunJobIds) {
+      const old = this.jobs.find((job) => job.id === id);
+      if (!old) continue;
+      this.counts.reruns += 1;
+      if (!old.killed) this.counts.rerunsOfUnkilled += 1;
+      const job = this.newJob(this.nextJobId++, old.runId, old.runAttempt + 1, false);
+      job.runnerClass = old.runnerClass;
+      job.labels = old.labels;
+      job.rerunOf = old.id;
+      old.rerunAs = job.id;
+      made.push(job.id);
+      this.track(this.deliveries.deliver('queued', job));
+    }
+    return made;
+  }
+
+  private async run(job: SimulatedJob, podName: string, uid: string): Promise<void> {
     const { gitHub, random } = this.options;
     job.status = 'in_progress';
     job.ranOn = podName;
+    job.ranOnUid = uid;
+    job.runnerId = runnerIdOf(podName, gitHub.runners);
     job.startedAt = new Date().toISOString();
-    const runner = { runner_name: podName, runner_id: this.runnerId(podName) };
     gitHub.setBusy(podName, true);
-    gitHub.setJob('acme/app', job.id, 'in_progress', podName);
-    await this.deliver('in_progress', job, runner);
-    await new Promise((resolve) => setTimeout(resolve, 100 + random() * 300));
-    job.status = 'completed';
-    gitHub.setJob('acme/app', job.id, 'completed', podName);
-    // A JIT runner leaves GitHub after its one job, and its pod completes.
-    for (const [id, registered] of gitHub.runners) if (registered.name === podName) gitHub.runners.delete(id);
-    await this.annotate(podName, 'finish');
-    await this.deliver('completed', job, runner);
+    this.publish(job);
+    const reordered = random() < this.options.reorderShare;
+    const long = random() < this.options.longJobShare;
+    const how = `${long ? 'long, ' : ''}${reordered ? 'in_progress after completed, ' : ''}`;
+    this.note(job, `runs on ${podName} (${uid.slice(0, 8)}, runner ${job.runnerId}) ${how}`);
+    if (!reordered) await this.deliveries.deliver('in_progress', job, runnerFields(job));
+    const earlier = this.late.takenAgain(podName, uid, this.jobs);
+    // Long enough for an earlier job's events about this name to arrive while this job runs.
+    if (earlier) await this.late.redeliverEarlier(earlier);
+    await sleep(long ? 25_000 + random() * 20_000 : earlier ? 3000 : 100 + random() * 300);
+    if (job.status !== 'in_progress') return;
+    // At least one kill, however few the jobs.
+    if (random() < this.options.killShare || this.disruptions.counts.killed === 0) {
+      // Failed first, so that the pod's removal is never taken for a busy runner's.
+      const how = this.disruptions.pickKill();
+      this.fail(job, how);
+      await this.disruptions.kill(podName, uid, how);
+      await this.reportFailure(job);
+    } else {
+      this.finish(job, 'success');
+      // A JIT runner leaves GitHub after its one job, and its pod completes.
+      for (const [id, registered] of gitHub.runners)
+        if (registered.name === podName) gitHub.runners.delete(id);
+      await this.annotate(podName, uid, 'finish');
+      await this.deliveries.deliver('completed', job, runnerFields(job));
+    }
+    if (reordered) {
+      this.late.counts.reordered += 1;
+      await this.deliveries.deliver('in_progress', job, runnerFields(job));
+    }
   }
 
-  private runnerId(name: string): number | null {
-    return [...this.options.gitHub.runners.values()].find((runner) => runner.name === name)?.id ?? null;
+  /**
+   * The job's runner died mid-job: GitHub fails the job. The runner stays registered, offline, for
+   * the ghost sweep.
+   */
+  private fail(job: SimulatedJob, killed: SimulatedJob['killed']): void {
+    job.killed = killed;
+    this.finish(job, 'failure');
+    this.options.gitHub.setBusy(job.ranOn ?? '', false);
+  }
+
+  /** GitHub notices a failed job's runner is gone; its `completed` names the runner. */
+  private async reportFailure(job: SimulatedJob): Promise<void> {
+    await sleep(200 + this.options.random() * 800);
+    await this.deliveries.deliver('completed', job, runnerFields(job));
+  }
+
+  private finish(job: SimulatedJob, conclusion: SimulatedJob['conclusion']): void {
+    job.status = 'completed';
+    job.conclusion = conclusion;
+    job.completedAt = new Date().toISOString();
+    this.note(job, `completed: ${conclusion}${job.killed ? ` (${job.killed})` : ''}`);
+    this.publish(job);
+    this.late.completed(job);
   }
 
   private async cancel(job: SimulatedJob): Promise<void> {
-    job.status = 'completed';
-    this.options.gitHub.setJob('acme/app', job.id, 'completed');
-    await this.deliver('completed', job, { conclusion: 'cancelled' });
+    this.finish(job, 'cancelled');
+    await this.deliveries.deliver('completed', job);
   }
 
-  private async deliver(
-    action: string,
-    job: SimulatedJob,
-    fields: Record<string, unknown> = {},
-  ): Promise<void> {
-    const payload = workflowJobEvent(action, {
-      id: job.id,
-      labels: this.options.runnerClass.labels,
-      status: action === 'queued' ? 'queued' : action,
-      // GitHub's own times: the reconciler and the scaler read them.
-      created_at: job.createdAt,
-      started_at: job.startedAt ?? job.createdAt,
-      runner_name: null,
-      ...fields,
-    });
-    if (action === 'queued' && this.options.random() < this.options.unsentShare) {
-      this.counts.unsent += 1;
-      return;
-    }
-    const guid = crypto.randomUUID();
-    const deliveryId = this.nextDeliveryId++;
-    this.payloads.set(deliveryId, { payload, guid });
-    if (this.options.random() < this.options.lostShare) {
-      this.counts.lost += 1;
-      this.record(deliveryId, guid, 0);
-      return;
-    }
-    this.record(deliveryId, guid, await this.post(payload, guid, false));
-    if (this.options.random() < this.options.duplicateShare) {
-      this.counts.duplicated += 1;
-      await this.post(payload, guid, false);
-    }
+  private note(job: SimulatedJob, line: string): void {
+    job.trail.push(`${this.options.at()} ${line}`);
   }
 
-  private async post(payload: unknown, guid: string, redelivery: boolean): Promise<number> {
-    const request = await signedDelivery(payload, { deliveryId: guid });
-    const response = await fetch(this.options.webhookUrl, {
-      method: 'POST',
-      headers: request.headers as Record<string, string>,
-      body: request.body,
-    }).catch(() => undefined);
-    await response?.text();
-    if (redelivery) this.counts.redelivered += 1;
-    else this.counts.delivered += 1;
-    return response?.status ?? 0;
+  private publish(job: SimulatedJob): void {
+    publishJob(this.options.gitHub, job);
   }
 
-  private record(id: number, guid: string, statusCode: number): void {
-    this.options.gitHub.addDelivery({
-      id,
-      guid,
-      delivered_at: new Date().toISOString(),
-      redelivery: false,
-      status_code: statusCode,
-      event: 'workflow_job',
-    });
-  }
-
-  private async annotate(podName: string, what: 'oom' | 'finish'): Promise<void> {
-    await this.api
-      .patchNamespacedPod({
-        name: podName,
-        namespace: this.options.namespace,
-        body: [
-          { op: 'add', path: `/metadata/annotations/test.eks-runner-autoscaler.io~1${what}`, value: 'true' },
-        ],
-      })
-      .catch(() => undefined);
+  private async annotate(podName: string, uid: string, what: 'oom' | 'finish'): Promise<void> {
+    await endPod(this.api, this.options.namespace, { name: podName, uid }, what);
   }
 
   private track(work: Promise<unknown>): void {

@@ -10,8 +10,12 @@ import { testConfig } from '../helpers/factories.ts';
 import { startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
 import { WEBHOOK_SECRET } from '../helpers/webhookRequests.ts';
 import { ChaosLog } from './chaosLog.ts';
+import { awaitingRerun, type ChaosSummary, jobOutcome, rerunsOn } from './chaosSummary.ts';
 import { startFaultProxy } from './faultProxy.ts';
 import { GitHubSimulator } from './gitHubSimulator.ts';
+import { RERUN_ROUTES } from './standInJobs.ts';
+
+export { type ChaosSummary, invariantsHold, summaryLine } from './chaosSummary.ts';
 
 export interface ChaosOptions {
   jobs: number;
@@ -21,24 +25,15 @@ export interface ChaosOptions {
   progress?: (line: string) => void;
 }
 
-export interface ChaosSummary {
-  jobs: number;
-  served: number;
-  leaked: number;
-  lost: number;
-  busyDeleted: number;
-  dlq: number;
-  seconds: number;
-  details: Record<string, unknown>;
-}
-
 /**
  * Drives jobs through the local-mode pipeline (signed webhooks → queue → scaler → kube-apiserver,
  * where KWOK runs the pods) while everything around it fails, and reports what held once the
  * reconciler settled things. Faults: Kubernetes 5xx, 429, 409, timeouts and dropped connections
  * (tests/chaos/faultProxy.ts); GitHub 5xx and 429 with retry-after; 10% of webhooks lost and 10%
- * duplicated, 2% of jobs never announced at all, cancellations out of order, runners taking other jobs than their own, and runner pods
- * OOM-killed before they take a job.
+ * duplicated, 2% accepted but logged as failed (so redelivered), 2% of jobs never announced at all;
+ * deliveries again across pod lifetimes and out of order; cancellations out of order, runners taking
+ * other jobs than their own, runner pods OOM-killed before they take a job, runners killed mid-job by
+ * the infrastructure, and consolidation evicting unprotected runners.
  */
 export async function runChaos(
   controlPlane: ControlPlaneAccess,
@@ -56,11 +51,13 @@ export async function runChaos(
     resources: { requests: { cpu: '50m', memory: '64Mi' } },
     startTimeoutSeconds: 30,
   };
+  // The held jobs' class: its runners take no job of the other class, nor the other's theirs.
+  const heldClass: RunnerClass = { ...runnerClass, name: 'chaos-held', labels: ['chaos-held'] };
   const gitHub = await startGitHubStandIn();
   const config: AutoscalerConfig = {
     ...base,
     github: { ...base.github, apiUrl: gitHub.apiUrl, allowedOrgs: [] },
-    runnerClasses: [runnerClass],
+    runnerClasses: [runnerClass, heldClass],
     reconciler: {
       ...base.reconciler,
       maxGitHubCallsPerRun: 500,
@@ -107,22 +104,35 @@ export async function runChaos(
     admin,
     namespace: controlPlane.namespace,
     runnerClass,
+    heldClass,
     lostShare: 0.1,
     duplicateShare: 0.1,
+    timedOutShare: 0.02,
     unsentShare: 0.02,
     podFailureShare: 0.03,
+    killShare: 0.02,
+    longJobShare: 0.05,
+    heldShare: 0.05,
+    reorderShare: 0.03,
+    queuedAgainShare: 0.04,
+    completedAgainShare: 0.03,
+    inProgressAgainShare: 0.03,
+    afterReuseShare: 0.5,
+    consolidateEveryMs: 3000,
     random,
+    at: () => log.at(),
   });
-  // GitHub fails too: one request in twenty on the JIT and jobs routes gets a 502, or a 429 with
-  // retry-after.
-  gitHub.failRandomly(/generate-jitconfig$|actions\/jobs\/\d+$/, 0.05, () =>
+  // GitHub fails too: one request in twenty on the JIT, jobs, runs and re-run routes gets a 502, or
+  // a 429 with retry-after.
+  const failing = new RegExp(`generate-jitconfig$|actions\\/jobs\\/\\d+$|${RERUN_ROUTES.source}`);
+  gitHub.failRandomly(failing, 0.05, () =>
     random() < 0.5 ? { status: 502 } : { status: 429, headers: { 'retry-after': '1' } },
   );
 
   const adminApi = admin.makeApiClient(CoreV1Api);
   const ofClass = {
     namespace: controlPlane.namespace,
-    labelSelector: `${LABEL.runnerClass}=${runnerClass.name}`,
+    labelSelector: `${LABEL.runnerClass} in (${runnerClass.name},${heldClass.name})`,
   };
   const firstJobId = 700_000_000 + Math.floor(random() * 1_000_000_000);
   const jobIds = Array.from({ length: options.jobs }, (_, index) => firstJobId + index);
@@ -138,8 +148,10 @@ export async function runChaos(
       const depth = local.queue.depth();
       const open = simulator.jobs.filter(({ status }) => status !== 'completed').length;
       const quiet =
-        simulator.jobs.length === options.jobs &&
+        simulator.originals.length === options.jobs &&
         open === 0 &&
+        !simulator.busy &&
+        awaitingRerun(simulator) === 0 &&
         pods === 0 &&
         depth.ready + depth.delayed + depth.inFlightBatches === 0;
       quietChecks = quiet ? quietChecks + 1 : 0;
@@ -151,7 +163,7 @@ export async function runChaos(
         lastProgress = Date.now();
         const served = simulator.jobs.filter(({ ranOn }) => ranOn).length;
         options.progress?.(
-          `chaos: ${Math.round((performance.now() - started) / 1000)} s, ${simulator.jobs.length}/${options.jobs} queued, ${served} served, ${open} open, ${pods} pods, queue ${depth.ready}+${depth.delayed}`,
+          `chaos: ${Math.round((performance.now() - started) / 1000)} s, ${simulator.originals.length}/${options.jobs} queued, ${served} served, ${open} open, ${pods} pods, queue ${depth.ready}+${depth.delayed}, ${simulator.late.pending} late deliveries to come`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -168,44 +180,64 @@ export async function runChaos(
   const leftPods = podsAtEnd.length;
   const queueAtEnd = local.queue.depth();
   const leftSecrets = (await adminApi.listNamespacedSecret(ofClass)).items.length;
-  const served = simulator.jobs.filter(({ cancelled, ranOn }) => !cancelled && ranOn).length;
-  const wanted = simulator.jobs.filter(({ cancelled }) => !cancelled).length;
+  const outcomes = simulator.originals.map((job) => ({ job, outcome: jobOutcome(job, simulator) }));
+  const count = (outcome: string) => outcomes.filter((each) => each.outcome === outcome).length;
+  const { disruptions } = simulator;
   await adminApi.deleteCollectionNamespacedPod(ofClass).catch(() => undefined);
   return {
     jobs: options.jobs,
-    served,
+    served: count('served'),
     leaked: leftPods + leftSecrets,
-    lost: wanted - served,
+    lost: count('lost'),
     busyDeleted: simulator.counts.busyDeleted,
+    disruptedBusy: disruptions.counts.disruptedBusy,
     dlq: local.queue.deadLetters.length,
     seconds: Math.round((performance.now() - started) / 1000),
+    killed: disruptions.counts.killed,
+    reruns: simulator.counts.reruns,
+    evicted: disruptions.counts.evicted,
     details: {
       settled,
-      cancelled: options.jobs - wanted,
-      webhooks: simulator.counts,
+      cancelled: count('cancelled'),
+      killedNotRerun: count('killed'),
+      rerunsOn: rerunsOn(simulator),
+      webhooks: simulator.deliveries.counts,
+      lateDeliveries: simulator.late.counts,
+      disruptions: disruptions.counts,
+      simulator: simulator.counts,
       kubernetesFaults: proxy.counts,
       gitHubCallsPerJob: Number((gitHub.requests.length / options.jobs).toFixed(2)),
       deadLetters: local.queue.deadLetters.map(({ reason }) => reason).slice(0, 5),
       errors: log.errors.slice(0, 5),
       warnings: Object.fromEntries(log.warnings),
-      unserved: simulator.jobs
-        .filter(({ cancelled, ranOn }) => !cancelled && !ranOn)
+      unserved: outcomes
+        .filter(({ outcome }) => outcome === 'lost')
         .slice(0, 5)
-        .map(({ id, status }) => ({ id, status, ...log.story(id, `${runnerClass.name}-${id}`) })),
+        .map(({ job }) => ({
+          id: job.id,
+          status: job.status,
+          killed: job.killed,
+          rerunAs: job.rerunAs,
+          trail: job.trail,
+          ...log.story(job.id, `${job.runnerClass}-${job.id}`),
+        })),
+      busyDeleted: simulator.jobs
+        .filter(({ deletedWhileBusy }) => deletedWhileBusy)
+        .slice(0, 5)
+        .map((job) => ({
+          id: job.id,
+          ranOn: job.ranOn,
+          killed: job.killed,
+          trail: job.trail,
+          ...log.story(job.id, job.ranOn ?? ''),
+        })),
       podsAtEnd: podsAtEnd
         .slice(0, 5)
         .map((pod) => [pod.metadata?.name, pod.status?.phase, pod.spec?.schedulingGates?.length ?? 0]),
       queueAtEnd,
+      podsMadeAfterTheirJobCompleted: simulator.spares.made,
+      ofWhichNoJobTook: simulator.spares.untaken(simulator.jobs),
+      spareExamples: simulator.spares.examples,
     },
   };
-}
-
-/** The one line the chaos run ends with. */
-export function summaryLine(summary: ChaosSummary): string {
-  const { jobs, served, leaked, lost, busyDeleted, dlq, seconds } = summary;
-  return `chaos: jobs=${jobs} served=${served} leaked=${leaked} lost=${lost} busyDeleted=${busyDeleted} dlq=${dlq} seconds=${seconds}`;
-}
-
-export function invariantsHold(summary: ChaosSummary): boolean {
-  return summary.leaked === 0 && summary.lost === 0 && summary.busyDeleted === 0 && summary.dlq === 0;
 }
