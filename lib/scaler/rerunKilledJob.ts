@@ -7,14 +7,14 @@ import type { ScalerContext } from './scalerContext.ts';
 
 /** How long a killed job waits for its run to complete before it is given up on. */
 const MAX_RUN_WAIT_SECONDS = 24 * 60 * 60;
-/** Conclusions of the jobs a re-run of failed jobs takes up again. */
-const FAILED = new Set(['failure', 'cancelled', 'timed_out']);
+/** Conclusions of a job the infrastructure may have ended: a lost runner fails it, a signalled one cancels it. */
+const ENDED_BADLY = new Set(['failure', 'cancelled', 'timed_out']);
 
 /**
  * `rerun`: the infrastructure killed this job's runner, so the job failed through no fault of its
  * own. GitHub refuses a re-run while the job's workflow run is in progress, so the message waits
  * until the run completes. Then, if no one re-ran the run meanwhile and it was not cancelled, the
- * job is re-run alone when it is the run's only failed job; otherwise every failed job of the run is
+ * job is re-run alone when no other job of the run failed; otherwise every failed job of the run is
  * re-run at once, which takes in all the jobs of the run that were hit (a matrix): GitHub allows one
  * re-run at a time, and a job's own re-run would leave the others of its attempt behind.
  */
@@ -45,10 +45,13 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
   );
   const own = runJobs.find((runJob) => runJob.id === message.jobId);
   // A drained runner's preStop may have let the job finish: only a failed job is re-run.
-  if (own?.conclusion && !FAILED.has(own.conclusion))
+  if (own?.conclusion && !ENDED_BADLY.has(own.conclusion))
     return done(`${job} ended ${own.conclusion}; not re-run`);
-  const failedJobs = runJobs.filter((runJob) => runJob.conclusion !== null && FAILED.has(runJob.conclusion));
-  const alone = failedJobs.every((runJob) => runJob.id === message.jobId);
+  // A job cancelled on its own (by hand, or by a concurrency group) is not taken for another one hit.
+  const failedJobs = runJobs.filter(
+    (runJob) => runJob.id !== message.jobId && runJob.conclusion === 'failure',
+  );
+  const alone = failedJobs.length === 0;
   const result = alone
     ? await context.registry.rerunJob(message)
     : await context.registry.rerunFailedJobs(runRef);
@@ -56,7 +59,7 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
     jobId: message.jobId,
     runId: message.runId,
     killedBy: message.killedBy,
-    failedJobs: failedJobs.length,
+    otherFailedJobs: failedJobs.length,
   };
   if ('refused' in result) {
     context.log.warn('GitHub refused to re-run a job the infrastructure killed', {
@@ -68,7 +71,5 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
   }
   context.log.info('re-ran a job the infrastructure killed', { ...attributes, alone });
   context.metrics.record('JobReruns', 1, { RunnerClass: message.runnerClass });
-  return done(
-    alone ? `re-ran ${job}` : `re-ran the ${failedJobs.length} failed jobs of run ${message.runId}`,
-  );
+  return done(alone ? `re-ran ${job}` : `re-ran the failed jobs of run ${message.runId}, ${job} among them`);
 }

@@ -11,6 +11,9 @@ export interface DisruptionOptions {
   random: () => number;
 }
 
+/** How long Karpenter validates a consolidation before it acts (its consolidation TTL). */
+const VALIDATION_MS = 15_000;
+
 /** The ways a kubelet or the control plane reports a pod it ended, one picked per kill. */
 const KILLS: { reason: KillReason; status: (now: string) => Record<string, unknown> }[] = [
   { reason: 'DeletionByTaintManager', status: (now) => disruptionTarget('DeletionByTaintManager', now) },
@@ -24,9 +27,10 @@ const KILLS: { reason: KillReason; status: (now: string) => Record<string, unkno
 
 /**
  * What the cluster does to runner pods besides running them. Consolidation, as Karpenter does it:
- * every few seconds it picks a node with a runner pod it may disrupt and evicts (Eviction API) each
- * runner pod on it that is not annotated `karpenter.sh/do-not-disrupt: "true"`, never a protected one. (Karpenter itself leaves a
- * node with any such pod alone; emptying the rest of the node is harsher.) Infrastructure kills: a
+ * every few seconds it picks a node with a runner pod it may disrupt, validates the choice for
+ * VALIDATION_MS as Karpenter does, and then evicts (Eviction API) each runner pod on it that is not
+ * annotated `karpenter.sh/do-not-disrupt: "true"` by then, never a protected one. (Karpenter itself
+ * leaves a node with any such pod alone; emptying the rest of the node is harsher.) Infrastructure kills: a
  * runner running a job is ended as a lost node, a drain or a node shutdown would end it, reported in
  * the pod's status as the kubelet or the control plane reports it.
  */
@@ -49,6 +53,8 @@ export class Disruptions {
   };
   private readonly options: DisruptionOptions;
   private lastConsolidation = Date.now();
+  /** The node consolidation chose, and when: it acts once the choice has been validated. */
+  private decided: { node: string; at: number } | undefined;
   private readonly openSeen = new Set<string>();
 
   constructor(options: DisruptionOptions) {
@@ -65,20 +71,37 @@ export class Disruptions {
     busyOn: (uid: string) => SimulatedJob | undefined,
     evictedBusy: (job: SimulatedJob) => void,
   ): Promise<void> {
-    if (Date.now() - this.lastConsolidation < this.options.consolidateEveryMs) return;
-    this.lastConsolidation = Date.now();
     const running = pods.filter(
       (pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp && pod.spec?.nodeName,
     );
     const open = running.filter((pod) => pod.metadata?.annotations?.[DO_NOT_DISRUPT] !== 'true');
     for (const pod of open) this.openSeen.add(pod.metadata?.uid ?? '');
     this.counts.openedSeen = this.openSeen.size;
+    if (this.decided && Date.now() - this.decided.at >= VALIDATION_MS) {
+      // Validated as Karpenter does before it acts: on the pods as they are now.
+      const { node } = this.decided;
+      this.decided = undefined;
+      return this.evictOpenPods(
+        running.filter(({ spec }) => spec?.nodeName === node),
+        busyOn,
+        evictedBusy,
+      );
+    }
+    if (this.decided || Date.now() - this.lastConsolidation < this.options.consolidateEveryMs) return;
+    this.lastConsolidation = Date.now();
     // A node consolidation can do something about: one with a runner pod it may evict.
     const nodes = [...new Set(open.map((pod) => pod.spec?.nodeName ?? ''))];
     const node = nodes[Math.floor(this.options.random() * nodes.length)];
-    if (!node) return;
+    if (node) this.decided = { node, at: Date.now() };
+  }
+
+  private async evictOpenPods(
+    onNode: readonly V1Pod[],
+    busyOn: (uid: string) => SimulatedJob | undefined,
+    evictedBusy: (job: SimulatedJob) => void,
+  ): Promise<void> {
     this.counts.consolidations += 1;
-    for (const pod of running.filter(({ spec }) => spec?.nodeName === node)) {
+    for (const pod of onNode) {
       if (pod.metadata?.annotations?.[DO_NOT_DISRUPT] === 'true') {
         this.counts.protectedLeft += 1;
         continue;

@@ -6,24 +6,22 @@ import { REPOSITORY } from './webhookDeliveries.ts';
  * The simulator's one seam with the GitHub stand-in's jobs and re-runs, kept here so that it can be
  * fitted to the stand-in as that grows (see the contract below) without touching the simulation.
  *
- * The contract assumed: the stand-in answers `POST /repos/{o}/{r}/actions/jobs/{id}/rerun` and
+ * The stand-in answers `POST /repos/{o}/{r}/actions/jobs/{id}/rerun` and
  * `POST /repos/{o}/{r}/actions/runs/{id}/rerun-failed-jobs`, and calls
  * `hooks.onRerun(repository, rerunJobIds)` with the jobs it re-runs, for the simulator to return the
- * IDs of the new jobs it queues for them (same run, `run_attempt + 1`). Its job records take
- * `conclusion` and `runAttempt` besides what `setJob` takes today; a stand-in without them ignores them.
+ * IDs of the new jobs it queues for them (same run, `run_attempt + 1`).
  */
 export type RerunHook = (repository: string, rerunJobIds: number[]) => number[];
 
 /**
- * Set once the product asks GitHub to re-run jobs whose runner the infrastructure killed: a killed
- * job is then lost unless its re-run ran. Until then a killed job is counted as killed, unless the
- * stand-in re-runs some job during the run, which shows that re-runs are on.
+ * The product asks GitHub to re-run jobs whose runner the infrastructure killed: a killed job is
+ * lost unless its re-run ran.
  */
-export const RERUNS_EXPECTED = false;
+export const RERUNS_EXPECTED = true;
 
 /** Has the stand-in call `hook` when it is asked to re-run jobs. */
 export function onRerun(gitHub: GitHubStandIn, hook: RerunHook): void {
-  (gitHub.hooks as { onRerun?: RerunHook }).onRerun = hook;
+  gitHub.hooks.onRerun = hook;
 }
 
 /** Tells the stand-in's jobs API what GitHub knows of the job now. */

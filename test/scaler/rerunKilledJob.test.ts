@@ -42,11 +42,15 @@ describe('re-running a job the infrastructure killed', () => {
     expect(registry.reruns).toEqual([]);
   });
 
-  it("re-runs the job alone once the run completed, when it is the run's only failed job", async () => {
+  it('re-runs the job alone once the run completed, when no other job of the run failed (one cancelled is not hit)', async () => {
     // Prepare
     const { registry, metrics, runBatch } = scalerHarness();
     registry.runs.set(300, { status: 'completed', attempt: 1, conclusion: 'failure' });
-    registry.workflowJobs.set('acme/app', [runJob(72, 'failure'), runJob(73, 'success')]);
+    registry.workflowJobs.set('acme/app', [
+      runJob(72, 'failure'),
+      runJob(73, 'success'),
+      runJob(70, 'cancelled'),
+    ]);
 
     // Act
     const [outcome] = await runBatch(rerun(72));
