@@ -40,7 +40,7 @@ export function planReconciliation(
       finished.push({ kind: 'rerun-killed', pod });
       continue;
     }
-    if (pod.deleting) continue;
+    if (pod.deleting || keptForKilledJob(pod, now)) continue;
     const ageSeconds = (now.getTime() - pod.createdAt.getTime()) / 1000;
     if (pod.gated) {
       // The scaler finishes or replaces a registration when the job's message comes back; one
@@ -66,4 +66,16 @@ export function planReconciliation(
     }
   }
   return [...finished, ...checks];
+}
+
+/**
+ * How long a runner the infrastructure killed, on which no job is known to have run, is kept: a job
+ * whose `in_progress` was lost may have run on it, and that job's `completed`, naming the runner,
+ * needs the pod to tell that the job was killed and is to be re-run.
+ */
+export const KILLED_POD_KEPT_SECONDS = 15 * 60;
+
+function keptForKilledJob(pod: RunnerPod, now: Date): boolean {
+  const seenAt = Date.parse(pod.annotations[ANNOTATION.killedSeenAt] ?? '');
+  return pod.killedBy !== undefined && now.getTime() - seenAt < KILLED_POD_KEPT_SECONDS * 1000;
 }

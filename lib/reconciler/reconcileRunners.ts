@@ -5,6 +5,7 @@ import { rerunForKilledRunner } from '../infrastructureKills.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { jobOfPod, runningJobOfPod } from '../pod/jobOfPod.ts';
+import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
@@ -158,6 +159,11 @@ async function replaceIfQueued(
   const { waiting, ranHere } = await jobWaitingForRunner(job, pod, pods, context);
   // Killed before its in_progress reached us: GitHub's job record says it ran here.
   if (ranHere && pod.killedBy) return queueRerunOfKilledJob(pod, job, context, summary);
+  // Another job may have run here unannounced: its completed needs the pod (see planReconciliation).
+  if (!waiting && pod.killedBy && !(ANNOTATION.killedSeenAt in pod.annotations)) {
+    await context.cluster.annotatePod(pod, { [ANNOTATION.killedSeenAt]: context.now().toISOString() });
+    return;
+  }
   if (waiting) {
     const jobLog = {
       jobId: waiting.jobId,

@@ -31,6 +31,8 @@ export function publishJob(gitHub: GitHubStandIn, job: SimulatedJob): void {
     labels: job.labels,
     createdAt: job.createdAt,
     runAttempt: job.runAttempt,
+    // GitHub names the runner that took the job by its ID as well as its name.
+    runnerId: job.ranOn ? (job.runnerId ?? null) : null,
     conclusion: job.status === 'completed' ? (job.conclusion ?? 'success') : null,
   };
   gitHub.setJob(REPOSITORY.fullName, job.id, job.status, job.ranOn ?? null, details);

@@ -125,4 +125,58 @@ describe('runners the infrastructure killed mid-job', () => {
     ]);
     expect(cluster.pods.size).toBe(0);
   });
+
+  it('keep a killed runner that ran a job unannounced until that job completes, and re-run it then', async () => {
+    // Prepare: runner 87 took job 88, whose in_progress was lost; job 87 ran on job 9's runner, and
+    // job 9 is done too, so no job waits for a replacement.
+    const { cluster, registry, queue, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 87 }));
+    const pod = await livePod(cluster, runnerFor(87));
+    cluster.setPhase(runnerFor(87), 'Failed', 'failed', 'node-lost');
+    registry.jobs.set(87, 'completed');
+    registry.ranOn.set(87, 'linux-small-9');
+    registry.jobs.set(9, 'completed');
+
+    // Act: reconciler runs, then job 88's completed, naming the runner by its ID.
+    const first = await reconcile();
+    advance(60_000);
+    const second = await reconcile();
+    const completed = jobMessage({
+      jobId: 88,
+      runId: 501,
+      action: 'completed',
+      runnerName: pod.name,
+      runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+    });
+    await runBatch(completed);
+
+    // Assess: the first run reads job 87 and job 9, whose runner 87's took; the second reads nothing.
+    expect([first.removedUnstarted, second.removedUnstarted, first.gitHubCalls, second.gitHubCalls]).toEqual([
+      0, 0, 2, 0,
+    ]);
+    // Also the usual hand-over of job 87, whose runner job 88 took (the scaler asks GitHub first).
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy])).toEqual([
+      ['queued', 87, undefined],
+      ['rerun', 88, 'node-lost'],
+    ]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
+  it('remove a killed runner no completed claimed once it has been kept long enough', async () => {
+    // Prepare
+    const { cluster, registry, queue, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 89 }));
+    cluster.setPhase(runnerFor(89), 'Failed', 'failed', 'evicted');
+    registry.jobs.set(89, 'completed');
+    await reconcile();
+
+    // Act
+    advance(16 * 60_000);
+    const later = await reconcile();
+
+    // Assess
+    expect(later).toMatchObject({ removedUnstarted: 1 });
+    expect(queue.sent).toEqual([]);
+    expect(cluster.pods.size).toBe(0);
+  });
 });
