@@ -39,7 +39,7 @@ export function jobOutcome(job: SimulatedJob, simulator: GitHubSimulator): JobOu
   if (job.killed) {
     const rerun = simulator.jobs.find(({ id }) => id === job.rerunAs);
     if (rerun) return jobOutcome(rerun, simulator);
-    return rerunsOn(simulator) ? 'lost' : 'killed';
+    return rerunsOn(simulator) && rerunDue(job) ? 'lost' : 'killed';
   }
   return job.ranOn ? 'served' : 'lost';
 }
@@ -47,7 +47,17 @@ export function jobOutcome(job: SimulatedJob, simulator: GitHubSimulator): JobOu
 /** Killed jobs still waiting for a re-run, which the run waits for when re-runs are on. */
 export function awaitingRerun(simulator: GitHubSimulator): number {
   if (!rerunsOn(simulator)) return 0;
-  return simulator.jobs.filter((job) => job.killed && job.rerunAs === undefined && !job.cancelled).length;
+  return simulator.jobs.filter(
+    (job) => job.killed && rerunDue(job) && job.rerunAs === undefined && !job.cancelled,
+  ).length;
+}
+
+/** The product's `reconciler.maxInfrastructureReruns`, its default: a first attempt is re-run once. */
+const MAX_INFRASTRUCTURE_RERUNS = 1;
+
+/** Whether the product is to re-run this killed job: a re-run killed again is not, by design. */
+function rerunDue(job: SimulatedJob): boolean {
+  return job.runAttempt <= MAX_INFRASTRUCTURE_RERUNS;
 }
 
 /** The one line the chaos run ends with. */
