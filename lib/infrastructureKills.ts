@@ -3,6 +3,7 @@ import type { JobMessage } from './jobMessage.ts';
 import { rerunOfKilledJob } from './pod/jobOfPod.ts';
 import { ANNOTATION } from './pod/labels.ts';
 import type { Log, Metrics, RunnerCluster, RunnerPod } from './ports.ts';
+import type { InfrastructureKillReason } from './telemetry/metricCatalog.ts';
 
 /**
  * Counts and logs a runner that the infrastructure killed while it ran a job, marks the pod so the
@@ -18,15 +19,30 @@ export async function rerunForKilledRunner(
   const rerun = rerunOfKilledJob(pod, ranJob);
   if (!pod.killedBy || !rerun) return undefined;
   if (!(await context.cluster.annotatePod(pod, { [ANNOTATION.rerunQueued]: 'true' }))) return undefined;
-  context.metrics.record('InfrastructureKills', 1, { RunnerClass: pod.runnerClass, Reason: pod.killedBy });
+  return killedJobRerun(
+    rerun,
+    { name: pod.name, runnerClass: pod.runnerClass, killedBy: pod.killedBy },
+    context,
+  );
+}
+
+/** Counts and logs the kill, and gives the job's `rerun` message unless re-runs are turned off. */
+export function killedJobRerun(
+  rerun: JobMessage,
+  runner: { name: string; runnerClass: string; killedBy: InfrastructureKillReason },
+  context: { config: AutoscalerConfig; log: Log; metrics: Metrics },
+): JobMessage | undefined {
+  context.metrics.record('InfrastructureKills', 1, {
+    RunnerClass: runner.runnerClass,
+    Reason: runner.killedBy,
+  });
   const rerunsOn = context.config.reconciler.maxInfrastructureReruns > 0;
   context.log.warn('the infrastructure killed a runner while it ran a job', {
-    podName: pod.name,
-    podUid: pod.uid,
-    killedBy: pod.killedBy,
+    podName: runner.name,
+    killedBy: runner.killedBy,
     jobId: rerun.jobId,
     runId: rerun.runId,
     rerun: rerunsOn ? 'once its run completes' : 'off',
   });
-  return rerunsOn ? rerun : undefined;
+  return rerunsOn ? { ...rerun, killedBy: runner.killedBy } : undefined;
 }

@@ -1,5 +1,6 @@
 import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
 import type { RunnerPod } from '../ports.ts';
+import type { InfrastructureKillReason } from '../telemetry/metricCatalog.ts';
 import { ANNOTATION } from './labels.ts';
 
 /** The `queued` message a runner pod was made for, from its `job` annotation; undefined if unreadable. */
@@ -19,8 +20,13 @@ export function runningJobOfPod(pod: RunnerPod): JobMessage | undefined {
  */
 export function rerunOfKilledJob(pod: RunnerPod, ranJob = runningJobOfPod(pod)): JobMessage | undefined {
   if (!pod.killedBy || !ranJob || pod.annotations[ANNOTATION.rerunQueued]) return undefined;
-  const { podName: _ownPod, ...job } = ranJob;
-  return { ...job, action: 'rerun', killedBy: pod.killedBy, attempt: 0, failures: 0 };
+  return rerunMessage(ranJob, pod.killedBy);
+}
+
+/** The `rerun` message for a job the infrastructure killed. */
+export function rerunMessage(ranJob: JobMessage, killedBy: InfrastructureKillReason): JobMessage {
+  const { podName: _ownPod, replacesKilledRunner: _stoodIn, ...job } = ranJob;
+  return { ...job, action: 'rerun', killedBy, attempt: 0, failures: 0 };
 }
 
 function parsedMessage(text: string | undefined): JobMessage | undefined {

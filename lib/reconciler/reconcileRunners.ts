@@ -179,8 +179,11 @@ async function replaceIfQueued(
       log.error('gave up replacing the runner of a job', jobLog);
     } else {
       // Under the broken pod's name: the pod named after the waiting job may be another job's runner.
+      const runnerId = Number(pod.annotations[ANNOTATION.runnerId]);
+      const replacesKilledRunner =
+        pod.killedBy && runnerId ? { runnerId, killedBy: pod.killedBy } : undefined;
       await queue.send(
-        { ...waiting, podName: pod.name, replacements: waiting.replacements + 1 },
+        { ...waiting, podName: pod.name, replacements: waiting.replacements + 1, replacesKilledRunner },
         { delaySeconds: replacementDelaySeconds(waiting.replacements) },
       );
       summary.replaced += 1;

@@ -1,7 +1,7 @@
-import { rerunForKilledRunner } from '../infrastructureKills.ts';
+import { killedJobRerun, rerunForKilledRunner } from '../infrastructureKills.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
-import { jobOfPod } from '../pod/jobOfPod.ts';
+import { jobOfPod, rerunMessage } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
@@ -38,6 +38,15 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
     // The runner is gone already: this delivery is a duplicate, or late. A pod under its name now
     // was made anew, and is a spare only if it was made for this very job.
     const gone = `${message.runnerName}, which ran job ${message.jobId}, is gone`;
+    const stoodIn = pod ? jobOfPod(pod)?.replacesKilledRunner : undefined;
+    if (pod && stoodIn && stoodIn.runnerId === message.runnerId) {
+      // The infrastructure killed it, and the reconciler replaced it before this job's completed came.
+      const rerun = killedJobRerun(rerunMessage(message, stoodIn.killedBy), { ...pod, ...stoodIn }, context);
+      return handOver(
+        `${gone}; the infrastructure killed it, so the job is re-run once its run completes`,
+        ...(rerun ? [rerun] : []),
+      );
+    }
     if (!pod || ranOn.jobId !== message.jobId) return done(gone);
     return done(`${gone}; ${await releaseSpareRunner(ownPodName, message, context)}`);
   }

@@ -179,4 +179,37 @@ describe('runners the infrastructure killed mid-job', () => {
     expect(queue.sent).toEqual([]);
     expect(cluster.pods.size).toBe(0);
   });
+
+  it("re-run a job that ran unannounced on a killed runner replaced at once, from the replacement's record", async () => {
+    // Prepare: runner 92's own job still waits; job 93 took the runner, unannounced, and it was killed.
+    const { cluster, queue, runBatch, reconcile } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 92 }));
+    const killed = await livePod(cluster, runnerFor(92));
+    cluster.setPhase(runnerFor(92), 'Failed', 'failed', 'preempted');
+
+    // Act: the reconciler replaces it; the scaler makes the replacement; then job 93's completed.
+    await reconcile();
+    await runBatch(...queue.sent.splice(0).map(({ message }) => message));
+    const replacement = await livePod(cluster, runnerFor(92));
+    const [outcome] = await runBatch(
+      jobMessage({
+        jobId: 93,
+        runId: 502,
+        action: 'completed',
+        runnerName: killed.name,
+        runnerId: Number(killed.annotations[ANNOTATION.runnerId]),
+      }),
+    );
+
+    // Assess: job 93 is to be re-run, and the replacement, which runs nothing yet, stays.
+    expect(outcome).toMatchObject({
+      kind: 'hand-over',
+      result: expect.stringContaining('the infrastructure killed it'),
+    });
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy])).toEqual([
+      ['rerun', 93, 'preempted'],
+    ]);
+    expect(await livePod(cluster, runnerFor(92))).toMatchObject({ uid: replacement.uid, deleting: false });
+    expect(replacement.uid).not.toBe(killed.uid);
+  });
 });
