@@ -35,12 +35,19 @@ export class ScriptedRegistry implements RunnerRegistry {
     if (failure) throw failure;
     this.registered.push(request);
     this.states.set(request.name, 'idle');
-    return { kind: 'jit', runnerId: this.nextId++, encodedJitConfig: `jit-secret-for-${request.name}` };
+    const runnerId = this.nextId++;
+    this.runnerIds.set(request.name, runnerId);
+    return { kind: 'jit', runnerId, encodedJitConfig: `jit-secret-for-${request.name}` };
   }
 
   async readJob(job: JobRef): Promise<JobState> {
-    return { status: this.jobs.get(job.jobId) ?? 'queued', runnerName: this.ranOn.get(job.jobId) ?? null };
+    const runnerName = this.ranOn.get(job.jobId) ?? null;
+    const runnerId = runnerName ? (this.runnerIds.get(runnerName) ?? null) : null;
+    return { status: this.jobs.get(job.jobId) ?? 'queued', runnerName, runnerId };
   }
+
+  /** The ID of the latest runner registered under each name, as GitHub names a job's runner by. */
+  readonly runnerIds = new Map<string, number>();
 
   /** The installations the App is on. */
   readonly installed: AppInstallation[] = [{ id: 42, account: 'acme', accountType: 'Organization' }];

@@ -4,19 +4,25 @@ import { jobMessage } from '../helpers/factories.ts';
 import { scalerHarness } from '../helpers/scalerHarness.ts';
 
 const queued = (jobId: number) => jobMessage({ jobId });
-const started = (jobId: number, runnerName: string) =>
-  jobMessage({ jobId, action: 'in_progress', runnerName });
-const completed = (jobId: number, runnerName: string | null) =>
-  jobMessage({ jobId, action: 'completed', runnerName });
+/** GitHub names the runner that took a job by its name and its ID. */
+type Runners = { runnerIds: ReadonlyMap<string, number> };
+const runnerOf = (registry: Runners, runnerName: string | null) => ({
+  runnerName,
+  runnerId: runnerName ? (registry.runnerIds.get(runnerName) ?? null) : null,
+});
+const started = (registry: Runners, jobId: number, runnerName: string) =>
+  jobMessage({ jobId, action: 'in_progress', ...runnerOf(registry, runnerName) });
+const completed = (registry: Runners, jobId: number, runnerName: string | null) =>
+  jobMessage({ jobId, action: 'completed', ...runnerOf(registry, runnerName) });
 
 describe('scaler on completed and in_progress jobs', () => {
   it('removes the pod and Secret of the runner that ran the job', async () => {
     // Prepare
-    const { cluster, runBatch } = scalerHarness();
+    const { cluster, registry, runBatch } = scalerHarness();
     await runBatch(queued(1));
 
     // Act
-    const [outcome] = await runBatch(completed(1, 'linux-small-1'));
+    const [outcome] = await runBatch(completed(registry, 1, 'linux-small-1'));
 
     // Assess
     expect(outcome).toEqual({ kind: 'done', result: 'removed linux-small-1' });
@@ -30,7 +36,7 @@ describe('scaler on completed and in_progress jobs', () => {
     await runBatch(queued(2));
 
     // Act
-    await runBatch(completed(2, null));
+    await runBatch(completed(registry, 2, null));
 
     // Assess
     expect(cluster.pods.size).toBe(0);
@@ -38,9 +44,9 @@ describe('scaler on completed and in_progress jobs', () => {
   });
 
   it('removes its own runner when the job ran on a runner that is not ours', async () => {
-    const { cluster, runBatch } = scalerHarness();
+    const { cluster, registry, runBatch } = scalerHarness();
     await runBatch(queued(3));
-    const [outcome] = await runBatch(completed(3, 'GitHub Actions 5'));
+    const [outcome] = await runBatch(completed(registry, 3, 'GitHub Actions 5'));
     expect(outcome).toEqual({ kind: 'done', result: 'removed unused linux-small-3' });
     expect(cluster.pods.size).toBe(0);
   });
@@ -52,7 +58,7 @@ describe('scaler on completed and in_progress jobs', () => {
     registry.states.set('linux-small-4', 'busy');
 
     // Act
-    const [outcome] = await runBatch(completed(4, null));
+    const [outcome] = await runBatch(completed(registry, 4, null));
 
     // Assess
     expect(outcome).toEqual({ kind: 'done', result: 'kept linux-small-4: its runner is busy' });
@@ -62,12 +68,12 @@ describe('scaler on completed and in_progress jobs', () => {
 
   it("keeps a job's own runner for the job whose runner it took, so that job is not left waiting", async () => {
     // Prepare: job 6 took the runner made for job 5; job 5 is still queued.
-    const { cluster, runBatch } = scalerHarness();
+    const { cluster, registry, runBatch } = scalerHarness();
     await runBatch(queued(5), queued(6));
-    await runBatch(started(6, 'linux-small-5'));
+    await runBatch(started(registry, 6, 'linux-small-5'));
 
     // Act
-    const [outcome] = await runBatch(completed(6, 'linux-small-5'));
+    const [outcome] = await runBatch(completed(registry, 6, 'linux-small-5'));
 
     // Assess
     expect(outcome).toEqual({
@@ -79,12 +85,12 @@ describe('scaler on completed and in_progress jobs', () => {
 
   it('queues the job whose runner was taken again, for a pod of its own, when the taker had none', async () => {
     // Prepare: job 16, whose queued webhook never came, took the runner made for job 15.
-    const { cluster, queue, runBatch } = scalerHarness();
+    const { cluster, registry, queue, runBatch } = scalerHarness();
     await runBatch(queued(15));
-    await runBatch(started(16, 'linux-small-15'));
+    await runBatch(started(registry, 16, 'linux-small-15'));
 
     // Act
-    const [outcome] = await runBatch(completed(16, 'linux-small-15'));
+    const [outcome] = await runBatch(completed(registry, 16, 'linux-small-15'));
     await runBatch(...queue.sent.map(({ message }) => message));
 
     // Assess: job 15 has a runner again, under its own name.
@@ -99,12 +105,12 @@ describe('scaler on completed and in_progress jobs', () => {
 
   it('knows a replacement made under another pod name by the job on it, not by its name', async () => {
     // Prepare: the reconciler replaced pod 17 for job 18 (job 17 had taken 18's runner); job 18 ran on it.
-    const { cluster, queue, runBatch } = scalerHarness();
+    const { cluster, registry, queue, runBatch } = scalerHarness();
     await runBatch(jobMessage({ jobId: 18, podName: 'linux-small-17', replacements: 1 }));
-    await runBatch(started(18, 'linux-small-17'));
+    await runBatch(started(registry, 18, 'linux-small-17'));
 
     // Act
-    const [outcome] = await runBatch(completed(18, 'linux-small-17'));
+    const [outcome] = await runBatch(completed(registry, 18, 'linux-small-17'));
 
     // Assess
     expect(outcome).toEqual({ kind: 'done', result: 'removed linux-small-17' });
@@ -114,13 +120,13 @@ describe('scaler on completed and in_progress jobs', () => {
 
   it('frees the spare once both the job and the one whose runner it took are done', async () => {
     // Prepare: job 8 took the runner made for job 7, then job 7 was cancelled.
-    const { cluster, runBatch } = scalerHarness();
+    const { cluster, registry, runBatch } = scalerHarness();
     await runBatch(queued(7), queued(8));
-    await runBatch(started(8, 'linux-small-7'));
-    const [cancelled] = await runBatch(completed(7, null));
+    await runBatch(started(registry, 8, 'linux-small-7'));
+    const [cancelled] = await runBatch(completed(registry, 7, null));
 
     // Act
-    const [outcome] = await runBatch(completed(8, 'linux-small-7'));
+    const [outcome] = await runBatch(completed(registry, 8, 'linux-small-7'));
 
     // Assess
     expect(cancelled).toEqual({ kind: 'done', result: 'kept linux-small-7: it runs job 8' });
@@ -129,16 +135,16 @@ describe('scaler on completed and in_progress jobs', () => {
   });
 
   it('records which job a runner took', async () => {
-    const { cluster, runBatch } = scalerHarness();
+    const { cluster, registry, runBatch } = scalerHarness();
     await runBatch(queued(9));
-    await runBatch(started(10, 'linux-small-9'));
+    await runBatch(started(registry, 10, 'linux-small-9'));
     expect((await cluster.readPod('linux-small-9'))?.annotations[ANNOTATION.runningJobId]).toBe('10');
   });
 
   it('leaves runners that are not ours alone', async () => {
-    const { cluster, runBatch } = scalerHarness();
+    const { cluster, registry, runBatch } = scalerHarness();
     await runBatch(queued(11));
-    const [outcome] = await runBatch(started(12, 'someone-elses-runner'));
+    const [outcome] = await runBatch(started(registry, 12, 'someone-elses-runner'));
     expect(outcome).toEqual({ kind: 'done', result: 'not one of our runners' });
     expect(cluster.pods.size).toBe(1);
   });
@@ -151,15 +157,15 @@ describe('scaler on completed and in_progress jobs', () => {
     registry.states.set('linux-small-13', 'busy');
 
     // Act
-    await runBatch(completed(13, null));
+    await runBatch(completed(registry, 13, null));
 
     // Assess
     expect(cluster.pods.size).toBe(0);
   });
 
   it('treats completed for a pod already gone as done', async () => {
-    const { queue, runBatch } = scalerHarness();
-    const [outcome] = await runBatch(completed(14, 'linux-small-14'));
+    const { registry, queue, runBatch } = scalerHarness();
+    const [outcome] = await runBatch(completed(registry, 14, 'linux-small-14'));
     expect(outcome).toEqual({ kind: 'done', result: 'linux-small-14, which ran job 14, is gone' });
     expect(queue.sent).toEqual([]);
   });

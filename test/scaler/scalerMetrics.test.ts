@@ -24,7 +24,7 @@ describe('scaler metrics', () => {
   it('measures runner start latency from pod creation to the start GitHub reports', async () => {
     // Prepare: the pod is created at 10:00:00; GitHub starts the job on it 12.5 s later.
     const createdAt = new Date('2026-11-28T10:00:00Z');
-    const { metrics, runBatch } = scalerHarness(testConfig(), () => createdAt);
+    const { metrics, registry, runBatch } = scalerHarness(testConfig(), () => createdAt);
     await runBatch(jobMessage({ jobId: 5 }));
 
     // Act
@@ -33,6 +33,7 @@ describe('scaler metrics', () => {
         jobId: 5,
         action: 'in_progress',
         runnerName: 'linux-small-5',
+        runnerId: registry.runnerIds.get('linux-small-5'),
         startedAt: '2026-11-28T10:00:12.500Z',
       }),
     );
@@ -45,12 +46,17 @@ describe('scaler metrics', () => {
 
   it('counts deleted pods by why: the job finished, or no job needed the runner', async () => {
     // Prepare
-    const { metrics, runBatch } = scalerHarness();
+    const { metrics, registry, runBatch } = scalerHarness();
     await runBatch(jobMessage({ jobId: 6 }), jobMessage({ jobId: 7 }));
 
     // Act
     await runBatch(
-      jobMessage({ jobId: 6, action: 'completed', runnerName: 'linux-small-6' }),
+      jobMessage({
+        jobId: 6,
+        action: 'completed',
+        runnerName: 'linux-small-6',
+        runnerId: registry.runnerIds.get('linux-small-6'),
+      }),
       jobMessage({ jobId: 7, action: 'completed', runnerName: null }),
     );
 
