@@ -91,6 +91,9 @@ async function releaseSpareRunner(
   const madeFor = jobOfPod(pod)?.jobId ?? message.jobId;
   if (madeFor !== message.jobId) return `kept ${podName}: it was made for job ${madeFor}`;
   if (hasFinished(pod)) {
+    // Another job may have run on it unannounced: the reconciler queues that job's re-run first.
+    if (pod.killedBy && !(ANNOTATION.rerunQueued in pod.annotations))
+      return `left ${podName} to the reconciler: the infrastructure killed it`;
     await removeRunner(pod, 'job-finished', context);
     return `removed finished ${podName}`;
   }

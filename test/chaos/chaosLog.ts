@@ -22,17 +22,23 @@ export class ChaosLog implements Log {
   debug(): void {}
 
   info(message: string, attributes: Record<string, unknown> = {}): void {
+    this.note(message, attributes, POD_EVENTS.has(message));
+  }
+
+  /** A warning is counted, and kept in the story of the job and the pod it names. */
+  warn(message: string, attributes: Record<string, unknown> = {}): void {
+    this.warnings.set(message, (this.warnings.get(message) ?? 0) + 1);
+    this.note(`WARN ${message}`, attributes, true);
+  }
+
+  private note(message: string, attributes: Record<string, unknown>, aboutPod: boolean): void {
     const { jobId, podName, reason, deliveryId: _delivery, runnerClass: _class, ...rest } = attributes;
-    if (typeof podName === 'string' && POD_EVENTS.has(message)) {
+    if (typeof podName === 'string' && aboutPod) {
       const by = `job ${jobId ?? '(reconciler)'}`;
       append(this.podEvents, podName, `${this.at()} ${message} by ${by}: ${reason ?? JSON.stringify(rest)}`);
     }
     if (typeof jobId === 'number')
       append(this.byJob, jobId, `${this.at()} ${message} ${JSON.stringify({ podName, ...rest })}`);
-  }
-
-  warn(message: string): void {
-    this.warnings.set(message, (this.warnings.get(message) ?? 0) + 1);
   }
 
   error(message: string, attributes: Record<string, unknown> = {}): void {
@@ -44,9 +50,13 @@ export class ChaosLog implements Log {
     return `${((performance.now() - this.started) / 1000).toFixed(1)}s`;
   }
 
-  /** What the pipeline did about a job, and to the pod made for it. */
-  story(jobId: number, podName: string) {
-    return { handled: this.byJob.get(jobId) ?? [], podEvents: this.podEvents.get(podName) ?? [] };
+  /** What the pipeline did about a job, and to the pods named (the one made for it, the one it ran on). */
+  story(jobId: number, ...podNames: (string | undefined)[]) {
+    const pods = [...new Set(podNames.filter((name) => name !== undefined))];
+    return {
+      handled: this.byJob.get(jobId) ?? [],
+      podEvents: Object.fromEntries(pods.map((name) => [name, this.podEvents.get(name) ?? []])),
+    };
   }
 }
 

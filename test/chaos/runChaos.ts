@@ -219,7 +219,7 @@ export async function runChaos(
           killed: job.killed,
           rerunAs: job.rerunAs,
           trail: job.trail,
-          ...log.story(job.id, `${job.runnerClass}-${job.id}`),
+          ...log.story(job.id, `${job.runnerClass}-${job.id}`, job.ranOn),
         })),
       busyDeleted: simulator.jobs
         .filter(({ deletedWhileBusy }) => deletedWhileBusy)

@@ -107,6 +107,27 @@ describe('runners the infrastructure killed mid-job', () => {
     expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([['rerun', 85]]);
   });
 
+  it("re-run the job they took when their own job's completed comes first, and go only then", async () => {
+    // Prepare: runner 94 took job 95 and was evicted; job 94 was cancelled before any runner took it.
+    const { cluster, queue, runBatch, reconcile } = await runnerThatTookAJob(94, 95);
+    cluster.setPhase(runnerFor(94), 'Failed', 'evicted', 'evicted');
+
+    // Act: job 94's completed frees its own pod, then the reconciler runs.
+    const [outcome] = await runBatch(jobMessage({ jobId: 94, action: 'completed', runnerName: null }));
+    const summary = await reconcile();
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'done',
+      result: 'left linux-small-94 to the reconciler: the infrastructure killed it',
+    });
+    expect(summary).toMatchObject({ queuedReruns: 1, removedFinished: 1 });
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy])).toEqual([
+      ['rerun', 95, 'evicted'],
+    ]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
   it('re-run a job killed before its in_progress reached us, when GitHub says it ran on that runner', async () => {
     // Prepare: runner 86 was preempted; GitHub's job record names it.
     const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
