@@ -19,17 +19,47 @@ export async function rerunForKilledRunner(
   const rerun = rerunOfKilledJob(pod, ranJob);
   if (!pod.killedBy || !rerun) return undefined;
   if (!(await context.cluster.annotatePod(pod, { [ANNOTATION.rerunQueued]: 'true' }))) return undefined;
+  // Kept while it terminated, before its job was known (see rememberKilledRunner): no longer needed.
+  const runnerId = Number(pod.annotations[ANNOTATION.runnerId]);
+  if (runnerId) await context.cluster.claimKilledRunner(runnerId);
   return killedJobRerun(
     rerun,
-    { name: pod.name, runnerClass: pod.runnerClass, killedBy: pod.killedBy },
+    { podName: pod.name, runnerClass: pod.runnerClass, killedBy: pod.killedBy },
     context,
   );
+}
+
+/**
+ * How long a killed runner on which no job is known to have run is kept after its pod goes: GitHub
+ * redelivers a lost `completed` when the reconciler asks, which it does for deliveries up to 30
+ * minutes old, but most come within minutes.
+ */
+export const KILLED_RUNNER_KEPT_SECONDS = 15 * 60;
+
+/**
+ * Keeps a killed runner pod's runner, by its GitHub ID, before the pod goes, unless no job can have
+ * run on it unannounced: it was not killed, it never registered, or a job's re-run is queued from it.
+ * Registration-token runners have no ID, so a job that ran on one unannounced is not re-run.
+ */
+export async function rememberKilledRunner(
+  pod: RunnerPod,
+  context: { cluster: RunnerCluster; now: () => Date },
+): Promise<void> {
+  const runnerId = Number(pod.annotations[ANNOTATION.runnerId]);
+  if (!pod.killedBy || !runnerId || ANNOTATION.rerunQueued in pod.annotations) return;
+  await context.cluster.rememberKilledRunner({
+    runnerId,
+    podName: pod.name,
+    runnerClass: pod.runnerClass,
+    killedBy: pod.killedBy,
+    keptAt: context.now().toISOString(),
+  });
 }
 
 /** Counts and logs the kill, and gives the job's `rerun` message unless re-runs are turned off. */
 export function killedJobRerun(
   rerun: JobMessage,
-  runner: { name: string; runnerClass: string; killedBy: InfrastructureKillReason },
+  runner: { podName: string; runnerClass: string; killedBy: InfrastructureKillReason },
   context: { config: AutoscalerConfig; log: Log; metrics: Metrics },
 ): JobMessage | undefined {
   context.metrics.record('InfrastructureKills', 1, {
@@ -38,7 +68,7 @@ export function killedJobRerun(
   });
   const rerunsOn = context.config.reconciler.maxInfrastructureReruns > 0;
   context.log.warn('the infrastructure killed a runner while it ran a job', {
-    podName: runner.name,
+    podName: runner.podName,
     killedBy: runner.killedBy,
     jobId: rerun.jobId,
     runId: rerun.runId,

@@ -47,13 +47,6 @@ export const jobMessageSchema = z.object({
   podName: z.optional(z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/))),
   /** With `rerun`: how the infrastructure ended the runner. */
   killedBy: z.optional(z.enum(INFRASTRUCTURE_KILL_REASONS)),
-  /**
-   * With a replacement: the runner the infrastructure killed in the broken pod, on which a job may
-   * have run unannounced. The new pod keeps it, so that job's `completed` still finds the evidence.
-   */
-  replacesKilledRunner: z.optional(
-    z.object({ runnerId: z.int(), killedBy: z.enum(INFRASTRUCTURE_KILL_REASONS) }),
-  ),
 });
 
 export type JobMessage = z.output<typeof jobMessageSchema>;

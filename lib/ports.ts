@@ -94,6 +94,28 @@ export interface RunnerCluster {
   deletePod(pod: PodRef): Promise<boolean>;
   /** Deletes the pod's runner Secret, unless the Secret of that name belongs to another pod now. */
   deleteRunnerSecret(pod: PodRef): Promise<void>;
+  /**
+   * Keeps a runner the infrastructure killed, on which no job is known to have run, by GitHub's
+   * runner ID, after its pod goes: a job may have run on it unannounced (its `in_progress` lost or
+   * late), and that job's `completed` must still learn that its runner was killed. Keeping the same
+   * runner twice is no error.
+   */
+  rememberKilledRunner(runner: KilledRunner): Promise<void>;
+  /** Takes the record of this runner away, so that only one caller gets it; undefined if none. */
+  claimKilledRunner(runnerId: number): Promise<KilledRunner | undefined>;
+  /** Forgets the killed runners kept since before this moment; returns how many. */
+  forgetKilledRunners(before: Date): Promise<number>;
+}
+
+/** A runner the infrastructure killed, as kept after its pod is gone (see rememberKilledRunner). */
+export interface KilledRunner {
+  /** GitHub's ID of the runner. */
+  runnerId: number;
+  podName: string;
+  runnerClass: string;
+  killedBy: InfrastructureKillReason;
+  /** When it was kept (ISO time). */
+  keptAt: string;
 }
 
 export type RunnerRegistration =

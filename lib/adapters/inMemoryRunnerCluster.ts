@@ -2,7 +2,7 @@ import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { LABEL } from '../pod/labels.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
-import type { AnnotationPatch, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
+import type { AnnotationPatch, KilledRunner, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 import type { InfrastructureKillReason, PodProblem } from '../telemetry/metricCatalog.ts';
 import { toRunnerPod } from './kubernetesRunnerCluster.ts';
@@ -18,6 +18,7 @@ export type ClusterAction =
 export class InMemoryRunnerCluster implements RunnerCluster {
   readonly pods = new Map<string, { pod: V1Pod; runnerPod: RunnerPod }>();
   readonly secrets = new Map<string, V1Secret>();
+  readonly killedRunners = new Map<number, KilledRunner>();
   private readonly reservations = new Map<string, Record<string, number>>();
   private readonly report: (action: ClusterAction) => void;
   private readonly now: () => Date;
@@ -110,6 +111,24 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     const name = runnerSecretName(pod.name);
     const owner = this.secrets.get(name)?.metadata?.ownerReferences?.[0];
     if (!owner || owner.uid === pod.uid) this.secrets.delete(name);
+  }
+
+  async rememberKilledRunner(runner: KilledRunner): Promise<void> {
+    if (!this.killedRunners.has(runner.runnerId)) this.killedRunners.set(runner.runnerId, runner);
+  }
+
+  async claimKilledRunner(runnerId: number): Promise<KilledRunner | undefined> {
+    const runner = this.killedRunners.get(runnerId);
+    this.killedRunners.delete(runnerId);
+    return runner;
+  }
+
+  async forgetKilledRunners(before: Date): Promise<number> {
+    const old = [...this.killedRunners.values()].filter(
+      ({ keptAt }) => Date.parse(keptAt) < before.getTime(),
+    );
+    for (const { runnerId } of old) this.killedRunners.delete(runnerId);
+    return old.length;
   }
 
   /** The pod, if it is still the one the reference names. */

@@ -14,9 +14,10 @@ import { infrastructureKill } from '../pod/infrastructureKill.ts';
 import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
 import { podProblem } from '../pod/podProblem.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
-import type { AnnotationPatch, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
+import type { AnnotationPatch, KilledRunner, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 import { isUidMismatch, kubernetesError, statusOf } from './kubernetesErrors.ts';
+import { KubernetesKilledRunners } from './kubernetesKilledRunners.ts';
 
 /** Each class's place reservations are kept in a ConfigMap of this name plus the class name. */
 const RESERVATIONS_PREFIX = 'eks-runner-autoscaler-places-';
@@ -37,12 +38,14 @@ export class KubernetesRunnerCluster implements RunnerCluster {
   private readonly api: () => Promise<CoreV1Api>;
   private readonly requestOptions: ConfigurationOptions;
   private readonly patchOptions: ConfigurationOptions;
+  private readonly killedRunners: KubernetesKilledRunners;
 
   constructor(options: KubernetesRunnerClusterOptions) {
     this.namespace = options.namespace;
     this.api = options.api;
     this.requestOptions = requestMiddleware(options.requestTimeoutMs ?? 10_000);
     this.patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.requestOptions);
+    this.killedRunners = new KubernetesKilledRunners({ ...options, requestOptions: this.requestOptions });
   }
 
   async createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }> {
@@ -231,6 +234,18 @@ export class KubernetesRunnerCluster implements RunnerCluster {
       if (statusOf(error) === 404 || statusOf(error) === 409) return;
       throw kubernetesError(error, `delete secret ${name}`);
     }
+  }
+
+  rememberKilledRunner(runner: KilledRunner): Promise<void> {
+    return this.killedRunners.remember(runner);
+  }
+
+  claimKilledRunner(runnerId: number): Promise<KilledRunner | undefined> {
+    return this.killedRunners.claim(runnerId);
+  }
+
+  forgetKilledRunners(before: Date): Promise<number> {
+    return this.killedRunners.forgetBefore(before);
   }
 
   /**

@@ -25,7 +25,7 @@ export function rerunOfKilledJob(pod: RunnerPod, ranJob = runningJobOfPod(pod)):
 
 /** The `rerun` message for a job the infrastructure killed. */
 export function rerunMessage(ranJob: JobMessage, killedBy: InfrastructureKillReason): JobMessage {
-  const { podName: _ownPod, replacesKilledRunner: _stoodIn, ...job } = ranJob;
+  const { podName: _ownPod, ...job } = ranJob;
   return { ...job, action: 'rerun', killedBy, attempt: 0, failures: 0 };
 }
 

@@ -21,11 +21,6 @@ export const ANNOTATION = {
   runningJob: `${PREFIX}/running-job`,
   /** The `queued` message the pod was made for (JSON), from which the reconciler can make it again. */
   job: `${PREFIX}/job`,
-  /**
-   * When the reconciler first met this runner killed by the infrastructure without knowing of a job
-   * on it (ISO time): it keeps the pod a while for the `completed` of a job that ran on it.
-   */
-  killedSeenAt: `${PREFIX}/killed-seen-at`,
   /** The re-run of the job this runner was killed in is queued already (by the scaler or reconciler). */
   rerunQueued: `${PREFIX}/rerun-queued`,
   /** The job this runner was made for no longer needs it, so the job it runs leaves a spare behind. */

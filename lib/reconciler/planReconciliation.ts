@@ -8,6 +8,8 @@ export type ReconcileStep =
   | { kind: 'remove-finished'; pod: RunnerPod }
   /** The infrastructure killed it after it took a job: queue the job's re-run, then remove the pod. */
   | { kind: 'rerun-killed'; pod: RunnerPod }
+  /** An eviction ends it, and no job is known to have run on it: keep its runner (rememberKilledRunner). */
+  | { kind: 'remember-killed'; pod: RunnerPod }
   /** It failed before taking a job, or did not start in time: replace it if GitHub still queues the job. */
   | { kind: 'replace-if-queued'; pod: RunnerPod; why: string }
   /** It has run for a while without taking a job: remove it if GitHub says it is an idle spare. */
@@ -16,7 +18,7 @@ export type ReconcileStep =
 /**
  * Decides, from the runner pods alone, which need the reconciler: finished pods first (they cost no
  * GitHub call), then the others, oldest first. Pure. Pods being deleted are left alone, except for
- * queuing the re-run of a job the infrastructure killed, and pods still registering too, until the
+ * what tells later that the infrastructure killed them, and pods still registering too, until the
  * start timeout.
  */
 export function planReconciliation(
@@ -40,7 +42,8 @@ export function planReconciliation(
       finished.push({ kind: 'rerun-killed', pod });
       continue;
     }
-    if (pod.deleting || keptForKilledJob(pod, now)) continue;
+    if (pod.deleting && pod.killedBy && !tookJob) finished.push({ kind: 'remember-killed', pod });
+    if (pod.deleting) continue;
     const ageSeconds = (now.getTime() - pod.createdAt.getTime()) / 1000;
     if (pod.gated) {
       // The scaler finishes or replaces a registration when the job's message comes back; one
@@ -66,16 +69,4 @@ export function planReconciliation(
     }
   }
   return [...finished, ...checks];
-}
-
-/**
- * How long a runner the infrastructure killed, on which no job is known to have run, is kept: a job
- * whose `in_progress` was lost may have run on it, and that job's `completed`, naming the runner,
- * needs the pod to tell that the job was killed and is to be re-run.
- */
-export const KILLED_POD_KEPT_SECONDS = 15 * 60;
-
-function keptForKilledJob(pod: RunnerPod, now: Date): boolean {
-  const seenAt = Date.parse(pod.annotations[ANNOTATION.killedSeenAt] ?? '');
-  return pod.killedBy !== undefined && now.getTime() - seenAt < KILLED_POD_KEPT_SECONDS * 1000;
 }

@@ -1,27 +1,24 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { errorKind, errorMessage } from '../errors.ts';
 import { forEachConcurrently } from '../forEachConcurrently.ts';
-import { rerunForKilledRunner } from '../infrastructureKills.ts';
-import type { JobMessage } from '../jobMessage.ts';
-import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
-import { jobOfPod, runningJobOfPod } from '../pod/jobOfPod.ts';
-import { ANNOTATION } from '../pod/labels.ts';
-import { parseRunnerPodName } from '../pod/runnerNames.ts';
+import { KILLED_RUNNER_KEPT_SECONDS, rememberKilledRunner } from '../infrastructureKills.ts';
+import { runningJobOfPod } from '../pod/jobOfPod.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { planReconciliation, type ReconcileStep } from './planReconciliation.ts';
+import { queueRerunOfKilledJob } from './queueRerunOfKilledJob.ts';
 import { queueStrandedJobs } from './queueStrandedJobs.ts';
 import { removeGhostRunners } from './removeGhostRunners.ts';
 import { removeIdleSpare } from './removeIdleSpare.ts';
+import { replaceIfQueued } from './replaceIfQueued.ts';
 
-/** A re-run waits at least this long: GitHub refuses it while the job's run is still in progress. */
-const RUN_CHECK_DELAY_SECONDS = 60;
 /** Steps carried out at once. */
 const CONCURRENCY = 8;
 /** GitHub calls each kind of step may make, reserved from the run's budget before it starts. */
 const STEP_COST = {
   'remove-finished': 0,
   'rerun-killed': 0,
+  'remember-killed': 0,
   'replace-if-queued': 2,
   'remove-if-spare': 3,
 } as const;
@@ -52,6 +49,8 @@ export interface ReconcileSummary {
   removedGhosts: number;
   /** Jobs GitHub queues that no runner pod was made for, queued for the scaler. */
   queuedStranded: number;
+  /** Killed runners kept for a job that may have run on them unannounced, forgotten after 15 min. */
+  forgottenKilledRunners: number;
   gitHubCalls: number;
   /** Steps left for the next run, the GitHub budget being spent. */
   deferred: number;
@@ -75,6 +74,7 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     queuedReruns: 0,
     removedGhosts: 0,
     queuedStranded: 0,
+    forgottenKilledRunners: 0,
     gitHubCalls: 0,
     deferred: 0,
     failedSteps: 0,
@@ -118,6 +118,11 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
   summary.queuedStranded = await sweep('look for stranded jobs', () =>
     queueStrandedJobs({ ...context, registry }, pods, budget),
   );
+  summary.forgottenKilledRunners = await sweep('forget killed runners', () =>
+    context.cluster.forgetKilledRunners(
+      new Date(context.now().getTime() - KILLED_RUNNER_KEPT_SECONDS * 1000),
+    ),
+  );
   metrics.record('ReconcilerGitHubCalls', summary.gitHubCalls, { App: String(config.github.appId) });
   log.info('reconciled runner pods', { pods: steps.length, ...summary });
   return summary;
@@ -135,130 +140,13 @@ async function carryOut(
       return;
     case 'rerun-killed':
       return queueRerunOfKilledJob(step.pod, runningJobOfPod(step.pod), context, summary);
+    case 'remember-killed':
+      return rememberKilledRunner(step.pod, context);
     case 'replace-if-queued':
       return replaceIfQueued(step.pod, step.why, pods, context, summary);
     case 'remove-if-spare':
       return removeIdleSpare(step.pod, context, summary);
   }
-}
-
-async function replaceIfQueued(
-  pod: RunnerPod,
-  why: string,
-  pods: readonly RunnerPod[],
-  context: ReconcilerContext,
-  summary: ReconcileSummary,
-) {
-  const { config, queue, log, metrics } = context;
-  const job = jobOfPod(pod);
-  if (!job) {
-    if (await removeRunnerPod(context, pod, 'failed-to-start')) summary.removedUnstarted += 1;
-    log.error('removed a runner pod that could not start and names no job', { podName: pod.name, why });
-    return;
-  }
-  const { waiting, ranHere } = await jobWaitingForRunner(job, pod, pods, context);
-  // Killed before its in_progress reached us: GitHub's job record says it ran here.
-  if (ranHere && pod.killedBy) return queueRerunOfKilledJob(pod, job, context, summary);
-  // Another job may have run here unannounced: its completed needs the pod (see planReconciliation).
-  if (!waiting && pod.killedBy && !(ANNOTATION.killedSeenAt in pod.annotations)) {
-    await context.cluster.annotatePod(pod, { [ANNOTATION.killedSeenAt]: context.now().toISOString() });
-    return;
-  }
-  if (waiting) {
-    const jobLog = {
-      jobId: waiting.jobId,
-      deliveryId: waiting.deliveryId,
-      podName: pod.name,
-      runnerClass: waiting.runnerClass,
-      why,
-    };
-    if (waiting.replacements >= config.reconciler.maxReplacements) {
-      const reason = `${waiting.replacements + 1} runner pods for job ${waiting.jobId} could not start; last: ${why}`;
-      await queue.sendToDeadLetter(JSON.stringify(waiting), reason);
-      summary.gaveUp += 1;
-      log.error('gave up replacing the runner of a job', jobLog);
-    } else {
-      // Under the broken pod's name: the pod named after the waiting job may be another job's runner.
-      const runnerId = Number(pod.annotations[ANNOTATION.runnerId]);
-      const replacesKilledRunner =
-        pod.killedBy && runnerId ? { runnerId, killedBy: pod.killedBy } : undefined;
-      await queue.send(
-        { ...waiting, podName: pod.name, replacements: waiting.replacements + 1, replacesKilledRunner },
-        { delaySeconds: replacementDelaySeconds(waiting.replacements) },
-      );
-      summary.replaced += 1;
-      metrics.record('RunnerReplacements', 1, { RunnerClass: waiting.runnerClass });
-      log.warn('replacing a runner pod that could not start', jobLog);
-    }
-  }
-  if ((await removeRunnerPod(context, pod, 'failed-to-start')) && !waiting) summary.removedUnstarted += 1;
-}
-
-/**
- * The job a broken runner pod must be replaced for, if any: its own job while GitHub still queues it,
- * or else the job whose runner its own job took (GitHub gives a job whichever runner of its labels is
- * idle first), while that one is queued. Without the second, a job whose runner was taken loses the
- * pod that stood in for it.
- */
-async function jobWaitingForRunner(
-  job: JobMessage,
-  pod: RunnerPod,
-  pods: readonly RunnerPod[],
-  context: ReconcilerContext,
-): Promise<{ waiting?: JobMessage; ranHere?: boolean }> {
-  const own = await context.registry.readJob(job);
-  if (own.status === 'queued') return { waiting: job };
-  if (!own.runnerName) return {};
-  if (own.runnerName === pod.name) return { ranHere: isRunnerOfJob(pod, own) };
-  const takenPod = pods.find(({ name }) => name === own.runnerName);
-  const taken = takenPod ? jobOfPod(takenPod) : jobNamedByRunner(own.runnerName, job, context.config);
-  if (!taken || taken.jobId === job.jobId) return {};
-  return (await context.registry.readJob(taken)).status === 'queued' ? { waiting: taken } : {};
-}
-
-/**
- * A runner the infrastructure killed while it ran a job: its job is queued to be re-run once its
- * run completes (the scaler's rerunKilledJob then decides whether it still needs one), and the pod
- * goes, unless the API server is deleting it already (an eviction). The pod is read again first:
- * the scaler's `completed` for the job may have dealt with it since the pods were listed.
- */
-async function queueRerunOfKilledJob(
-  pod: RunnerPod,
-  ranJob: JobMessage | undefined,
-  context: ReconcilerContext,
-  summary: ReconcileSummary,
-) {
-  const current = await context.cluster.readPod(pod.name);
-  if (current?.uid !== pod.uid) return;
-  const rerun = await rerunForKilledRunner(current, ranJob, context);
-  if (rerun) {
-    await context.queue.send(rerun, { delaySeconds: RUN_CHECK_DELAY_SECONDS });
-    summary.queuedReruns += 1;
-  }
-  if (!current.deleting && (await removeRunnerPod(context, current, 'finished')))
-    summary.removedFinished += 1;
-}
-
-/**
- * The job a runner pod that is gone was made for, from its name alone. Its runner served the same
- * labels, so the job shares the runner class and scope; its repository is taken to be the same, which
- * holds for repository runners (an organisation runner's job in another repository reads as absent).
- */
-function jobNamedByRunner(
-  runnerName: string,
-  job: JobMessage,
-  config: AutoscalerConfig,
-): JobMessage | undefined {
-  const classNames = config.runnerClasses.map(({ name }) => name);
-  const named = parseRunnerPodName(runnerName, classNames);
-  if (named?.runnerClassName !== job.runnerClass) return undefined;
-  const { podName: _ownPod, ...rest } = job;
-  return { ...rest, jobId: named.jobId, replacements: 0 };
-}
-
-/** Delay before a replacement runner is made: 30 s, doubling with every replacement. */
-export function replacementDelaySeconds(replacements: number): number {
-  return Math.min(900, 30 * 2 ** replacements);
 }
 
 /** The registry, counting each GitHub call it is asked for. */

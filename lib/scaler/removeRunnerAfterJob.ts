@@ -38,10 +38,10 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
     // The runner is gone already: this delivery is a duplicate, or late. A pod under its name now
     // was made anew, and is a spare only if it was made for this very job.
     const gone = `${message.runnerName}, which ran job ${message.jobId}, is gone`;
-    const stoodIn = pod ? jobOfPod(pod)?.replacesKilledRunner : undefined;
-    if (pod && stoodIn && stoodIn.runnerId === message.runnerId) {
-      // The infrastructure killed it, and the reconciler replaced it before this job's completed came.
-      const rerun = killedJobRerun(rerunMessage(message, stoodIn.killedBy), { ...pod, ...stoodIn }, context);
+    // The infrastructure killed it, and the reconciler removed it before this job's completed came.
+    const killed = message.runnerId ? await context.cluster.claimKilledRunner(message.runnerId) : undefined;
+    if (killed) {
+      const rerun = killedJobRerun(rerunMessage(message, killed.killedBy), killed, context);
       return handOver(
         `${gone}; the infrastructure killed it, so the job is re-run once its run completes`,
         ...(rerun ? [rerun] : []),

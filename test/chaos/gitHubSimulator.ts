@@ -51,6 +51,8 @@ export interface SimulatorOptions
 export class GitHubSimulator {
   readonly jobs: SimulatedJob[] = [];
   readonly counts = { held: 0, podsKilled: 0, busyDeleted: 0, reruns: 0, rerunsOfUnkilled: 0 };
+  /** The jobs re-run that no infrastructure killed. */
+  readonly unkilledReruns: SimulatedJob[] = [];
   readonly deliveries: WebhookDeliveries;
   readonly late: LateDeliveries;
   readonly disruptions: Disruptions;
@@ -198,7 +200,10 @@ export class GitHubSimulator {
       const old = this.jobs.find((job) => job.id === id);
       if (!old) continue;
       this.counts.reruns += 1;
-      if (!old.killed) this.counts.rerunsOfUnkilled += 1;
+      if (!old.killed) {
+        this.counts.rerunsOfUnkilled += 1;
+        this.unkilledReruns.push(old);
+      }
       const job = this.newJob(this.nextJobId++, old.runId, old.runAttempt + 1, false);
       job.runnerClass = old.runnerClass;
       job.labels = old.labels;

@@ -221,6 +221,13 @@ export async function runChaos(
           trail: job.trail,
           ...log.story(job.id, `${job.runnerClass}-${job.id}`, job.ranOn),
         })),
+      unkilledReruns: simulator.unkilledReruns.slice(0, 5).map((job) => ({
+        id: job.id,
+        conclusion: job.conclusion,
+        cancelled: job.cancelled,
+        trail: job.trail,
+        ...log.story(job.id, `${job.runnerClass}-${job.id}`, job.ranOn),
+      })),
       busyDeleted: simulator.jobs
         .filter(({ deletedWhileBusy }) => deletedWhileBusy)
         .slice(0, 5)
@@ -233,7 +240,12 @@ export async function runChaos(
         })),
       podsAtEnd: podsAtEnd
         .slice(0, 5)
-        .map((pod) => [pod.metadata?.name, pod.status?.phase, pod.spec?.schedulingGates?.length ?? 0]),
+        .map((pod) => [
+          pod.metadata?.name,
+          pod.status?.phase,
+          pod.spec?.schedulingGates?.length ?? 0,
+          log.story(0, pod.metadata?.name).podEvents,
+        ]),
       queueAtEnd,
       podsMadeAfterTheirJobCompleted: simulator.spares.made,
       ofWhichNoJobTook: simulator.spares.untaken(simulator.jobs),

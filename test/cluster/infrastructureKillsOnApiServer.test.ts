@@ -44,25 +44,51 @@ function harness() {
   return { ...context, queue, deliver, reconcile };
 }
 
-/** A runner pod that took its job, Running on a KWOK node. */
-async function runnerRunningItsJob(subject: ReturnType<typeof harness>) {
-  const jobId = uniqueJobId();
-  const name = `killable-${jobId}`;
-  const job = { jobId, runnerClass: 'killable', labels: ['killable'], createdAt: new Date().toISOString() };
+const killableJob = (jobId: number) => ({
+  jobId,
+  runnerClass: 'killable',
+  labels: ['killable'],
+  createdAt: new Date().toISOString(),
+});
+
+/** A runner pod Running on a KWOK node, made for a job of its own. */
+async function runningRunner(subject: ReturnType<typeof harness>) {
+  const job = killableJob(uniqueJobId());
+  const name = `killable-${job.jobId}`;
   await subject.deliver(jobMessage(job));
   await expect.poll(async () => (await cluster.readPod(name))?.phase, { timeout: 20_000 }).toBe('Running');
   const pod = await cluster.readPod(name);
+  return { job, name, runnerId: Number(pod?.annotations[ANNOTATION.runnerId]) };
+}
+
+/** A runner pod that took its job, Running on a KWOK node. */
+async function runnerRunningItsJob(subject: ReturnType<typeof harness>) {
+  const { job, name, runnerId } = await runningRunner(subject);
+  const { jobId } = job;
   await subject.deliver(
     jobMessage({
       ...job,
       action: 'in_progress',
       runnerName: name,
-      runnerId: Number(pod?.annotations[ANNOTATION.runnerId]),
+      runnerId,
       startedAt: new Date().toISOString(),
     }),
   );
   return { jobId, name };
 }
+
+/** The kubelet's eviction for node pressure: the pod fails with reason Evicted. */
+const evictForNodePressure = (name: string) =>
+  admin().patchNamespacedPodStatus(
+    {
+      name,
+      namespace: namespace(),
+      body: {
+        status: { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' },
+      },
+    },
+    mergePatch,
+  );
 
 const patchAsAdmin = (name: string, body: object) =>
   admin().patchNamespacedPod({ name, namespace: namespace(), body }, mergePatch);
@@ -103,16 +129,7 @@ describe('runners the infrastructure killed, on a real kube-apiserver', { timeou
     // Prepare
     const subject = harness();
     const { jobId, name } = await runnerRunningItsJob(subject);
-    await admin().patchNamespacedPodStatus(
-      {
-        name,
-        namespace: namespace(),
-        body: {
-          status: { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' },
-        },
-      },
-      mergePatch,
-    );
+    await evictForNodePressure(name);
 
     // Act
     const summary = await subject.reconcile();
@@ -136,5 +153,71 @@ describe('runners the infrastructure killed, on a real kube-apiserver', { timeou
     // Assess
     expect(summary).toMatchObject({ queuedReruns: 0, removedFinished: 1 });
     expect(subject.queue.sent).toEqual([]);
+  });
+
+  it('a killed runner on which a job ran unannounced is kept after its pod is replaced, and that job is re-run once', async () => {
+    // Prepare: job B took the runner made for job A, but B's in_progress was lost; then the kubelet
+    // evicted the pod. GitHub still queues job A.
+    const subject = harness();
+    const { job, name, runnerId } = await runningRunner(subject);
+    await evictForNodePressure(name);
+    const killed = await cluster.readPod(name);
+    const jobB = uniqueJobId();
+
+    // Act: the reconciler replaces the runner for job A, the scaler makes the replacement under the
+    // same name, A runs on it and completes, and only then job B's completed arrives, twice.
+    const summary = await subject.reconcile();
+    await expect.poll(() => cluster.readPod(name), { timeout: 20_000 }).toBeUndefined();
+    await subject.deliver(subject.queue.sent[0]?.message as JobMessage);
+    const replacement = await cluster.readPod(name);
+    const ranOnReplacement = {
+      runnerName: name,
+      runnerId: Number(replacement?.annotations[ANNOTATION.runnerId]),
+    };
+    await subject.deliver(jobMessage({ ...job, action: 'completed', ...ranOnReplacement }));
+    const completed = jobMessage({ ...killableJob(jobB), action: 'completed', runnerName: name, runnerId });
+    await subject.deliver(completed);
+    await subject.deliver(completed);
+
+    // Assess
+    expect(summary).toMatchObject({ replaced: 1, queuedReruns: 0 });
+    expect(
+      subject.queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy]),
+    ).toEqual([
+      ['queued', job.jobId, undefined],
+      ['rerun', jobB, 'evicted'],
+    ]);
+    expect(replacement?.uid).toBeDefined();
+    expect(replacement?.uid).not.toBe(killed?.uid);
+    await expect.poll(() => cluster.readPod(name), { timeout: 20_000 }).toBeUndefined();
+  });
+
+  it('an evicted runner on which a job ran unannounced is kept while it terminates, for that job to be re-run', async () => {
+    // Prepare: job B took the runner, but its in_progress was lost; the pod is evicted.
+    const subject = harness();
+    const { name, runnerId } = await runningRunner(subject);
+    await patchAsAdmin(name, { metadata: { finalizers: [HOLD] } });
+    await admin().createNamespacedPodEviction({
+      name,
+      namespace: namespace(),
+      body: { metadata: { name, namespace: namespace() } },
+    });
+    await expect
+      .poll(async () => (await cluster.readPod(name))?.killedBy, { timeout: 10_000 })
+      .toBe('evicted');
+    const jobB = uniqueJobId();
+
+    // Act: the reconciler meets it terminating; it is gone when B's completed arrives.
+    await subject.reconcile();
+    await patchAsAdmin(name, { metadata: { finalizers: null } });
+    await expect.poll(() => cluster.readPod(name), { timeout: 20_000 }).toBeUndefined();
+    await subject.deliver(
+      jobMessage({ ...killableJob(jobB), action: 'completed', runnerName: name, runnerId }),
+    );
+
+    // Assess
+    expect(
+      subject.queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy]),
+    ).toEqual([['rerun', jobB, 'evicted']]);
   });
 });

@@ -147,10 +147,10 @@ describe('runners the infrastructure killed mid-job', () => {
     expect(cluster.pods.size).toBe(0);
   });
 
-  it('keep a killed runner that ran a job unannounced until that job completes, and re-run it then', async () => {
+  it('keep the runner of a killed pod, once the pod goes, for the job that ran on it unannounced, and re-run that job once', async () => {
     // Prepare: runner 87 took job 88, whose in_progress was lost; job 87 ran on job 9's runner, and
     // job 9 is done too, so no job waits for a replacement.
-    const { cluster, registry, queue, runBatch, reconcile, advance } = reconcilerHarness();
+    const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
     await runBatch(jobMessage({ jobId: 87 }));
     const pod = await livePod(cluster, runnerFor(87));
     cluster.setPhase(runnerFor(87), 'Failed', 'failed', 'node-lost');
@@ -158,10 +158,8 @@ describe('runners the infrastructure killed mid-job', () => {
     registry.ranOn.set(87, 'linux-small-9');
     registry.jobs.set(9, 'completed');
 
-    // Act: reconciler runs, then job 88's completed, naming the runner by its ID.
-    const first = await reconcile();
-    advance(60_000);
-    const second = await reconcile();
+    // Act: the reconciler runs, then job 88's completed, naming the runner by its ID, twice.
+    const summary = await reconcile();
     const completed = jobMessage({
       jobId: 88,
       runId: 501,
@@ -169,39 +167,47 @@ describe('runners the infrastructure killed mid-job', () => {
       runnerName: pod.name,
       runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
     });
-    await runBatch(completed);
+    const [first] = await runBatch(completed);
+    const [again] = await runBatch(completed);
 
-    // Assess: the first run reads job 87 and job 9, whose runner 87's took; the second reads nothing.
-    expect([first.removedUnstarted, second.removedUnstarted, first.gitHubCalls, second.gitHubCalls]).toEqual([
-      0, 0, 2, 0,
-    ]);
-    // Also the usual hand-over of job 87, whose runner job 88 took (the scaler asks GitHub first).
+    // Assess: the reconciler read job 87 and job 9, whose runner 87's took, and removed the pod.
+    expect(summary).toMatchObject({ removedUnstarted: 1, gitHubCalls: 2 });
+    expect(first).toMatchObject({
+      kind: 'hand-over',
+      result: expect.stringContaining('the infrastructure killed it'),
+    });
+    expect(again).toEqual({ kind: 'done', result: `${pod.name}, which ran job 88, is gone` });
     expect(queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy])).toEqual([
-      ['queued', 87, undefined],
       ['rerun', 88, 'node-lost'],
     ]);
     expect(cluster.pods.size).toBe(0);
+    expect(cluster.killedRunners.size).toBe(0);
   });
 
-  it('remove a killed runner no completed claimed once it has been kept long enough', async () => {
+  it('forget a killed runner no completed claimed after 15 minutes', async () => {
     // Prepare
     const { cluster, registry, queue, runBatch, reconcile, advance } = reconcilerHarness();
     await runBatch(jobMessage({ jobId: 89 }));
     cluster.setPhase(runnerFor(89), 'Failed', 'failed', 'evicted');
     registry.jobs.set(89, 'completed');
-    await reconcile();
+    const first = await reconcile();
+    advance(14 * 60_000);
+    const meanwhile = await reconcile();
 
     // Act
-    advance(16 * 60_000);
+    advance(2 * 60_000);
     const later = await reconcile();
 
     // Assess
-    expect(later).toMatchObject({ removedUnstarted: 1 });
+    expect([first.removedUnstarted, meanwhile.forgottenKilledRunners, later.forgottenKilledRunners]).toEqual([
+      1, 0, 1,
+    ]);
     expect(queue.sent).toEqual([]);
     expect(cluster.pods.size).toBe(0);
+    expect(cluster.killedRunners.size).toBe(0);
   });
 
-  it("re-run a job that ran unannounced on a killed runner replaced at once, from the replacement's record", async () => {
+  it('re-run a job that ran unannounced on a killed runner replaced at once under its name', async () => {
     // Prepare: runner 92's own job still waits; job 93 took the runner, unannounced, and it was killed.
     const { cluster, queue, runBatch, reconcile } = reconcilerHarness();
     await runBatch(jobMessage({ jobId: 92 }));
