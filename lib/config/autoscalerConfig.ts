@@ -1,5 +1,6 @@
 // zod/mini, not classic zod: the same checks at a fraction of the functions' cold-start cost.
 import * as z from 'zod/mini';
+import { uniqueClassNames } from './runnerClassChecks.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
@@ -277,22 +278,7 @@ export const autoscalerConfigSchema = z
     monitoring: z.prefault(monitoringSchema, {}),
     runnerClasses: z.array(runnerClassSchema).check(z.minLength(1, 'needs at least one runner class')),
   })
-  .check(
-    z.superRefine((config, context) => {
-      const seen = new Set<string>();
-      config.runnerClasses.forEach((runnerClass, index) => {
-        if (seen.has(runnerClass.name)) {
-          context.addIssue({
-            code: 'custom',
-            input: runnerClass.name,
-            path: ['runnerClasses', index, 'name'],
-            message: `"${runnerClass.name}" is used by another class; class names must be unique`,
-          });
-        }
-        seen.add(runnerClass.name);
-      });
-    }),
-  );
+  .check(uniqueClassNames);
 
 export type AutoscalerConfig = z.output<typeof autoscalerConfigSchema>;
 export type AutoscalerConfigInput = z.input<typeof autoscalerConfigSchema>;
