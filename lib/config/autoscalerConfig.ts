@@ -1,9 +1,9 @@
 // zod/mini, not classic zod: the same checks at a fraction of the functions' cold-start cost.
 import * as z from 'zod/mini';
-import { uniqueClassNames } from './runnerClassChecks.ts';
+import { QUANTITY } from './kubernetesQuantity.ts';
+import { limitsAtLeastRequests, uniqueClassNames } from './runnerClassChecks.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 
 const dnsLabel = (maxLength: number) =>
@@ -66,8 +66,13 @@ export const runnerClassSchema = z.strictObject({
   runnerHome: withDefault(absolutePath, '/home/runner'),
   /** User ID the runner runs as. @default 1001 (the `runner` user of ghcr.io/actions/actions-runner) */
   runnerUserId: withDefault(integer(1, 2 ** 31 - 1), 1001),
-  /** CPU, memory and ephemeral-storage requests and limits of the runner container. */
-  resources: z.strictObject({ requests: resourceList, limits: z.optional(resourceList) }),
+  /**
+   * CPU, memory and ephemeral-storage requests and limits of the runner container. No limit may be
+   * below its request: Kubernetes would refuse every pod.
+   */
+  resources: z
+    .strictObject({ requests: resourceList, limits: z.optional(resourceList) })
+    .check(limitsAtLeastRequests),
   /** Most runner pods of this class alive at once. */
   maxRunners: integer(1, 10_000),
   /**

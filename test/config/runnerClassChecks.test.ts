@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { AutoscalerConfigInput } from '../../lib/config/autoscalerConfig.ts';
+import { parseConfig } from '../../lib/config/loadConfig.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { exampleConfigInput } from '../helpers/factories.ts';
+
+type RunnerClassInput = AutoscalerConfigInput['runnerClasses'][number];
+
+/** The example configuration with `change` applied to its class at `index`. */
+function exampleWithClass(index: number, change: (runnerClass: RunnerClassInput) => RunnerClassInput) {
+  const input = exampleConfigInput();
+  return {
+    ...input,
+    runnerClasses: input.runnerClasses.map((runnerClass, at) =>
+      at === index ? change(runnerClass) : runnerClass,
+    ),
+  };
+}
+
+/** The lines of the ConfigError `input` fails with, or none when it is valid. */
+function problemsOf(input: unknown): string[] {
+  try {
+    parseConfig(input, 'autoscaler.config.json');
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.message.split('\n').slice(1);
+  }
+}
+
+const withLimits = (limits: Record<string, string>) => (runnerClass: RunnerClassInput) => ({
+  ...runnerClass,
+  resources: { ...runnerClass.resources, limits: { ...runnerClass.resources.limits, ...limits } },
+});
+
+describe('resource limits against requests', () => {
+  const refused: [string, Record<string, string>, string][] = [
+    [
+      'a memory limit below the request',
+      { memory: '1Gi' },
+      '  - runnerClasses[1].resources.limits.memory: must be at least the request "4Gi" (resources.requests.memory): Kubernetes refuses every pod whose limit is below its request',
+    ],
+    [
+      'a CPU limit in millicores below a request in cores',
+      { cpu: '1500m' },
+      '  - runnerClasses[1].resources.limits.cpu: must be at least the request "2" (resources.requests.cpu): Kubernetes refuses every pod whose limit is below its request',
+    ],
+    [
+      'an ephemeral-storage limit in decimal units below a request in binary ones',
+      { 'ephemeral-storage': '20G' },
+      '  - runnerClasses[1].resources.limits.ephemeral-storage: must be at least the request "20Gi" (resources.requests.ephemeral-storage): Kubernetes refuses every pod whose limit is below its request',
+    ],
+  ];
+
+  it.each(refused)('refuses %s, naming the limit', (_, limits, expected) => {
+    // Prepare
+    const input = exampleWithClass(1, withLimits(limits));
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([expected]);
+  });
+
+  it('accepts limits equal to their requests in other units, and limits without a request', () => {
+    // Prepare
+    const input = exampleWithClass(
+      1,
+      withLimits({ cpu: '2000m', memory: '4096Mi', 'ephemeral-storage': '20Gi' }),
+    );
+    const limitOnly = exampleWithClass(0, withLimits({ 'ephemeral-storage': '1G' }));
+
+    // Act
+    const problems = [...problemsOf(input), ...problemsOf(limitOnly)];
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+});
