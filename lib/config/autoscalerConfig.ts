@@ -1,7 +1,7 @@
 // zod/mini, not classic zod: the same checks at a fraction of the functions' cold-start cost.
 import * as z from 'zod/mini';
 import { QUANTITY } from './kubernetesQuantity.ts';
-import { limitsAtLeastRequests, uniqueClassNames } from './runnerClassChecks.ts';
+import { doodClassesSelectNodes, limitsAtLeastRequests, uniqueClassNames } from './runnerClassChecks.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
@@ -86,7 +86,7 @@ export const runnerClassSchema = z.strictObject({
   dockerSocketPath: withDefault(absolutePath, '/var/run/docker.sock'),
   /** Image of the dockerd sidecar, for `dind`. @default "docker:28-dind" */
   dindImage: withDefault(text, 'docker:28-dind'),
-  /** @default {} */
+  /** Not empty for `dood` while the deploy runs the class's Docker daemon, on these nodes. @default {} */
   nodeSelector: withDefault(z.record(z.string(), z.string()), {}),
   /** @default [] */
   tolerations: withDefault(z.array(toleration), []),
@@ -283,7 +283,7 @@ export const autoscalerConfigSchema = z
     monitoring: z.prefault(monitoringSchema, {}),
     runnerClasses: z.array(runnerClassSchema).check(z.minLength(1, 'needs at least one runner class')),
   })
-  .check(uniqueClassNames);
+  .check(uniqueClassNames, doodClassesSelectNodes);
 
 export type AutoscalerConfig = z.output<typeof autoscalerConfigSchema>;
 export type AutoscalerConfigInput = z.input<typeof autoscalerConfigSchema>;

@@ -5,7 +5,7 @@ import type { RunnerClass } from './autoscalerConfig.ts';
 import { compareQuantities } from './kubernetesQuantity.ts';
 
 type ResourceList = Partial<Record<'cpu' | 'memory' | 'ephemeral-storage', string>>;
-type RunnerClasses = { runnerClasses: RunnerClass[] };
+type RunnerClasses = { cluster: { managePrerequisites: boolean }; runnerClasses: RunnerClass[] };
 
 /** Kubernetes refuses, with a 422, every pod with a limit below its request. */
 export const limitsAtLeastRequests = z.superRefine(
@@ -35,5 +35,22 @@ export const uniqueClassNames = z.superRefine((config: RunnerClasses, context) =
       });
     }
     seen.add(runnerClass.name);
+  });
+});
+
+/** The deploy runs the Docker daemon of a `dood` class on the nodes its nodeSelector selects. */
+export const doodClassesSelectNodes = z.superRefine((config: RunnerClasses, context) => {
+  if (!config.cluster.managePrerequisites) return;
+  config.runnerClasses.forEach((runnerClass, index) => {
+    if (runnerClass.containerMode !== 'dood' || Object.keys(runnerClass.nodeSelector).length > 0) return;
+    context.addIssue({
+      code: 'custom',
+      input: runnerClass.nodeSelector,
+      path: ['runnerClasses', index, 'nodeSelector'],
+      message:
+        'must not be empty for a dood class, or the deploy runs a privileged Docker daemon on every node ' +
+        "of the cluster that the class's tolerations allow; set it to select the nodes meant for dood " +
+        'runners, e.g. {"eks-runner-autoscaler.io/pool": "docker"}',
+    });
   });
 });

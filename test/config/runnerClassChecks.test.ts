@@ -78,3 +78,44 @@ describe('resource limits against requests', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('the nodes of a dood class', () => {
+  const expected =
+    '  - runnerClasses[1].nodeSelector: must not be empty for a dood class, or the deploy runs a privileged ' +
+    "Docker daemon on every node of the cluster that the class's tolerations allow; set it to select the " +
+    'nodes meant for dood runners, e.g. {"eks-runner-autoscaler.io/pool": "docker"}';
+
+  it('refuses an empty nodeSelector, naming it', () => {
+    // Prepare
+    const input = exampleWithClass(1, (runnerClass) => ({ ...runnerClass, nodeSelector: {} }));
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([expected]);
+  });
+
+  it('refuses a missing nodeSelector, whose default is empty', () => {
+    // Prepare
+    const input = exampleWithClass(1, ({ nodeSelector: _, ...runnerClass }) => runnerClass);
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([expected]);
+  });
+
+  it('accepts an empty one when the deploy does not run the Docker daemons', () => {
+    // Prepare
+    const input = exampleWithClass(1, (runnerClass) => ({ ...runnerClass, nodeSelector: {} }));
+    const selfManaged = { ...input, cluster: { ...input.cluster, managePrerequisites: false } };
+
+    // Act
+    const problems = problemsOf(selfManaged);
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+});
