@@ -1,7 +1,12 @@
 // zod/mini, not classic zod: the same checks at a fraction of the functions' cold-start cost.
 import * as z from 'zod/mini';
 import { QUANTITY } from './kubernetesQuantity.ts';
-import { doodClassesSelectNodes, limitsAtLeastRequests, uniqueClassNames } from './runnerClassChecks.ts';
+import {
+  doodClassesSelectNodes,
+  everyClassReachable,
+  limitsAtLeastRequests,
+  uniqueClassNames,
+} from './runnerClassChecks.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
@@ -52,7 +57,8 @@ export const runnerClassSchema = z.strictObject({
   name: dnsLabel(40),
   /**
    * The labels this class's runners register with. A job is served by the first class whose labels
-   * contain every label the job asks for (`self-hosted` is implied).
+   * contain every label the job asks for (`self-hosted` is implied). So a class whose labels an
+   * earlier class all has would get no job, and is refused.
    */
   labels: z
     .array(text)
@@ -283,7 +289,7 @@ export const autoscalerConfigSchema = z
     monitoring: z.prefault(monitoringSchema, {}),
     runnerClasses: z.array(runnerClassSchema).check(z.minLength(1, 'needs at least one runner class')),
   })
-  .check(uniqueClassNames, doodClassesSelectNodes);
+  .check(uniqueClassNames, doodClassesSelectNodes, everyClassReachable);
 
 export type AutoscalerConfig = z.output<typeof autoscalerConfigSchema>;
 export type AutoscalerConfigInput = z.input<typeof autoscalerConfigSchema>;

@@ -1,6 +1,7 @@
 // Checks across fields of the runner classes: each field is valid alone, but together they would fail
 // job after job, or do harm, only after the deploy.
 import * as z from 'zod/mini';
+import { runnerClassForLabels } from '../runnerClassForLabels.ts';
 import type { RunnerClass } from './autoscalerConfig.ts';
 import { compareQuantities } from './kubernetesQuantity.ts';
 
@@ -51,6 +52,32 @@ export const doodClassesSelectNodes = z.superRefine((config: RunnerClasses, cont
         'must not be empty for a dood class, or the deploy runs a privileged Docker daemon on every node ' +
         "of the cluster that the class's tolerations allow; set it to select the nodes meant for dood " +
         'runners, e.g. {"eks-runner-autoscaler.io/pool": "docker"}',
+    });
+  });
+});
+
+/**
+ * A class gets no job when an earlier one would take even a job asking for every label the class
+ * has: any job it could serve asks for fewer, so the earlier class takes that job too.
+ */
+export const everyClassReachable = z.superRefine((config: RunnerClasses, context) => {
+  const { runnerClasses } = config;
+  runnerClasses.forEach((runnerClass, index) => {
+    const earlier = runnerClasses.slice(0, index);
+    const taker = runnerClassForLabels(runnerClass.labels, earlier);
+    if (!taker) return;
+    // Listed before the taker, the class gets its jobs and leaves the taker its own, unless the
+    // class has every label of the taker too.
+    const canGoFirst = !runnerClassForLabels(taker.labels, [runnerClass]);
+    context.addIssue({
+      code: 'custom',
+      input: runnerClass.labels,
+      path: ['runnerClasses', index, 'labels'],
+      message:
+        `no job can reach class "${runnerClass.name}": a job goes to the first class that has every ` +
+        `label it asks for, and the earlier class "${taker.name}" (runnerClasses[${earlier.indexOf(taker)}]) ` +
+        `has all of these; give "${runnerClass.name}" a label "${taker.name}" lacks` +
+        (canGoFirst ? `, or list it before "${taker.name}"` : ''),
     });
   });
 });

@@ -119,3 +119,64 @@ describe('the nodes of a dood class', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('classes no job can reach', () => {
+  it('refuses a class whose labels an earlier class all has, naming the first such class', () => {
+    // Prepare
+    const input = exampleWithClass(2, (runnerClass) => ({
+      ...runnerClass,
+      labels: ['self-hosted', 'linux'],
+    }));
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([
+      '  - runnerClasses[2].labels: no job can reach class "linux-dind": a job goes to the first class that has every label it asks for, and the earlier class "linux-small" (runnerClasses[0]) has all of these; give "linux-dind" a label "linux-small" lacks, or list it before "linux-small"',
+    ]);
+  });
+
+  it('accepts the class listed before the one that took its jobs, as the error offers', () => {
+    // Prepare
+    const input = exampleWithClass(2, (runnerClass) => ({
+      ...runnerClass,
+      labels: ['self-hosted', 'linux'],
+    }));
+    const [small, docker, dind] = input.runnerClasses;
+    const reordered = { ...input, runnerClasses: [dind, small, docker] };
+
+    // Act
+    const problems = problemsOf(reordered);
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses a class with the same labels in another case, without offering to reorder', () => {
+    // Prepare
+    const input = exampleWithClass(1, (runnerClass) => ({
+      ...runnerClass,
+      labels: ['Linux', 'X64', 'SMALL'],
+    }));
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([
+      '  - runnerClasses[1].labels: no job can reach class "linux-docker": a job goes to the first class that has every label it asks for, and the earlier class "linux-small" (runnerClasses[0]) has all of these; give "linux-docker" a label "linux-small" lacks',
+    ]);
+  });
+
+  it('accepts a class with a label its earlier classes lack', () => {
+    // Prepare
+    const input = exampleWithClass(0, (runnerClass) => ({ ...runnerClass, labels: ['linux'] }));
+
+    // Act
+    const problems = problemsOf(input);
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+});
