@@ -10,18 +10,24 @@ import type { InfrastructureKillReason } from './telemetry/metricCatalog.ts';
  * kill is counted once, and gives the `rerun` message for that job, unless re-runs are turned off
  * (`maxInfrastructureReruns: 0`), the pod was not killed that way, or its re-run is queued already.
  * The scaler's `completed` and the reconciler may both meet the pod; the mark keeps it to one.
+ * `queue`, when given, sends the message before the mark, so a failure in between costs a duplicate
+ * (which rerunKilledJob lets go), never the re-run; the scaler, which hands messages over once it
+ * returns, must do nothing that can fail after this.
  */
 export async function rerunForKilledRunner(
   pod: RunnerPod,
   ranJob: JobMessage | undefined,
   context: { config: AutoscalerConfig; cluster: RunnerCluster; log: Log; metrics: Metrics },
+  queue?: (rerun: JobMessage) => Promise<void>,
 ): Promise<JobMessage | undefined> {
   const rerun = rerunOfKilledJob(pod, ranJob);
   if (!pod.killedBy || !rerun) return undefined;
-  if (!(await context.cluster.annotatePod(pod, { [ANNOTATION.rerunQueued]: 'true' }))) return undefined;
-  // Kept while it terminated, before its job was known (see rememberKilledRunner): no longer needed.
+  // Kept while it terminated, before its job was known (see rememberKilledRunner).
   const runnerId = Number(pod.annotations[ANNOTATION.runnerId]);
   if (runnerId) await context.cluster.claimKilledRunner(runnerId);
+  const rerunsOn = context.config.reconciler.maxInfrastructureReruns > 0;
+  if (queue && rerunsOn) await queue(rerun);
+  if (!(await context.cluster.annotatePod(pod, { [ANNOTATION.rerunQueued]: 'true' }))) return undefined;
   return killedJobRerun(
     rerun,
     { podName: pod.name, runnerClass: pod.runnerClass, killedBy: pod.killedBy },

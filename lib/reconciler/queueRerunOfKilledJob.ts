@@ -21,11 +21,10 @@ export async function queueRerunOfKilledJob(
 ) {
   const current = await context.cluster.readPod(pod.name);
   if (current?.uid !== pod.uid) return;
-  const rerun = await rerunForKilledRunner(current, ranJob, context);
-  if (rerun) {
-    await context.queue.send(rerun, { delaySeconds: RUN_CHECK_DELAY_SECONDS });
-    summary.queuedReruns += 1;
-  }
+  const rerun = await rerunForKilledRunner(current, ranJob, context, (message) =>
+    context.queue.send(message, { delaySeconds: RUN_CHECK_DELAY_SECONDS }),
+  );
+  if (rerun) summary.queuedReruns += 1;
   if (!current.deleting && (await removeRunnerPod(context, current, 'finished')))
     summary.removedFinished += 1;
 }

@@ -50,27 +50,22 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
     if (!pod || ranOn.jobId !== message.jobId) return done(gone);
     return done(`${gone}; ${await releaseSpareRunner(ownPodName, message, context)}`);
   }
+  const rerun = await rerunForKilledRunner(pod, message, context);
+  // Nothing more may fail once the pod is marked, or a retry would find the re-run queued, though
+  // it never was: the pod, and a spare it leaves, are the reconciler's.
+  if (rerun) return handOver(`${pod.name} was killed: the job is re-run once its run completes`, rerun);
   // A replacement may carry another pod's name: the job it was made for is on the pod itself.
   const takenJob = jobOfPod(pod);
   const takenJobId = takenJob?.jobId ?? ranOn.jobId;
-  const rerun = await rerunForKilledRunner(pod, message, context);
-  const reruns = rerun ? [rerun] : [];
-  const removed = `${await removeRunner(pod, 'job-finished', context)}${rerun ? '; its job is re-run once its run completes' : ''}`;
-  if (takenJobId === message.jobId) return handOver(removed, ...reruns);
+  const removed = await removeRunner(pod, 'job-finished', context);
+  if (takenJobId === message.jobId) return done(removed);
   if (pod.annotations[ANNOTATION.ownJobFinished] === 'true') {
-    return handOver(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`, ...reruns);
+    return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
   }
   if (!takenJob || (await context.cluster.readPod(ownPodName))) {
-    return handOver(
-      `${removed}; kept ${ownPodName} for job ${takenJobId}, whose runner this job took`,
-      ...reruns,
-    );
+    return done(`${removed}; kept ${ownPodName} for job ${takenJobId}, whose runner this job took`);
   }
-  return handOver(
-    `${removed}; job ${takenJobId}, whose runner this job took, gets a runner anew`,
-    takenJob,
-    ...reruns,
-  );
+  return handOver(`${removed}; job ${takenJobId}, whose runner this job took, gets a runner anew`, takenJob);
 }
 
 async function removeRunner(pod: RunnerPod, reason: DeletionReason, context: ScalerContext): Promise<string> {

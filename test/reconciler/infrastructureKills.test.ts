@@ -128,6 +128,63 @@ describe('runners the infrastructure killed mid-job', () => {
     expect(cluster.pods.size).toBe(0);
   });
 
+  it('queue the re-run from the completed of the job they ran, and leave the pod to the reconciler, so a failing cluster cannot lose it', async () => {
+    // Prepare: runner 96 ran its job and was evicted; the API server then refuses deletes.
+    const { cluster, queue, runBatch, reconcile } = await runnerThatTookAJob(96);
+    cluster.setPhase(runnerFor(96), 'Failed', 'evicted', 'evicted');
+    const pod = await livePod(cluster, runnerFor(96));
+    const deletePod = cluster.deletePod.bind(cluster);
+    cluster.deletePod = async () => {
+      throw new Error('the API server is unavailable');
+    };
+
+    // Act: the job's completed, then, once deletes work again, a reconciler run.
+    const [outcome] = await runBatch(
+      jobMessage({
+        jobId: 96,
+        runId: 500,
+        action: 'completed',
+        runnerName: pod.name,
+        runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+      }),
+    );
+    cluster.deletePod = deletePod;
+    const summary = await reconcile();
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'hand-over',
+      result: 'linux-small-96 was killed: the job is re-run once its run completes',
+      messages: [expect.objectContaining({ action: 'rerun', jobId: 96, killedBy: 'evicted' })],
+    });
+    expect(summary).toMatchObject({ queuedReruns: 0, removedFinished: 1 });
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([['rerun', 96]]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
+  it('send the re-run before marking the pod, so a failed mark costs a duplicate, never the re-run', async () => {
+    // Prepare: runner 97 ran its job and was preempted; the API server refuses the next patch.
+    const { cluster, queue, reconcile } = await runnerThatTookAJob(97);
+    cluster.setPhase(runnerFor(97), 'Failed', 'failed', 'preempted');
+    const annotatePod = cluster.annotatePod.bind(cluster);
+    cluster.annotatePod = async () => {
+      cluster.annotatePod = annotatePod;
+      throw new Error('the API server is unavailable');
+    };
+
+    // Act
+    const first = await reconcile();
+    const second = await reconcile();
+
+    // Assess
+    expect([first.failedSteps, second.queuedReruns, second.removedFinished]).toEqual([1, 1, 1]);
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([
+      ['rerun', 97],
+      ['rerun', 97],
+    ]);
+    expect(cluster.pods.size).toBe(0);
+  });
+
   it('re-run a job killed before its in_progress reached us, when GitHub says it ran on that runner', async () => {
     // Prepare: runner 86 was preempted; GitHub's job record names it.
     const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
