@@ -4,6 +4,7 @@ import type { JobMessage } from '../jobMessage.ts';
 import { PROTECTED_FROM_DISRUPTION } from './disruption.ts';
 import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
 import { runnerPodName, runnerPriorityClassName, runnerSecretName } from './runnerNames.ts';
+import { type RunnerPodRegistration, runnerPodRegistration } from './runnerPodRegistration.ts';
 import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
 
 /**
@@ -11,9 +12,6 @@ import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
  * in the pod, because the node's Docker daemon resolves the job containers' bind mounts on the node.
  */
 export const RUNNER_ROOT_PARENT = '/var/lib/eks-runner-autoscaler/runners';
-
-/** Keys of the runner Secret. */
-export const SECRET_KEY = { jitConfig: 'jit-config', registrationToken: 'registration-token' } as const;
 
 const DIND_SOCKET_DIR = '/var/run/dind';
 const POD_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -37,6 +35,10 @@ export function buildRunnerPod(
 ): V1Pod {
   const name = job.podName ?? runnerPodName(runnerClass.name, job.jobId);
   const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
+  const registration = runnerPodRegistration(runnerSecretName(name), settings.registrationMode, {
+    registrationUrl: settings.registrationUrl,
+    labels: runnerClass.labels,
+  });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -70,24 +72,30 @@ export function buildRunnerPod(
         priorityClassName: runnerPriorityClassName({ ...runnerClass, priority: runnerClass.priority }),
       }),
       initContainers: [
-        prepareRunnerRootContainer(runnerClass, runnerRoot),
+        prepareRunnerRootContainer(runnerClass, runnerRoot, registration),
         ...(runnerClass.containerMode === 'dind' ? [dockerdSidecar(runnerClass, runnerRoot)] : []),
       ],
-      containers: [runnerContainer(name, runnerClass, runnerRoot, settings)],
-      volumes: volumes(runnerClass, runnerRoot),
+      containers: [runnerContainer(name, runnerClass, runnerRoot, registration)],
+      volumes: [...volumes(runnerClass, runnerRoot), ...registration.volumes],
     },
   };
 }
 
-function prepareRunnerRootContainer(runnerClass: RunnerClass, runnerRoot: string): V1Container {
+function prepareRunnerRootContainer(
+  runnerClass: RunnerClass,
+  runnerRoot: string,
+  registration: RunnerPodRegistration,
+): V1Container {
+  const steps = [
+    FORGET_EARLIER_RUNNER,
+    'cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/"',
+    'chown -R "$RUNNER_UID" "$RUNNER_ROOT"',
+    ...registration.prepareSteps,
+  ];
   return {
     name: 'prepare-runner-root',
     image: runnerClass.image,
-    command: [
-      'sh',
-      '-c',
-      `${FORGET_EARLIER_RUNNER} && cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/" && chown -R "$RUNNER_UID" "$RUNNER_ROOT"`,
-    ],
+    command: ['sh', '-c', steps.join(' && ')],
     env: [
       { name: 'RUNNER_HOME', value: runnerClass.runnerHome },
       { name: 'RUNNER_ROOT', value: runnerRoot },
@@ -95,7 +103,7 @@ function prepareRunnerRootContainer(runnerClass: RunnerClass, runnerRoot: string
     ],
     securityContext: { runAsUser: 0, runAsNonRoot: false },
     resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-    volumeMounts: [{ name: 'runner-root', mountPath: runnerRoot }],
+    volumeMounts: [{ name: 'runner-root', mountPath: runnerRoot }, ...registration.prepareMounts],
   };
 }
 
@@ -125,49 +133,33 @@ function runnerContainer(
   podName: string,
   runnerClass: RunnerClass,
   runnerRoot: string,
-  settings: RunnerPodSettings,
+  registration: RunnerPodRegistration,
 ): V1Container {
-  const secretName = runnerSecretName(podName);
-  const secretEnv = (envName: string, key: string): V1EnvVar => ({
-    name: envName,
-    valueFrom: { secretKeyRef: { name: secretName, key } },
-  });
-  const registration: { command: string[]; env: V1EnvVar[] } =
-    settings.registrationMode === 'jit'
-      ? { command: ['./run.sh'], env: [secretEnv('ACTIONS_RUNNER_INPUT_JITCONFIG', SECRET_KEY.jitConfig)] }
-      : {
-          command: [
-            'sh',
-            '-c',
-            './config.sh --unattended --ephemeral --disableupdate --replace --work _work ' +
-              '--url "$RUNNER_URL" --token "$RUNNER_TOKEN" --name "$RUNNER_NAME" --labels "$RUNNER_LABELS" ' +
-              '&& exec ./run.sh',
-          ],
-          env: [
-            secretEnv('RUNNER_TOKEN', SECRET_KEY.registrationToken),
-            { name: 'RUNNER_URL', value: settings.registrationUrl },
-            { name: 'RUNNER_LABELS', value: runnerClass.labels.join(',') },
-          ],
-        };
   return {
     name: 'runner',
     image: runnerClass.image,
     workingDir: runnerRoot,
     // A dood runner's root is on the node: hold its lock, so the node's janitor knows when it is dead.
     command:
-      runnerClass.containerMode === 'dood' ? holdingRootLock(registration.command) : registration.command,
+      runnerClass.containerMode === 'dood'
+        ? holdingRootLock(registration.runnerCommand)
+        : registration.runnerCommand,
     env: [
       { name: 'RUNNER_NAME', value: podName },
       { name: 'RUNNER_ROOT', value: runnerRoot },
       // run.sh then passes a SIGTERM on to the runner, which cancels its job and reports it.
       { name: 'RUNNER_MANUALLY_TRAP_SIG', value: '1' },
       ...dockerHostEnv(runnerClass),
-      ...registration.env,
+      ...registration.runnerEnv,
     ],
     resources: runnerClass.resources,
     lifecycle: { preStop: { exec: { command: letJobFinish(runnerClass.terminationGracePeriodSeconds) } } },
     securityContext: { runAsUser: runnerClass.runnerUserId, runAsNonRoot: true },
-    volumeMounts: [{ name: 'runner-root', mountPath: runnerRoot }, ...dockerMounts(runnerClass)],
+    volumeMounts: [
+      { name: 'runner-root', mountPath: runnerRoot },
+      ...dockerMounts(runnerClass),
+      ...registration.runnerMounts,
+    ],
   };
 }
 

@@ -1,8 +1,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { RunnerRegistration } from '../ports.ts';
-import { SECRET_KEY } from './buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from './labels.ts';
 import { runnerSecretName } from './runnerNames.ts';
+import { SECRET_KEY } from './runnerPodRegistration.ts';
 
 /**
  * The Secret that carries a runner's registration to its pod. The pod owns it, so the garbage

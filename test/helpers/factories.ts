@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { AutoscalerConfig, AutoscalerConfigInput } from '../../lib/config/autoscalerConfig.ts';
+import type {
+  AutoscalerConfig,
+  AutoscalerConfigInput,
+  RunnerClass,
+} from '../../lib/config/autoscalerConfig.ts';
 import { parseConfig } from '../../lib/config/loadConfig.ts';
 import { JOB_MESSAGE_SCHEMA_VERSION, type JobMessage } from '../../lib/jobMessage.ts';
 
@@ -10,6 +14,13 @@ export const exampleConfigInput = (): AutoscalerConfigInput =>
 export function testConfig(overrides: Partial<AutoscalerConfigInput> = {}): AutoscalerConfig {
   const input = exampleConfigInput();
   return parseConfig({ ...input, ...overrides, github: { ...input.github, ...overrides.github } });
+}
+
+/** The example configuration's class of that container mode. */
+export function exampleRunnerClass(mode: RunnerClass['containerMode']): RunnerClass {
+  const found = testConfig().runnerClasses.find((runnerClass) => runnerClass.containerMode === mode);
+  if (!found) throw new Error(`no ${mode} class in the example config`);
+  return found;
 }
 
 /** The example configuration with every class limited to `maxRunners`. */

@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { buildRunnerPod, RUNNER_ROOT_PARENT, type RunnerPodSettings } from '../../lib/pod/buildRunnerPod.ts';
 import { REGISTRATION_GATE } from '../../lib/pod/labels.ts';
-import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { exampleRunnerClass, jobMessage } from '../helpers/factories.ts';
 
-const config = testConfig();
 const job = jobMessage({ jobId: 29679449123, runId: 1234, deliveryId: 'abc-123' });
 const settings: RunnerPodSettings = {
   namespace: 'github-runners',
   registrationMode: 'jit',
   registrationUrl: 'https://github.com/acme',
 };
-const classFor = (mode: RunnerClass['containerMode']): RunnerClass => {
-  const found = config.runnerClasses.find((runnerClass) => runnerClass.containerMode === mode);
-  if (!found) throw new Error(`no ${mode} class in the example config`);
-  return found;
-};
 
 describe('buildRunnerPod', () => {
   describe.each(['none', 'dood', 'dind'] as const)('in %s mode', (mode) => {
-    const runnerClass = classFor(mode);
+    const runnerClass = exampleRunnerClass(mode);
     const pod = buildRunnerPod(job, runnerClass, settings);
     const runner = pod.spec?.containers.find((container) => container.name === 'runner');
     const runnerRoot = `${RUNNER_ROOT_PARENT}/${pod.metadata?.name}`;
@@ -77,7 +70,7 @@ describe('buildRunnerPod', () => {
 
   it('puts the dood runner root on the node at the very path the pod sees, with the node Docker socket', () => {
     // Act
-    const pod = buildRunnerPod(job, classFor('dood'), settings);
+    const pod = buildRunnerPod(job, exampleRunnerClass('dood'), settings);
 
     // Assess
     const runnerRoot = `${RUNNER_ROOT_PARENT}/${pod.metadata?.name}`;
@@ -91,8 +84,8 @@ describe('buildRunnerPod', () => {
 
   it('gives two jobs of one dood class two different host paths', () => {
     // Act
-    const first = buildRunnerPod(jobMessage({ jobId: 1 }), classFor('dood'), settings);
-    const second = buildRunnerPod(jobMessage({ jobId: 2 }), classFor('dood'), settings);
+    const first = buildRunnerPod(jobMessage({ jobId: 1 }), exampleRunnerClass('dood'), settings);
+    const second = buildRunnerPod(jobMessage({ jobId: 2 }), exampleRunnerClass('dood'), settings);
 
     // Assess
     const hostPath = (pod: typeof first) => pod.spec?.volumes?.[0]?.hostPath?.path;
@@ -101,7 +94,7 @@ describe('buildRunnerPod', () => {
 
   it('runs dind as a privileged native sidecar, so the pod completes when the runner exits', () => {
     // Act
-    const pod = buildRunnerPod(job, classFor('dind'), settings);
+    const pod = buildRunnerPod(job, exampleRunnerClass('dind'), settings);
 
     // Assess
     const sidecar = pod.spec?.initContainers?.find((container) => container.name === 'dockerd');
@@ -111,7 +104,7 @@ describe('buildRunnerPod', () => {
 
   it('keeps names and label values within the limits of Kubernetes and GitHub', () => {
     // Prepare
-    const longest = { ...classFor('none'), name: 'c'.repeat(40) };
+    const longest = { ...exampleRunnerClass('none'), name: 'c'.repeat(40) };
 
     // Act
     const pod = buildRunnerPod(jobMessage({ jobId: Number.MAX_SAFE_INTEGER }), longest, settings);
@@ -123,27 +116,35 @@ describe('buildRunnerPod', () => {
       expect(value.length).toBeLessThanOrEqual(63);
   });
 
-  it('registers with a cached token through config.sh in registration-token mode', () => {
+  it('in registration-token mode mounts the Secret in prepare-runner-root only, and hands the token over in memory', () => {
     // Act
-    const pod = buildRunnerPod(job, classFor('none'), {
+    const pod = buildRunnerPod(job, exampleRunnerClass('none'), {
       ...settings,
       registrationMode: 'registration-token',
     });
 
     // Assess
+    const [prepare] = pod.spec?.initContainers ?? [];
     const runner = pod.spec?.containers[0];
-    expect(runner?.command?.join(' ')).toContain('./config.sh --unattended --ephemeral');
-    expect(runner?.env).toContainEqual({
-      name: 'RUNNER_TOKEN',
-      valueFrom: { secretKeyRef: { name: `${pod.metadata?.name}-runner`, key: 'registration-token' } },
+    const mountedVolumes = (container: typeof runner) => container?.volumeMounts?.map(({ name }) => name);
+    expect(pod.spec?.volumes?.filter(({ secret }) => secret).map(({ name }) => name)).toEqual([
+      'runner-secret',
+    ]);
+    expect(mountedVolumes(prepare)).toContain('runner-secret');
+    expect(mountedVolumes(runner)).not.toContain('runner-secret');
+    expect(pod.spec?.volumes).toContainEqual({
+      name: 'registration-token',
+      emptyDir: { medium: 'Memory', sizeLimit: '1Mi' },
     });
+    expect(JSON.stringify(runner?.env)).not.toContain('secretKeyRef');
+    expect(runner?.command?.join(' ')).toContain('./config.sh --unattended --ephemeral');
     expect(runner?.env).toContainEqual({ name: 'RUNNER_URL', value: 'https://github.com/acme' });
   });
 
   it("names its class's PriorityClass only when the class has a priority", () => {
     // Act
-    const plain = buildRunnerPod(job, classFor('none'), settings);
-    const urgent = buildRunnerPod(job, { ...classFor('none'), priority: -5 }, settings);
+    const plain = buildRunnerPod(job, exampleRunnerClass('none'), settings);
+    const urgent = buildRunnerPod(job, { ...exampleRunnerClass('none'), priority: -5 }, settings);
 
     // Assess
     expect(plain.spec).not.toHaveProperty('priorityClassName');
@@ -152,7 +153,7 @@ describe('buildRunnerPod', () => {
 
   it("makes the replacement a message names under that pod's name, with the Secret to match", () => {
     // Act
-    const pod = buildRunnerPod({ ...job, podName: 'linux-small-77' }, classFor('none'), settings);
+    const pod = buildRunnerPod({ ...job, podName: 'linux-small-77' }, exampleRunnerClass('none'), settings);
 
     // Assess
     expect(pod.metadata?.name).toBe('linux-small-77');
@@ -162,8 +163,8 @@ describe('buildRunnerPod', () => {
   });
 
   it('is pure: the same job and class give the same pod', () => {
-    expect(buildRunnerPod(job, classFor('dind'), settings)).toEqual(
-      buildRunnerPod(job, classFor('dind'), settings),
+    expect(buildRunnerPod(job, exampleRunnerClass('dind'), settings)).toEqual(
+      buildRunnerPod(job, exampleRunnerClass('dind'), settings),
     );
   });
 });
