@@ -186,6 +186,12 @@ export const clusterSchema = z.strictObject({
 export const webhookSchema = z.strictObject({
   /** Largest accepted delivery; larger ones get 413. @default 1048576 (1 MiB) */
   maxBodyBytes: withDefault(integer(1024, 6 * 1024 * 1024), 1024 * 1024),
+  /**
+   * Most webhook invocations at once (its reserved concurrency): what a flood of forged requests to
+   * the public Function URL can take of the account's Lambda concurrency. A Function URL also serves
+   * at most 10 requests a second for each. @default 50 (500 deliveries a second; see the README)
+   */
+  reservedConcurrency: withDefault(integer(1, 1000), 50),
 });
 
 export const scalerSchema = z.strictObject({
