@@ -199,7 +199,10 @@ export const scalerSchema = z.strictObject({
   batchSize: withDefault(integer(1, 100), 10),
   /** Most scaler invocations at once (SQS event source maxConcurrency). @default 10 */
   maxConcurrency: withDefault(integer(2, 1000), 10),
-  /** Scaler function timeout; the queue's visibility timeout is six times this. @default 60 */
+  /**
+   * Scaler function timeout; the queue's visibility timeout is six times this. A record still
+   * unfinished 6 s before it runs out goes back on the queue. @default 60
+   */
   timeoutSeconds: withDefault(integer(10, 900), 60),
 });
 
