@@ -1,5 +1,4 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { Context } from 'aws-lambda';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
@@ -10,6 +9,7 @@ import { MetricsRecorder } from '../lib/telemetry/MetricsRecorder.ts';
 import { adminRequest, type ControlPlaneAccess } from '../test/cluster/controlPlane.ts';
 import { jobMessage } from '../test/helpers/factories.ts';
 import type { GitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
+import { lambdaContext } from '../test/helpers/lambdaContext.ts';
 import { RecordingQueue } from '../test/helpers/scalerHarness.ts';
 import { sqsEvent } from '../test/helpers/sqsEvents.ts';
 import { reportProgress } from './progress.ts';
@@ -82,7 +82,10 @@ export async function runBurst(
   let pending: JobMessage[][] = batches;
   while (pending.length > 0) {
     await forEachConcurrently(pending, options.concurrency, (batch) =>
-      handler(sqsEvent(batch.map((message) => JSON.stringify(message))), {} as Context),
+      handler(
+        sqsEvent(batch.map((message) => JSON.stringify(message))),
+        lambdaContext(config.scaler.timeoutSeconds * 1000),
+      ),
     );
     // Deliveries that found another delivery's registration under way come back, as SQS would return them.
     pending = chunk(

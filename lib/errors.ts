@@ -4,6 +4,8 @@ export const ERROR_KINDS = [
   'github-rate-limit',
   'aws',
   'invalid-message',
+  /** A job message not handled by its record's deadline: something it waited on was too slow. */
+  'deadline',
   'unexpected',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];

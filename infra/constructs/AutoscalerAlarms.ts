@@ -90,7 +90,7 @@ export class AutoscalerAlarms extends Construct {
       });
     }
     this.add('JobErrors', {
-      alarmDescription: `${JOB_ERRORS_PER_5_MINUTES} or more errors from Kubernetes, GitHub or AWS in 5 minutes, in the scaler, the webhook or the reconciler's steps; the Errors metric says which.`,
+      alarmDescription: `${JOB_ERRORS_PER_5_MINUTES} or more errors from Kubernetes, GitHub or AWS, or job messages past their deadline, in 5 minutes, in the scaler, the webhook or the reconciler's steps; the Errors metric says which.`,
       metric: new cloudwatch.MathExpression({
         expression: ERROR_KINDS.map((_, index) => `FILL(e${index}, 0)`).join(' + '),
         usingMetrics: Object.fromEntries(

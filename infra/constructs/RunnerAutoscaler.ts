@@ -59,6 +59,8 @@ export class RunnerAutoscaler extends Construct {
       description: 'eks-runner-autoscaler webhook: verifies GitHub deliveries and queues workflow jobs',
       timeout: Duration.seconds(10),
       memorySize: 1024,
+      // Its URL is public: this bounds what forged requests can take of the account's concurrency.
+      reservedConcurrentExecutions: config.webhook.reservedConcurrency,
       environment: {
         [ENV.config]: configJson,
         [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,

@@ -14,6 +14,8 @@ export interface AutoscalerFunctionProps {
   readonly environment: Record<string, string>;
   /** @default 512 */
   readonly memorySize?: number;
+  /** Most invocations at once, reserved from the account's concurrency. @default none (the shared pool) */
+  readonly reservedConcurrentExecutions?: number;
   /** Days the function's logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Run inside this VPC (for a private cluster endpoint). @default not in a VPC */
@@ -63,6 +65,7 @@ export class AutoscalerFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       timeout: props.timeout,
       environment: props.environment,
       role: this.role,

@@ -198,6 +198,12 @@ export const clusterSchema = z.strictObject({
 export const webhookSchema = z.strictObject({
   /** Largest accepted delivery; larger ones get 413. @default 1048576 (1 MiB) */
   maxBodyBytes: withDefault(integer(1024, 6 * 1024 * 1024), 1024 * 1024),
+  /**
+   * Most webhook invocations at once (its reserved concurrency): what a flood of forged requests to
+   * the public Function URL can take of the account's Lambda concurrency. A Function URL also serves
+   * at most 10 requests a second for each. @default 50 (500 deliveries a second; see the README)
+   */
+  reservedConcurrency: withDefault(integer(1, 1000), 50),
 });
 
 export const scalerSchema = z.strictObject({
@@ -205,7 +211,10 @@ export const scalerSchema = z.strictObject({
   batchSize: withDefault(integer(1, 100), 10),
   /** Most scaler invocations at once (SQS event source maxConcurrency). @default 10 */
   maxConcurrency: withDefault(integer(2, 1000), 10),
-  /** Scaler function timeout; the queue's visibility timeout is six times this. @default 60 */
+  /**
+   * Scaler function timeout; the queue's visibility timeout is six times this. A record still
+   * unfinished 6 s before it runs out goes back on the queue. @default 60
+   */
   timeoutSeconds: withDefault(integer(10, 900), 60),
 });
 

@@ -10,7 +10,7 @@ import { done, failed, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { capacityRetryDelaySeconds } from './retryDelay.ts';
 import { findRunnerClass, type ScalerContext } from './scalerContext.ts';
 
-/** A gated pod without its Secret this old was left by a scaler that died mid-way; it is replaced. */
+/** A gated pod without its Secret this old was left by a scaler that died or was cut off mid-way; it is replaced. */
 export const STALE_REGISTRATION_SECONDS = 60;
 /** A `queued` first seen this long after GitHub queued the job came late or again (see jobNoLongerWaits). */
 export const LATE_QUEUED_SECONDS = 60;

@@ -2,6 +2,7 @@ import { AutoscalerError, errorKind, errorMessage, isRetryable } from '../errors
 import type { JobMessage } from '../jobMessage.ts';
 import { ensureRunnerPod } from './ensureRunnerPod.ts';
 import { failed, type JobOutcome, retryLater } from './jobOutcome.ts';
+import { settleBeforeDeadline } from './recordDeadline.ts';
 import { recordRunnerTookJob } from './recordRunnerTookJob.ts';
 import { removeRunnerAfterJob } from './removeRunnerAfterJob.ts';
 import { rerunKilledJob } from './rerunKilledJob.ts';
@@ -11,22 +12,29 @@ import type { ScalerContext } from './scalerContext.ts';
 /** After this many errors in a row on one message (about 12 minutes of them) it goes to the dead-letter queue. */
 export const MAX_FAILURES = 16;
 
-/** Acts on one job message and says what should become of it. Errors become retries or failures, never throws. */
+/**
+ * Acts on one job message and says what should become of it. Errors become retries or failures,
+ * never throws; so does the batch's deadline passing first, which leaves the work unfinished.
+ */
 export async function handleJobMessage(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   try {
-    switch (message.action) {
-      case 'queued':
-        return await ensureRunnerPod(message, context);
-      case 'in_progress':
-        return await recordRunnerTookJob(message, context);
-      case 'completed':
-        return await removeRunnerAfterJob(message, context);
-      case 'rerun':
-        return await rerunKilledJob(message, context);
-    }
+    return await settleBeforeDeadline(context.deadline, actOn(message, context));
   } catch (error) {
     context.metrics.record('Errors', 1, { Kind: errorKind(error) });
     return outcomeOfError(error, message);
+  }
+}
+
+function actOn(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
+  switch (message.action) {
+    case 'queued':
+      return ensureRunnerPod(message, context);
+    case 'in_progress':
+      return recordRunnerTookJob(message, context);
+    case 'completed':
+      return removeRunnerAfterJob(message, context);
+    case 'rerun':
+      return rerunKilledJob(message, context);
   }
 }
 

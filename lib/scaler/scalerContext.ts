@@ -1,6 +1,7 @@
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
 import type { Log, Metrics, RunnerCluster, RunnerRegistry } from '../ports.ts';
 import { CapacityGate } from './capacityGate.ts';
+import { refusingAfterDeadline, timeForRecordsMs } from './recordDeadline.ts';
 
 /** Everything the scaler core works with for one batch. */
 export interface ScalerContext {
@@ -11,19 +12,34 @@ export interface ScalerContext {
   log: Log;
   metrics: Metrics;
   now: () => Date;
+  /** Aborts when the batch's records must stop, leaving time to put back those unfinished. */
+  deadline: AbortSignal;
 }
 
 export function findRunnerClass(config: AutoscalerConfig, name: string): RunnerClass | undefined {
   return config.runnerClasses.find((runnerClass) => runnerClass.name === name);
 }
 
-export type ScalerDependencies = Omit<ScalerContext, 'capacity' | 'now'> & { now?: () => Date };
+export type ScalerDependencies = Omit<ScalerContext, 'capacity' | 'now' | 'deadline'> & {
+  now?: () => Date;
+};
 
-/** The context for one batch: capacity is counted afresh for every batch. */
-export function newBatchContext(dependencies: ScalerDependencies): ScalerContext {
+/**
+ * The context for one batch: capacity is counted afresh for every batch, and its records have until
+ * the deadline. Outside Lambda (the local mode), a batch has the time a scaler invocation would have.
+ */
+export function newBatchContext(
+  dependencies: ScalerDependencies,
+  remainingTimeMs = dependencies.config.scaler.timeoutSeconds * 1000,
+): ScalerContext {
+  const deadline = AbortSignal.timeout(timeForRecordsMs(remainingTimeMs));
+  const cluster = refusingAfterDeadline(deadline, dependencies.cluster);
   return {
     now: () => new Date(),
     ...dependencies,
-    capacity: new CapacityGate(dependencies.cluster),
+    cluster,
+    registry: refusingAfterDeadline(deadline, dependencies.registry),
+    capacity: new CapacityGate(cluster),
+    deadline,
   };
 }

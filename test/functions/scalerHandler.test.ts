@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryRunnerCluster } from '../../lib/adapters/inMemoryRunnerCluster.ts';
 import { SqsJobQueue } from '../../lib/adapters/sqsJobQueue.ts';
@@ -7,6 +6,7 @@ import { createScalerHandler } from '../../lib/scaler/createScalerHandler.ts';
 import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { jobMessage, testConfigWithMaxRunners } from '../helpers/factories.ts';
+import { lambdaContext } from '../helpers/lambdaContext.ts';
 import { localAwsEnvironment, startLocalSqs } from '../helpers/localAws.ts';
 import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
 import { sqsEvent } from '../helpers/sqsEvents.ts';
@@ -19,7 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => sqs.stop());
 
-const context = { functionName: 'scaler', awsRequestId: 'req-1' } as Context;
 const body = (message: JobMessage) => JSON.stringify(message);
 
 describe('scaler handler on a real SQS protocol (fauxqs)', () => {
@@ -39,7 +38,7 @@ describe('scaler handler on a real SQS protocol (fauxqs)', () => {
     const jobs = [1, 2, 3].map((jobId) => jobMessage({ jobId }));
 
     // Act
-    const response = await handler(sqsEvent([...jobs.map(body), 'not json']), context);
+    const response = await handler(sqsEvent([...jobs.map(body), 'not json']), lambdaContext());
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
@@ -71,7 +70,7 @@ describe('scaler handler on a real SQS protocol (fauxqs)', () => {
     // Act
     const response = await handler(
       sqsEvent([body(jobMessage({ jobId: 10 })), body(jobMessage({ jobId: 11 }))]),
-      context,
+      lambdaContext(),
     );
 
     // Assess

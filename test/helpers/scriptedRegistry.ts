@@ -28,8 +28,19 @@ export class ScriptedRegistry implements RunnerRegistry {
   readonly ranOn = new Map<number, string>();
   failNextRegistration: Error | undefined;
   private nextId = 500;
+  private readonly heldRegistrations = new Map<string, Promise<void>>();
+
+  /** GitHub answers the next registration of this runner name, as in a brownout, only once the returned function is called. */
+  holdRegistration(name: string): () => void {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.heldRegistrations.set(name, promise);
+    return resolve;
+  }
 
   async register(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
+    const held = this.heldRegistrations.get(request.name);
+    this.heldRegistrations.delete(request.name);
+    if (held) await held;
     const failure = this.failNextRegistration;
     this.failNextRegistration = undefined;
     if (failure) throw failure;

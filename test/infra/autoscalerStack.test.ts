@@ -16,6 +16,24 @@ describe('AutoscalerStack', () => {
     });
   });
 
+  it("reserves the webhook its configured concurrency, so a flood on its public URL cannot take the account's", () => {
+    // Act
+    const { template: configured } = synth(testConfig({ webhook: { reservedConcurrency: 120 } }));
+
+    // Assess
+    const webhook = { Description: Match.stringLikeRegexp('^eks-runner-autoscaler webhook:') };
+    template.hasResourceProperties('AWS::Lambda::Function', { ...webhook, ReservedConcurrentExecutions: 50 });
+    configured.hasResourceProperties('AWS::Lambda::Function', {
+      ...webhook,
+      ReservedConcurrentExecutions: 120,
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { ReservedConcurrentExecutions: Match.anyValue() },
+      1,
+    );
+  });
+
   it('runs all five functions on Node 24', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 5);
   });

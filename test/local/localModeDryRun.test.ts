@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowJobExamples } from '../helpers/examples.ts';
 import { exampleConfigInput } from '../helpers/factories.ts';
 import { hostileRequests, queuedJob } from '../helpers/hostileRequests.ts';
+import { until } from '../helpers/until.ts';
 import { signedDelivery, WEBHOOK_SECRET } from '../helpers/webhookRequests.ts';
 
 interface OutputLine {
@@ -51,14 +52,6 @@ async function post(url: string, request: Awaited<ReturnType<typeof signedDelive
     ...(request.method === 'GET' ? {} : { body: request.body }),
   });
   return { status: response.status, body: await response.text() };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('local mode with --dry-run', () => {

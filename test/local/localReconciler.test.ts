@@ -5,15 +5,8 @@ import { captureLog } from '../helpers/captureLog.ts';
 import { testConfig } from '../helpers/factories.ts';
 import { queuedJob } from '../helpers/hostileRequests.ts';
 import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
+import { until } from '../helpers/until.ts';
 import { signedDelivery, WEBHOOK_SECRET } from '../helpers/webhookRequests.ts';
-
-async function until(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('local mode reconciler', () => {
   it('runs on its timer and removes a runner whose completed webhook never came', async () => {
