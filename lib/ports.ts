@@ -53,6 +53,8 @@ export interface RunnerPod {
   gated: boolean;
   deleting: boolean;
   annotations: Record<string, string>;
+  /** Changes with every change of the pod: a decision on this sight of it can demand it unchanged. */
+  resourceVersion: string;
 }
 
 /**
@@ -90,8 +92,11 @@ export interface RunnerCluster {
   releasePod(pod: PodRef, annotations: Record<string, string>): Promise<boolean>;
   /** Returns the annotated pod, or undefined when it is gone. */
   annotatePod(pod: PodRef, annotations: AnnotationPatch): Promise<RunnerPod | undefined>;
-  /** Deletes the pod. Returns false when it was already gone. */
-  deletePod(pod: PodRef): Promise<boolean>;
+  /**
+   * Deletes the pod; with `unchangedSince` (a resourceVersion), only if nothing changed it since.
+   * Returns false when it was already gone, or had changed.
+   */
+  deletePod(pod: PodRef, options?: { unchangedSince?: string }): Promise<boolean>;
   /** Deletes the pod's runner Secret, unless the Secret of that name belongs to another pod now. */
   deleteRunnerSecret(pod: PodRef): Promise<void>;
   /**

@@ -23,6 +23,7 @@ export class InMemoryRunnerCluster implements RunnerCluster {
   private readonly report: (action: ClusterAction) => void;
   private readonly now: () => Date;
   private nextUid = 1;
+  private nextResourceVersion = 1;
 
   constructor(options: { report?: (action: ClusterAction) => void; now?: () => Date } = {}) {
     this.report = options.report ?? (() => {});
@@ -34,7 +35,12 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     if (this.pods.has(name)) return { exists: true };
     const stored: V1Pod = {
       ...pod,
-      metadata: { ...pod.metadata, uid: `uid-${this.nextUid++}`, creationTimestamp: this.now() },
+      metadata: {
+        ...pod.metadata,
+        uid: `uid-${this.nextUid++}`,
+        creationTimestamp: this.now(),
+        resourceVersion: String(this.nextResourceVersion++),
+      },
       status: { phase: 'Pending' },
     };
     const runnerPod = toRunnerPod(stored);
@@ -87,6 +93,7 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     if (!entry) return false;
     entry.runnerPod.gated = false;
     Object.assign(entry.runnerPod.annotations, annotations);
+    this.changed(entry.runnerPod);
     return true;
   }
 
@@ -97,11 +104,15 @@ export class InMemoryRunnerCluster implements RunnerCluster {
       if (value === null) delete entry.runnerPod.annotations[key];
       else entry.runnerPod.annotations[key] = value;
     }
+    this.changed(entry.runnerPod);
     return copyOf(entry.runnerPod);
   }
 
-  async deletePod(pod: PodRef): Promise<boolean> {
-    if (!this.entryOf(pod)) return false;
+  async deletePod(pod: PodRef, options: { unchangedSince?: string } = {}): Promise<boolean> {
+    const entry = this.entryOf(pod);
+    if (!entry) return false;
+    if (options.unchangedSince !== undefined && options.unchangedSince !== entry.runnerPod.resourceVersion)
+      return false;
     this.pods.delete(pod.name);
     this.report({ action: 'delete-pod', pod: pod.name });
     return true;
@@ -144,6 +155,11 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     entry.runnerPod.phase = phase;
     entry.runnerPod.problem = problem;
     entry.runnerPod.killedBy = killedBy;
+    this.changed(entry.runnerPod);
+  }
+
+  private changed(pod: RunnerPod): void {
+    pod.resourceVersion = String(this.nextResourceVersion++);
   }
 }
 

@@ -204,15 +204,16 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     return this.patchPod(pod, { metadata: { annotations } }, 'annotate');
   }
 
-  async deletePod(pod: PodRef): Promise<boolean> {
+  async deletePod(pod: PodRef, options: { unchangedSince?: string } = {}): Promise<boolean> {
+    const preconditions = { uid: pod.uid, resourceVersion: options.unchangedSince };
     try {
       await (await this.api()).deleteNamespacedPod(
-        { name: pod.name, namespace: this.namespace, body: { preconditions: { uid: pod.uid } } },
+        { name: pod.name, namespace: this.namespace, body: { preconditions } },
         this.requestOptions,
       );
       return true;
     } catch (error) {
-      // 409: the name now belongs to a newer pod, which is not ours to delete.
+      // 409: the name now belongs to a newer pod, which is not ours to delete, or the pod changed.
       if (statusOf(error) === 404 || statusOf(error) === 409) return false;
       throw kubernetesError(error, `delete pod ${pod.name}`);
     }
@@ -282,6 +283,7 @@ export function toRunnerPod(pod: V1Pod): RunnerPod {
     gated: (pod.spec?.schedulingGates ?? []).some((gate) => gate.name === REGISTRATION_GATE),
     deleting: Boolean(pod.metadata?.deletionTimestamp),
     annotations: pod.metadata?.annotations ?? {},
+    resourceVersion: pod.metadata?.resourceVersion ?? '',
   };
 }
 

@@ -50,5 +50,6 @@ export async function removeIdleSpare(
       await context.cluster.annotatePod(pod, PROTECTED_FROM_DISRUPTION);
     return;
   }
-  if (await removeRunnerPod(context, pod, 'surplus')) summary.removedSpares += 1;
+  if (await removeRunnerPod(context, pod, 'surplus', { unchangedSince: pod.resourceVersion }))
+    summary.removedSpares += 1;
 }

@@ -57,7 +57,10 @@ export async function replaceIfQueued(
       log.warn('replacing a runner pod that could not start', jobLog);
     }
   }
-  if ((await removeRunnerPod(context, pod, 'failed-to-start')) && !waiting) summary.removedUnstarted += 1;
+  // As seen: a pod that started and took a job meanwhile stays; its replacement becomes a spare.
+  const unchangedSince = pod.resourceVersion;
+  if ((await removeRunnerPod(context, pod, 'failed-to-start', { unchangedSince })) && !waiting)
+    summary.removedUnstarted += 1;
 }
 
 /**

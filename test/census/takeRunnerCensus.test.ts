@@ -16,6 +16,7 @@ function pod(overrides: Partial<RunnerPod>): RunnerPod {
     gated: false,
     deleting: false,
     annotations: {},
+    resourceVersion: '1',
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import type { JobMessage } from '../../lib/jobMessage.ts';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
+import type { RunnerRef } from '../../lib/ports.ts';
 import { reconcileRunners } from '../../lib/reconciler/reconcileRunners.ts';
 import { processJobRecord } from '../../lib/scaler/processJobRecord.ts';
 import { newBatchContext } from '../../lib/scaler/scalerContext.ts';
@@ -29,18 +30,18 @@ const namespace = () => inject('controlPlane').namespace;
 const admin = () => coreApi('admin');
 const cluster = scalerCluster();
 
-function harness() {
+function harness(registry = new ScriptedRegistry()) {
   const context = {
     config,
     cluster,
-    registry: new ScriptedRegistry(),
+    registry,
     log: captureLog(),
     metrics: new MetricsRecorder(),
   };
   const queue = new RecordingQueue();
   const deliver = (message: JobMessage) =>
     processJobRecord(JSON.stringify(message), newBatchContext(context), queue);
-  const reconcile = () => reconcileRunners({ ...context, queue, now: () => new Date() });
+  const reconcile = (now = new Date()) => reconcileRunners({ ...context, queue, now: () => now });
   return { ...context, queue, deliver, reconcile };
 }
 
@@ -216,6 +217,37 @@ describe('runners the infrastructure killed, on a real kube-apiserver', { timeou
     );
 
     // Assess
+    expect(
+      subject.queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy]),
+    ).toEqual([['rerun', jobB, 'evicted']]);
+  });
+
+  it('a runner evicted while the reconciler removes it as an idle spare is not removed, and its job is re-run', async () => {
+    // Prepare: the runner looks idle, its own job done; job B took it unannounced, and the kubelet
+    // evicts it while the reconciler deregisters it.
+    let name = '';
+    const registry = new (class extends ScriptedRegistry {
+      override async deregister(runner: RunnerRef) {
+        await evictForNodePressure(name);
+        return super.deregister(runner);
+      }
+    })();
+    const subject = harness(registry);
+    const runner = await runningRunner(subject);
+    name = runner.name;
+    registry.jobs.set(runner.job.jobId, 'completed');
+    const jobB = uniqueJobId();
+    const later = new Date(Date.now() + (config.reconciler.idleRunnerSeconds + 60) * 1000);
+
+    // Act: two reconciler runs, then job B's completed.
+    const first = await subject.reconcile(later);
+    const second = await subject.reconcile(later);
+    await subject.deliver(
+      jobMessage({ ...killableJob(jobB), action: 'completed', runnerName: name, runnerId: runner.runnerId }),
+    );
+
+    // Assess
+    expect([first.removedSpares, second.removedUnstarted]).toEqual([0, 1]);
     expect(
       subject.queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy]),
     ).toEqual([['rerun', jobB, 'evicted']]);

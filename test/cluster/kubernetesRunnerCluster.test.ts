@@ -48,6 +48,23 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
     );
   });
 
+  it('deletes a pod as seen only while nothing changed it since', async () => {
+    // Prepare: the pod is seen, then changed (as a kill or an in_progress would).
+    const cluster = scalerCluster();
+    const creation = await cluster.createPod(newPod());
+    if (!('created' in creation)) throw new Error('expected a new pod');
+    const seen = creation.created;
+    const changed = await cluster.annotatePod(seen, { 'test.eks-runner-autoscaler.io/changed': 'true' });
+
+    // Act
+    const onOldSight = await cluster.deletePod(seen, { unchangedSince: seen.resourceVersion });
+    const onNewSight = await cluster.deletePod(seen, { unchangedSince: changed?.resourceVersion });
+
+    // Assess
+    expect([onOldSight, onNewSight]).toEqual([false, true]);
+    expect(changed?.resourceVersion).not.toBe(seen.resourceVersion);
+  });
+
   it('deletes only the pod with the expected UID, and treats a missing pod as already gone', async () => {
     // Prepare
     const cluster = scalerCluster();

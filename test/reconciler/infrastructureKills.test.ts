@@ -185,6 +185,41 @@ describe('runners the infrastructure killed mid-job', () => {
     expect(cluster.pods.size).toBe(0);
   });
 
+  it('are not removed as idle spares when killed while GitHub was asked, so the job that ran on them is re-run', async () => {
+    // Prepare: runner 98 looks idle for ten minutes, its own job done; job 99 took it unannounced,
+    // and it is killed while the reconciler deregisters it.
+    const { cluster, registry, queue, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 98 }));
+    cluster.setPhase(runnerFor(98), 'Running');
+    registry.jobs.set(98, 'completed');
+    const pod = await livePod(cluster, runnerFor(98));
+    const deregister = registry.deregister.bind(registry);
+    registry.deregister = async (runner) => {
+      cluster.setPhase(runnerFor(98), 'Failed', 'evicted', 'evicted');
+      return deregister(runner);
+    };
+    advance(10 * 60_000);
+
+    // Act: the reconciler runs twice, then job 99's completed arrives.
+    const first = await reconcile();
+    const second = await reconcile();
+    await runBatch(
+      jobMessage({
+        jobId: 99,
+        runId: 503,
+        action: 'completed',
+        runnerName: pod.name,
+        runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+      }),
+    );
+
+    // Assess
+    expect([first.removedSpares, second.removedUnstarted]).toEqual([0, 1]);
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy])).toEqual([
+      ['rerun', 99, 'evicted'],
+    ]);
+  });
+
   it('re-run a job killed before its in_progress reached us, when GitHub says it ran on that runner', async () => {
     // Prepare: runner 86 was preempted; GitHub's job record names it.
     const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
