@@ -71,7 +71,7 @@ const environment = {
   [ENV.webhookSecretArn]: 'webhook-secret',
   [ENV.privateKeySecretArn]: 'private-key',
   // The cluster-prerequisites function names its cluster in its environment; the others read the config.
-  [ENV.clusterName]: config.cluster.name,
+  [ENV.clusterName]: config.cluster.name ?? '',
 };
 Object.assign(process.env, environment);
 

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -39,13 +39,15 @@ export interface AutoscalerAlarmsProps {
   readonly functions: Record<Exclude<WatchedFunction, 'prerequisites'>, lambda.IFunction> & {
     readonly prerequisites?: lambda.IFunction | undefined;
   };
+  /** The topic to notify; not with `monitoring.alarmTopicArn`. @default as that field and `alarmEmail` say */
+  readonly topic?: sns.ITopic | undefined;
 }
 
 /**
  * What should wake an operator: a job given up on, jobs waiting in the queue or for a runner, any
  * function failing, deliveries failing the signature check, and runners that cannot start. Alarms
- * notify `monitoring.alarmTopicArn`, or a new encrypted topic when only `monitoring.alarmEmail` is
- * set; with neither they only show on the dashboard.
+ * notify the given topic or `monitoring.alarmTopicArn`, or else a new encrypted topic when
+ * `monitoring.alarmEmail` is set; with none of these they only show on the dashboard.
  */
 export class AutoscalerAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -55,7 +57,7 @@ export class AutoscalerAlarms extends Construct {
     super(scope, id);
     const { monitoring, runnerClasses } = props.config;
     const metric = autoscalerMetrics(monitoring.metricsNamespace);
-    this.topic = this.alarmTopic(monitoring);
+    this.topic = this.alarmTopic(monitoring, props.topic);
 
     this.add('DeadLetters', {
       alarmDescription:
@@ -173,7 +175,13 @@ export class AutoscalerAlarms extends Construct {
     this.alarms.push(alarm);
   }
 
-  private alarmTopic(monitoring: MonitoringSettings): sns.ITopic | undefined {
+  private alarmTopic(monitoring: MonitoringSettings, given: sns.ITopic | undefined): sns.ITopic | undefined {
+    if (given && monitoring.alarmTopicArn) {
+      Annotations.of(this).addError(
+        'two alarm topics: `alarmTopic` and `monitoring.alarmTopicArn` in the config; give one',
+      );
+    }
+    if (given) return given;
     if (monitoring.alarmTopicArn) return sns.Topic.fromTopicArn(this, 'Topic', monitoring.alarmTopicArn);
     if (!monitoring.alarmEmail) return undefined;
     // CloudWatch must be able to use the key to publish to an encrypted topic.

@@ -3,15 +3,16 @@ import { Construct } from 'constructs';
 import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
 import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
 import { ENV } from '../../lib/environment.ts';
-import { AutoscalerFunction, type AutoscalerFunctionProps } from './autoscalerFunction.ts';
+import { AutoscalerFunction } from './autoscalerFunction.ts';
 import { ClusterAccess } from './ClusterAccess.ts';
+import type { ClusterConnection } from './clusterConnection.ts';
 
 export interface ClusterPrerequisitesProps {
   readonly config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>;
   /** The function's file under `functions/`. */
   readonly entry: string;
-  /** Run inside the cluster's VPC (for a private endpoint). @default not in a VPC */
-  readonly vpcPlacement?: AutoscalerFunctionProps['vpcPlacement'];
+  /** The cluster, and the VPC to run in for a private endpoint. */
+  readonly connection: ClusterConnection;
 }
 
 /**
@@ -28,11 +29,11 @@ export class ClusterPrerequisites extends Construct {
       entry: props.entry,
       description: 'eks-runner-autoscaler: applies the runner namespace and the dood Docker daemons',
       timeout: Duration.minutes(5),
-      environment: { [ENV.clusterName]: props.config.cluster.name },
-      vpcPlacement: props.vpcPlacement,
+      environment: { [ENV.clusterName]: props.connection.clusterName },
+      vpcPlacement: props.connection.vpcPlacement,
     });
     const access = new ClusterAccess(this, 'Access', {
-      clusterName: props.config.cluster.name,
+      clusterName: props.connection.clusterName,
       namespace: props.config.cluster.namespace,
       role: this.function.role,
       access: 'cluster-admin',

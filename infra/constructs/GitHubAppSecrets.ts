@@ -1,4 +1,4 @@
-import { CfnOutput, SecretValue, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, SecretValue, Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -7,52 +7,81 @@ export interface GitHubAppSecretsProps {
   readonly privateKeySecretArn?: string;
   /** ARN or name of an existing webhook secret. @default a new secret with a generated value */
   readonly webhookSecretArn?: string;
+  /** The existing private key secret; not with `privateKeySecretArn`. @default a new secret to fill in */
+  readonly privateKey?: secretsmanager.ISecret;
+  /** The existing webhook secret; not with `webhookSecretArn`. @default a new secret with a generated value */
+  readonly webhookSecret?: secretsmanager.ISecret;
 }
 
-/** The GitHub App's private key and webhook secret: imported, or created with instructions. */
+/** The GitHub App's private key and webhook secret: passed in, imported, or created with instructions. */
 export class GitHubAppSecrets extends Construct {
   readonly privateKey: secretsmanager.ISecret;
   readonly webhookSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: GitHubAppSecretsProps) {
     super(scope, id);
-    this.privateKey = props.privateKeySecretArn
-      ? importSecret(this, 'PrivateKey', props.privateKeySecretArn)
-      : new secretsmanager.Secret(this, 'PrivateKey', {
-          description: 'GitHub App private key (PEM) for eks-runner-autoscaler',
-          secretStringValue: SecretValue.unsafePlainText(
-            'replace this with the GitHub App private key (PEM)',
-          ),
-        });
-    this.webhookSecret = props.webhookSecretArn
-      ? importSecret(this, 'WebhookSecret', props.webhookSecretArn)
-      : new secretsmanager.Secret(this, 'WebhookSecret', {
-          description: 'GitHub App webhook secret for eks-runner-autoscaler; copy it into the App settings',
-          generateSecretString: { passwordLength: 40, excludePunctuation: true },
-        });
+    const privateKey = this.existing(
+      'PrivateKey',
+      props.privateKey,
+      props.privateKeySecretArn,
+      'privateKeySecret',
+      'github.privateKeySecretArn',
+    );
+    this.privateKey =
+      privateKey ??
+      new secretsmanager.Secret(this, 'PrivateKey', {
+        description: 'GitHub App private key (PEM) for eks-runner-autoscaler',
+        secretStringValue: SecretValue.unsafePlainText('replace this with the GitHub App private key (PEM)'),
+      });
+    const webhookSecret = this.existing(
+      'WebhookSecret',
+      props.webhookSecret,
+      props.webhookSecretArn,
+      'webhookSecret',
+      'github.webhookSecretArn',
+    );
+    this.webhookSecret =
+      webhookSecret ??
+      new secretsmanager.Secret(this, 'WebhookSecret', {
+        description: 'GitHub App webhook secret for eks-runner-autoscaler; copy it into the App settings',
+        generateSecretString: { passwordLength: 40, excludePunctuation: true },
+      });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
         'GitHub issues both values: a new private key or webhook secret is made in the GitHub App settings, ' +
         'which a Secrets Manager rotation function cannot do. The webhook accepts the previous secret during a rotation.',
     });
-    if (!props.privateKeySecretArn) {
+    if (!privateKey) {
       new CfnOutput(this, 'SetPrivateKey', {
         description: 'Store the GitHub App private key before the first job',
         value: `aws secretsmanager put-secret-value --secret-id ${this.privateKey.secretArn} --secret-string file://app-private-key.pem`,
       });
     }
-    if (!props.webhookSecretArn) {
+    if (!webhookSecret) {
       new CfnOutput(this, 'ReadWebhookSecret', {
         description: 'Copy the generated webhook secret into the GitHub App settings',
         value: `aws secretsmanager get-secret-value --secret-id ${this.webhookSecret.secretArn} --query SecretString --output text`,
       });
     }
   }
-}
 
-function importSecret(scope: Construct, id: string, arnOrName: string): secretsmanager.ISecret {
-  return arnOrName.startsWith('arn:')
-    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, arnOrName)
-    : secretsmanager.Secret.fromSecretNameV2(scope, id, arnOrName);
+  /** The secret passed as an object or named by ARN or name, if either is; both is an error. */
+  private existing(
+    id: string,
+    given: secretsmanager.ISecret | undefined,
+    arnOrName: string | undefined,
+    propName: string,
+    configField: string,
+  ): secretsmanager.ISecret | undefined {
+    if (given && arnOrName) {
+      Annotations.of(this).addError(
+        `two secrets for one: \`${propName}\` and \`${configField}\` in the config; give one`,
+      );
+    }
+    if (given || !arnOrName) return given;
+    return arnOrName.startsWith('arn:')
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, id, arnOrName)
+      : secretsmanager.Secret.fromSecretNameV2(this, id, arnOrName);
+  }
 }

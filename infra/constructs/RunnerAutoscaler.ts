@@ -1,6 +1,4 @@
-import { fileURLToPath } from 'node:url';
 import { Annotations, Duration } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,21 +8,21 @@ import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
 import { ENV } from '../../lib/environment.ts';
 import { AutoscalerAlarms } from './AutoscalerAlarms.ts';
 import { AutoscalerDashboard } from './AutoscalerDashboard.ts';
-import { AutoscalerFunction, type AutoscalerFunctionProps } from './autoscalerFunction.ts';
+import { AutoscalerFunction } from './autoscalerFunction.ts';
 import { ClusterAccess } from './ClusterAccess.ts';
 import { ClusterPrerequisites } from './ClusterPrerequisites.ts';
+import { type ClusterConnection, clusterConnection } from './clusterConnection.ts';
+import { functionEntry } from './functionEntry.ts';
 import { GitHubAppSecrets } from './GitHubAppSecrets.ts';
 import { JobQueue } from './JobQueue.ts';
+import type { RunnerAutoscalerProps } from './RunnerAutoscalerProps.ts';
 
 /** Lambda allows 4 KB of environment variables in all. */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 /** Room for the other variables: queue URLs and secret ARNs. */
 const OTHER_VARIABLES_BYTES = 400;
 
-export interface RunnerAutoscalerProps {
-  /** The validated autoscaler configuration (see `autoscaler.config.example.json`). */
-  readonly config: AutoscalerConfig;
-}
+export type { RunnerAutoscalerProps };
 
 /**
  * The whole autoscaler for one existing EKS cluster: GitHub delivers `workflow_job` webhooks to a
@@ -47,12 +45,17 @@ export class RunnerAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: RunnerAutoscalerProps) {
     super(scope, id);
-    const { config } = props;
+    const connection = clusterConnection(this, props);
+    // The functions read the cluster's name from their config, wherever it came from.
+    const config = { ...props.config, cluster: { ...props.config.cluster, name: connection.clusterName } };
     const scalerTimeout = Duration.seconds(config.scaler.timeoutSeconds);
-    this.secrets = new GitHubAppSecrets(this, 'GitHubApp', config.github);
+    this.secrets = new GitHubAppSecrets(this, 'GitHubApp', {
+      ...config.github,
+      privateKey: props.privateKeySecret,
+      webhookSecret: props.webhookSecret,
+    });
     this.jobQueue = new JobQueue(this, 'Queue', { scalerTimeout });
     const configJson = JSON.stringify(config);
-    const clusterVpc = config.cluster.vpc && vpcPlacement(this, config.cluster.vpc);
 
     this.webhook = new AutoscalerFunction(this, 'Webhook', {
       entry: functionEntry('webhook'),
@@ -75,7 +78,7 @@ export class RunnerAutoscaler extends Construct {
     });
     this.webhookUrl = functionUrl.url;
 
-    const deployment = { config, configJson, clusterVpc };
+    const deployment = { config, configJson, connection };
     this.scaler = this.podManagingFunction(
       'scaler',
       'creates and removes runner pods for queued jobs',
@@ -97,10 +100,10 @@ export class RunnerAutoscaler extends Construct {
       description: 'eks-runner-autoscaler census: counts runner pods by class, phase and problem',
       timeout: Duration.seconds(30),
       environment: { [ENV.config]: configJson },
-      vpcPlacement: clusterVpc,
+      vpcPlacement: connection.vpcPlacement,
     });
     new ClusterAccess(this, 'CensusClusterAccess', {
-      clusterName: config.cluster.name,
+      clusterName: connection.clusterName,
       namespace: config.cluster.namespace,
       role: this.census.role,
       access: 'view',
@@ -129,7 +132,7 @@ export class RunnerAutoscaler extends Construct {
       this.prerequisites = new ClusterPrerequisites(this, 'ClusterPrerequisites', {
         config,
         entry: functionEntry('clusterPrerequisites'),
-        vpcPlacement: clusterVpc,
+        connection,
       });
     }
 
@@ -143,6 +146,7 @@ export class RunnerAutoscaler extends Construct {
       config,
       jobQueue: this.jobQueue,
       functions: { ...functions, prerequisites: this.prerequisites?.function.function },
+      topic: props.alarmTopic,
     });
     this.dashboard = new AutoscalerDashboard(this, 'Dashboard', {
       config,
@@ -168,11 +172,7 @@ export class RunnerAutoscaler extends Construct {
     name: 'scaler' | 'reconciler',
     does: string,
     timeout: Duration,
-    deployment: {
-      config: AutoscalerConfig;
-      configJson: string;
-      clusterVpc: AutoscalerFunctionProps['vpcPlacement'];
-    },
+    deployment: { config: AutoscalerConfig; configJson: string; connection: ClusterConnection },
   ): AutoscalerFunction {
     const id = name[0]?.toUpperCase() + name.slice(1);
     const fn = new AutoscalerFunction(this, id, {
@@ -185,13 +185,13 @@ export class RunnerAutoscaler extends Construct {
         [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
         [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,
       },
-      vpcPlacement: deployment.clusterVpc,
+      vpcPlacement: deployment.connection.vpcPlacement,
     });
     this.jobQueue.queue.grantSendMessages(fn.role);
     this.jobQueue.deadLetterQueue.grantSendMessages(fn.role);
     this.secrets.privateKey.grantRead(fn.role);
     new ClusterAccess(this, `${id}ClusterAccess`, {
-      clusterName: deployment.config.cluster.name,
+      clusterName: deployment.connection.clusterName,
       namespace: deployment.config.cluster.namespace,
       role: fn.role,
     });
@@ -205,24 +205,4 @@ function runEveryMinute(scope: Construct, id: string, fn: AutoscalerFunction, de
     schedule: events.Schedule.rate(Duration.minutes(1)),
     targets: [new targets.LambdaFunction(fn.function, { retryAttempts: 0 })],
   });
-}
-
-function functionEntry(name: string): string {
-  return fileURLToPath(new URL(`../../functions/${name}.ts`, import.meta.url));
-}
-
-function vpcPlacement(scope: Construct, vpc: NonNullable<AutoscalerConfig['cluster']['vpc']>) {
-  return {
-    vpc: ec2.Vpc.fromVpcAttributes(scope, 'ClusterVpc', {
-      vpcId: vpc.vpcId,
-      availabilityZones: vpc.subnetIds.map((_, index) => `zone-${index}`),
-      privateSubnetIds: vpc.subnetIds,
-    }),
-    subnets: vpc.subnetIds.map((subnetId, index) =>
-      ec2.Subnet.fromSubnetId(scope, `Subnet${index}`, subnetId),
-    ),
-    securityGroups: [
-      ec2.SecurityGroup.fromSecurityGroupId(scope, 'ClusterEndpointAccess', vpc.securityGroupId),
-    ],
-  };
 }

@@ -1,10 +1,10 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { VpcPlacement } from './clusterConnection.ts';
 
 export interface AutoscalerFunctionProps {
   /** The entry point under `functions/`. */
@@ -19,7 +19,7 @@ export interface AutoscalerFunctionProps {
   /** Days the function's logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Run inside this VPC (for a private cluster endpoint). @default not in a VPC */
-  readonly vpcPlacement?: { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroups: ec2.ISecurityGroup[] };
+  readonly vpcPlacement?: VpcPlacement | undefined;
 }
 
 /**
@@ -71,11 +71,7 @@ export class AutoscalerFunction extends Construct {
       role: this.role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      ...(props.vpcPlacement && {
-        vpc: props.vpcPlacement.vpc,
-        vpcSubnets: { subnets: props.vpcPlacement.subnets },
-        securityGroups: props.vpcPlacement.securityGroups,
-      }),
+      ...props.vpcPlacement,
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',

@@ -9,8 +9,11 @@ export function eksClusterApi(
   config: Pick<AutoscalerConfig, 'cluster'>,
   region: string,
 ): () => Promise<CoreV1Api> {
+  const clusterName = config.cluster.name;
+  // The construct always writes the name into the functions' config, from the config or its `cluster` prop.
+  if (!clusterName) throw new Error('the configuration names no cluster (cluster.name)');
   const eks = new EKSClient({ region });
-  return eksCoreApi({ clusterName: config.cluster.name, region, eks, credentials: eks.config.credentials });
+  return eksCoreApi({ clusterName, region, eks, credentials: eks.config.credentials });
 }
 
 /** The runner namespace of the configured EKS cluster. */

@@ -167,8 +167,13 @@ export const gitHubSchema = z.strictObject({
 });
 
 export const clusterSchema = z.strictObject({
-  /** Name of the existing EKS cluster. */
-  name: z.string().check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name')),
+  /**
+   * Name of the existing EKS cluster.
+   * @default none: then the construct's `cluster` prop names it, as a CDK app of your own may
+   */
+  name: z.optional(
+    z.string().check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name')),
+  ),
   /** Namespace the runner pods live in. @default "github-runners" */
   namespace: withDefault(dnsLabel(63), 'github-runners'),
   /**
@@ -184,14 +189,23 @@ export const clusterSchema = z.strictObject({
   managePrerequisites: withDefault(z.boolean(), true),
   /** Set when the cluster endpoint is private: the scaler then runs in this VPC. */
   vpc: z.optional(
-    z.strictObject({
-      vpcId: z.string().check(z.startsWith('vpc-', 'must be a VPC ID such as "vpc-0abc..."')),
-      subnetIds: z
-        .array(z.string().check(z.startsWith('subnet-', 'must be a subnet ID')))
-        .check(z.minLength(1, 'needs at least one subnet')),
-      /** Security group allowed to reach the cluster endpoint on 443. */
-      securityGroupId: z.string().check(z.startsWith('sg-', 'must be a security group ID')),
-    }),
+    z
+      .strictObject({
+        vpcId: z.string().check(z.startsWith('vpc-', 'must be a VPC ID such as "vpc-0abc..."')),
+        subnetIds: z
+          .array(z.string().check(z.startsWith('subnet-', 'must be a subnet ID')))
+          .check(z.minLength(1, 'needs at least one subnet')),
+        /** The availability zone of each subnet, in the order of `subnetIds`, e.g. "eu-west-1a". */
+        availabilityZones: z.array(text),
+        /** Security group allowed to reach the cluster endpoint on 443. */
+        securityGroupId: z.string().check(z.startsWith('sg-', 'must be a security group ID')),
+      })
+      .check(
+        z.refine((vpc) => vpc.availabilityZones.length === vpc.subnetIds.length, {
+          path: ['availabilityZones'],
+          message: 'must name one zone for each of subnetIds, in the same order',
+        }),
+      ),
   ),
 });
 

@@ -88,9 +88,33 @@ describe('loadConfig', () => {
       'a malformed subnet in the VPC settings',
       (input) => ({
         ...input,
-        cluster: { ...input.cluster, vpc: { vpcId: 'vpc-1', subnetIds: ['sub-1'], securityGroupId: 'sg-1' } },
+        cluster: {
+          ...input.cluster,
+          vpc: {
+            vpcId: 'vpc-1',
+            subnetIds: ['sub-1'],
+            availabilityZones: ['eu-west-1a'],
+            securityGroupId: 'sg-1',
+          },
+        },
       }),
       'cluster.vpc.subnetIds[0]: must be a subnet ID',
+    ],
+    [
+      'subnets without the zone of each',
+      (input) => ({
+        ...input,
+        cluster: {
+          ...input.cluster,
+          vpc: {
+            vpcId: 'vpc-1',
+            subnetIds: ['subnet-a', 'subnet-b'],
+            availabilityZones: ['eu-west-1a'],
+            securityGroupId: 'sg-1',
+          },
+        },
+      }),
+      'cluster.vpc.availabilityZones: must name one zone for each of subnetIds',
     ],
   ];
 
@@ -109,13 +133,15 @@ describe('loadConfig', () => {
   it('reports every problem at once', () => {
     // Prepare
     const input = exampleConfigInput();
-    const twoMistakes = { ...input, cluster: { namespace: 'Runners' } };
+    const twoMistakes = { ...input, cluster: { name: 'build cluster', namespace: 'Runners' } };
 
     // Act
     const attempt = () => parseConfig(twoMistakes);
 
     // Assess
-    expect(attempt).toThrow(/cluster\.name: is required[\s\S]*cluster\.namespace: must be lowercase/);
+    expect(attempt).toThrow(
+      /cluster\.name: must be an EKS cluster name[\s\S]*cluster\.namespace: must be lowercase/,
+    );
   });
 
   it('rejects text that is not JSON, saying so', () => {

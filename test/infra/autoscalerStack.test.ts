@@ -148,7 +148,12 @@ describe('AutoscalerStack', () => {
       ...base,
       cluster: {
         ...base.cluster,
-        vpc: { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupId: 'sg-1' },
+        vpc: {
+          vpcId: 'vpc-1',
+          subnetIds: ['subnet-a', 'subnet-b'],
+          availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+          securityGroupId: 'sg-1',
+        },
       },
     });
 
