@@ -254,6 +254,20 @@ export const reconcilerSchema = z.strictObject({
   strandedJobSweepEveryMinutes: withDefault(integer(1, 1440), 10),
   /** A queued job with no runner pod this many minutes after GitHub queued it is stranded. @default 10 */
   strandedJobMinutes: withDefault(integer(1, 1440), 10),
+  /**
+   * A job GitHub holds for an environment's protection rules (status `waiting`: an approval, a wait
+   * timer) holds no runner. It is read from GitHub again a minute after it was found waiting, then
+   * twice as long each time, up to this many seconds (SQS delays a message at most 900 s): the
+   * longest a job approved without GitHub's own `queued` for it reaching us waits for its runner.
+   * Each look is one GitHub call. @default 900
+   */
+  waitingJobRecheckMaxSeconds: withDefault(integer(60, 900), 900),
+  /**
+   * A job still waiting this many hours after GitHub queued it is no longer read again (GitHub
+   * fails it after 30 days). Approved later, it gets its runner from the `queued` GitHub sends then,
+   * or from the stranded-job sweep. @default 168 (7 days)
+   */
+  waitingJobMaxHours: withDefault(integer(1, 720), 168),
 });
 
 export const monitoringSchema = z.strictObject({
@@ -305,3 +319,4 @@ export type AutoscalerConfigInput = z.input<typeof autoscalerConfigSchema>;
 export type RunnerClass = z.output<typeof runnerClassSchema>;
 export type GitHubSettings = z.output<typeof gitHubSchema>;
 export type MonitoringSettings = z.output<typeof monitoringSchema>;
+export type ReconcilerSettings = z.output<typeof reconcilerSchema>;

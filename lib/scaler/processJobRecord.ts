@@ -36,7 +36,8 @@ export async function processJobRecord(
   switch (outcome.kind) {
     case 'hand-over':
       log.info('job message handled', { result: outcome.result });
-      for (const handedOver of outcome.messages) await queue.send(handedOver);
+      for (const handedOver of outcome.messages)
+        await queue.send(handedOver, { delaySeconds: outcome.delaySeconds });
       break;
     case 'done':
       log.info('job message handled', { result: outcome.result });

@@ -32,6 +32,12 @@ export const METRICS = {
    * job waiting longest, which the queue's oldest-message age cannot see: every retry is a new message.
    */
   JobWaitingSeconds: { unit: 'Seconds', dimensions: ['RunnerClass'] },
+  /**
+   * Jobs found held by GitHub for an approval (status `waiting`) and put back to be looked at again,
+   * holding no runner: once when the reconciler removes the runner made for one, and at each later
+   * look that finds it still waiting (see parkWaitingJob).
+   */
+  JobsWaitingForApproval: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** Jobs queued again by the reconciler because their runner pod could not start. */
   RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */
