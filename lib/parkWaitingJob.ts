@@ -25,8 +25,9 @@ export function parkWaitingJob(
 ): ParkedJob | undefined {
   const waitedSeconds = secondsBetween(job.createdAt, now.toISOString()) ?? 0;
   if (waitedSeconds >= settings.waitingJobMaxHours * 3600) return undefined;
+  const { waitCountedFrom: _notYetWaitingForARunner, ...rest } = job;
   return {
-    message: { ...job, action: 'queued', attempt: 0, failures: 0, waitingChecks: job.waitingChecks + 1 },
+    message: { ...rest, action: 'queued', attempt: 0, failures: 0, waitingChecks: job.waitingChecks + 1 },
     delaySeconds: Math.min(
       settings.waitingJobRecheckMaxSeconds,
       FIRST_WAITING_RECHECK_SECONDS * 2 ** job.waitingChecks,

@@ -287,8 +287,8 @@ export const monitoringSchema = z.strictObject({
   oldestMessageAlarmSeconds: withDefault(integer(60, 1_209_600), 600),
   /**
    * Alarm when a job the scaler sends back to wait for a runner (its class full, GitHub rate-limiting
-   * or failing) has waited this many seconds since GitHub queued it. The queue cannot see it: every
-   * retry is a new message. @default 900
+   * or failing) has waited this many seconds for one (see JobWaitingSeconds: a wait for an approval
+   * does not count). The queue cannot see it: every retry is a new message. @default 900
    */
   jobWaitingAlarmSeconds: withDefault(integer(60, 86_400), 900),
   /**

@@ -27,9 +27,11 @@ export const METRICS = {
   /** Jobs that GitHub was asked to re-run because the infrastructure killed their runner. */
   JobReruns: { unit: 'Count', dimensions: ['RunnerClass'] },
   /**
-   * How long a job has waited on GitHub so far (now minus its `created_at`), each time the scaler
-   * puts its `queued` back to wait (at capacity, rate-limited, after an error). Its Maximum is the
-   * job waiting longest, which the queue's oldest-message age cannot see: every retry is a new message.
+   * How long a job has waited for a runner so far, each time the scaler puts its `queued` back to
+   * wait (at capacity, rate-limited, after an error): since GitHub's `created_at`, or, for a `queued`
+   * first seen late, since the scaler first saw it (the time before may have gone on an approval).
+   * Its Maximum is the job waiting longest, which the queue's oldest-message age cannot see: every
+   * retry is a new message.
    */
   JobWaitingSeconds: { unit: 'Seconds', dimensions: ['RunnerClass'] },
   /**

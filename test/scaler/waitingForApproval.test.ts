@@ -117,4 +117,22 @@ describe('scaler on a job GitHub holds for an approval', () => {
     expect(cluster.pods.size).toBe(0);
     expect(metrics.total('JobsWaitingForApproval')).toBe(1);
   });
+
+  it("counts a late job's wait for a runner from when the scaler first saw it, not the approval's hours", async () => {
+    // Prepare: job 307 was approved after half an hour; its class is full.
+    const { registry, metrics, runBatch, delivered, now } = harnessAtHalfPast(testConfigWithMaxRunners(1));
+    await runBatch(jobMessage({ jobId: 300 }));
+    const firstSeen = now().toISOString();
+
+    // Act: it comes late, and then once more after its retry delay.
+    await runBatch(jobMessage({ jobId: 307, createdAt }));
+    const [retried] = delivered();
+    if (!retried) throw new Error('test: expected job 307 back on the queue');
+    await runBatch(retried);
+
+    // Assess: waits of 0 s and then 5 s, not half an hour; the class is still full.
+    expect(retried).toMatchObject({ attempt: 1, waitCountedFrom: firstSeen });
+    expect(metrics.points('JobWaitingSeconds').map(({ value }) => value)).toEqual([0, 5]);
+    expect(registry.registered.map(({ name }) => name)).toEqual(['linux-small-300']);
+  });
 });
