@@ -88,6 +88,7 @@ export const DELETION_REASONS = [
   'finished',
   'failed-to-start',
   'surplus',
+  'waiting-for-approval',
 ] as const;
 export type DeletionReason = (typeof DELETION_REASONS)[number];
 
