@@ -35,6 +35,12 @@ async function runScaler(queue: RecordingQueue, ...messages: JobMessage[]) {
   await Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
 }
 
+/** A reconciler run as if a quarter of an hour on, its re-queued jobs kept in `queue`. */
+function reconcileQuarterOfAnHourOn(queue: RecordingQueue) {
+  const now = () => new Date(Date.now() + 15 * 60_000);
+  return reconcileRunners({ config, cluster, registry, queue, log, metrics, now });
+}
+
 async function podPhases(): Promise<Record<string, string>> {
   const { items } = await coreApi('admin').listNamespacedPod({
     namespace: namespace(),
@@ -87,15 +93,7 @@ describe('the reconciler on a real kube-apiserver', { timeout: 60_000 }, () => {
     });
 
     // Act: a reconciler run a quarter of an hour on, past the start timeout of the Pending pod.
-    const summary = await reconcileRunners({
-      config,
-      cluster,
-      registry,
-      queue,
-      log,
-      metrics,
-      now: () => new Date(Date.now() + 15 * 60_000),
-    });
+    const summary = await reconcileQuarterOfAnHourOn(queue);
 
     // Assess
     expect(summary).toMatchObject({ removedFinished: 1, replaced: 2, removedSpares: 0, failedSteps: 0 });
@@ -130,15 +128,7 @@ describe('the reconciler on a real kube-apiserver', { timeout: 60_000 }, () => {
     const queue = new RecordingQueue();
 
     // Act: a reconciler run a quarter of an hour on, past idleRunnerSeconds.
-    const summary = await reconcileRunners({
-      config,
-      cluster,
-      registry,
-      queue,
-      log,
-      metrics,
-      now: () => new Date(Date.now() + 15 * 60_000),
-    });
+    const summary = await reconcileQuarterOfAnHourOn(queue);
 
     // Assess
     expect(summary).toMatchObject({ parkedForApproval: 1, failedSteps: 0 });
