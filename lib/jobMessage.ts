@@ -41,6 +41,16 @@ export const jobMessageSchema = z.object({
   /** How many runner pods the reconciler has replaced for this job because they could not start. */
   replacements: z._default(z.int().check(z.gte(0)), 0),
   /**
+   * How many times GitHub was found holding this job for an approval (status `waiting`), each time
+   * putting it back to be read again later (see parkWaitingJob).
+   */
+  waitingChecks: z._default(z.int().check(z.gte(0)), 0),
+  /**
+   * From when a job the scaler sends back to wait has waited for a runner (JobWaitingSeconds), when
+   * not since GitHub queued it: a `queued` first seen late may have spent that time on an approval.
+   */
+  waitCountedFrom: z.optional(z.string()),
+  /**
    * The pod to make for a `queued` job, when not the one named after the job: the reconciler makes a
    * replacement under the broken pod's name, which may have been made for another job.
    */

@@ -142,8 +142,13 @@ export interface RunnerRef {
   id?: number | undefined;
 }
 
-/** GitHub's view of a job: `queued` covers every state before a runner takes it. */
-export type JobStatus = 'queued' | 'in_progress' | 'completed' | 'absent';
+/**
+ * GitHub's view of a job. `waiting`: an environment's protection rules hold it (a reviewer's approval,
+ * a wait timer), for up to 30 days, and no runner may take it yet. `queued` covers every other state
+ * before a runner takes it: GitHub's `queued`, `requested`, and `pending` (a concurrency group holds
+ * it until the job ahead of it ends, and then it needs its runner at once).
+ */
+export type JobStatus = 'queued' | 'waiting' | 'in_progress' | 'completed' | 'absent';
 
 /** A workflow job as GitHub reports it. */
 export interface JobState {

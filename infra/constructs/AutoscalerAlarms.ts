@@ -129,7 +129,7 @@ export class AutoscalerAlarms extends Construct {
         datapointsToAlarm: 3,
       });
       this.add(`JobStillWaiting-${name}`, {
-        alarmDescription: `A job of class ${name} sent back to wait for a runner (class full, GitHub rate-limiting or failing) has waited ${monitoring.jobWaitingAlarmSeconds} s or more since GitHub queued it.`,
+        alarmDescription: `A job of class ${name} sent back to wait for a runner (class full, GitHub rate-limiting or failing) has waited ${monitoring.jobWaitingAlarmSeconds} s or more for one; time spent waiting for an approval does not count.`,
         metric: metric(
           'JobWaitingSeconds',
           { RunnerClass: name },

@@ -1,5 +1,5 @@
 import { RequestError } from '@octokit/request-error';
-import type { JobRef, RerunResult, RunRef, RunState, RunStatus, WorkflowJob } from '../ports.ts';
+import type { JobRef, JobStatus, RerunResult, RunRef, RunState, RunStatus, WorkflowJob } from '../ports.ts';
 import { type GitHubClient, gitHubError } from './gitHubClient.ts';
 
 /** GitHub's workflow-run routes, for one installation's client: reading runs and re-running jobs. */
@@ -120,7 +120,7 @@ function ownerAndRepo(repository: string): { owner: string; repo: string } {
   return { owner, repo };
 }
 
-/** GitHub's job and run statuses as ours: every state before a runner takes the job counts as queued. */
-export function jobStatusOf(status: string): 'queued' | 'in_progress' | 'completed' {
-  return status === 'in_progress' || status === 'completed' ? status : 'queued';
+/** GitHub's job and run statuses as ours (see JobStatus): every other state before a runner takes the job counts as queued. */
+export function jobStatusOf(status: string): Exclude<JobStatus, 'absent'> {
+  return status === 'in_progress' || status === 'completed' || status === 'waiting' ? status : 'queued';
 }

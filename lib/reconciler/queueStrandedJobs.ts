@@ -31,6 +31,8 @@ export interface JobSource {
  * for them, as `queued` messages for the scaler, oldest first. Pure. A job counts as served while a
  * pod made for it can still take it (not finished, not being deleted, not running another job), and
  * while a pod named after it exists at all: the scaler could not make its pod until that one goes.
+ * A job GitHub holds for an approval (`waiting`) is not stranded: it needs no runner until it is
+ * queued.
  */
 export function findStrandedJobs(
   jobs: readonly WorkflowJob[],
@@ -139,6 +141,7 @@ function strandedJobMessage(job: WorkflowJob, source: JobSource, runnerClass: st
     attempt: 0,
     failures: 0,
     replacements: 0,
+    waitingChecks: 0,
   };
 }
 

@@ -41,8 +41,10 @@ export interface ReconcileSummary {
   /** Runners that could not start, for jobs GitHub no longer queues. */
   removedUnstarted: number;
   removedSpares: number;
-  /** Idle runners whose own job still waits, opened to disruption so they do not hold their node. */
+  /** Idle runners whose own job GitHub still queues, opened to disruption so they do not hold their node. */
   openedToDisruption: number;
+  /** Jobs GitHub holds for an approval, put back to be looked at again rather than hold a runner. */
+  parkedForApproval: number;
   /** Jobs queued to be re-run because the infrastructure killed their runner mid-job. */
   queuedReruns: number;
   /** Runners registered on GitHub whose pod is gone, offline and idle, deregistered. */
@@ -71,6 +73,7 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     removedUnstarted: 0,
     removedSpares: 0,
     openedToDisruption: 0,
+    parkedForApproval: 0,
     queuedReruns: 0,
     removedGhosts: 0,
     queuedStranded: 0,

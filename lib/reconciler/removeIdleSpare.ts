@@ -8,6 +8,7 @@ import { ANNOTATION } from '../pod/labels.ts';
 import type { RunnerPod } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
 import { runnerScopeForJob } from '../runnerScope.ts';
+import { parkJobWaitingForApproval } from './parkJobWaitingForApproval.ts';
 import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';
 
 /**
@@ -16,9 +17,14 @@ import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts'
  * before its pod goes: GitHub refuses that for a busy runner, and gives a deregistered one no job,
  * so a runner that takes a job at the last moment is never removed.
  *
- * While its own job still waits (for an approval, say), the runner stays, but is opened to the node
- * autoscaler, so an idle runner does not keep a node alive, unless GitHub calls it busy; the
- * `in_progress` that names it protects it again. A runner GitHub calls busy is protected at once.
+ * A runner whose own job GitHub holds for an approval goes the same way, once the job is put back to
+ * be looked at again (see parkJobWaitingForApproval): an approval can take days, and the runner
+ * would hold its class's place all that time.
+ *
+ * While GitHub still queues its own job (a concurrency group holds it, say), the runner stays, but is
+ * opened to the node autoscaler, so an idle runner does not keep a node alive, unless GitHub calls it
+ * busy; the `in_progress` that names it protects it again. A runner GitHub calls busy is protected at
+ * once.
  */
 export async function removeIdleSpare(
   pod: RunnerPod,
@@ -45,11 +51,17 @@ export async function removeIdleSpare(
     context.log.info('opened an idle runner to disruption', { podName: pod.name, podUid: pod.uid });
     return;
   }
+  const waiting = status === 'waiting';
+  // Under this pod's name, which it frees, as a replacement is: a pod under the job's own name may
+  // be another job's runner.
+  if (waiting) await parkJobWaitingForApproval({ ...job, podName: pod.name }, context, summary);
   if (!(await context.registry.deregister(runner))) {
     if (!isProtectedFromDisruption(pod.annotations))
       await context.cluster.annotatePod(pod, PROTECTED_FROM_DISRUPTION);
     return;
   }
-  if (await removeRunnerPod(context, pod, 'surplus', { unchangedSince: pod.resourceVersion }))
-    summary.removedSpares += 1;
+  const removed = await removeRunnerPod(context, pod, waiting ? 'waiting-for-approval' : 'surplus', {
+    unchangedSince: pod.resourceVersion,
+  });
+  if (removed && !waiting) summary.removedSpares += 1;
 }

@@ -4,16 +4,18 @@ import type { JobMessage } from '../jobMessage.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
-import type { RunnerPod } from '../ports.ts';
+import type { JobStatus, RunnerPod } from '../ports.ts';
 import { removeRunnerPod } from '../removeRunnerPod.ts';
+import { parkJobWaitingForApproval } from './parkJobWaitingForApproval.ts';
 import { queueRerunOfKilledJob } from './queueRerunOfKilledJob.ts';
 import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';
 
 /**
  * A runner pod that failed before taking a job, or did not start in time, goes, and is replaced if
- * GitHub still queues the job it stood for. One the infrastructure killed may have run a job
- * unannounced: GitHub's job record may name it, or else it is kept as a killed runner for that job's
- * `completed` (see rememberKilledRunner).
+ * GitHub still queues the job it stood for. A job GitHub holds for an approval needs no runner yet:
+ * it is put back to be looked at again instead, and counts no replacement. One the infrastructure
+ * killed may have run a job unannounced: GitHub's job record may name it, or else it is kept as a
+ * killed runner for that job's `completed` (see rememberKilledRunner).
  */
 export async function replaceIfQueued(
   pod: RunnerPod,
@@ -29,37 +31,39 @@ export async function replaceIfQueued(
     log.error('removed a runner pod that could not start and names no job', { podName: pod.name, why });
     return;
   }
-  const { waiting, ranHere } = await jobWaitingForRunner(job, pod, pods, context);
+  const { needsRunner, waitingForApproval, ranHere } = await jobWaitingForRunner(job, pod, pods, context);
   // Killed before its in_progress reached us: GitHub's job record says it ran here.
   if (ranHere && pod.killedBy) return queueRerunOfKilledJob(pod, job, context, summary);
   await rememberKilledRunner(pod, context);
-  if (waiting) {
+  if (waitingForApproval)
+    await parkJobWaitingForApproval({ ...waitingForApproval, podName: pod.name }, context, summary);
+  if (needsRunner) {
     const jobLog = {
-      jobId: waiting.jobId,
-      deliveryId: waiting.deliveryId,
+      jobId: needsRunner.jobId,
+      deliveryId: needsRunner.deliveryId,
       podName: pod.name,
-      runnerClass: waiting.runnerClass,
+      runnerClass: needsRunner.runnerClass,
       why,
     };
-    if (waiting.replacements >= config.reconciler.maxReplacements) {
-      const reason = `${waiting.replacements + 1} runner pods for job ${waiting.jobId} could not start; last: ${why}`;
-      await queue.sendToDeadLetter(JSON.stringify(waiting), reason);
+    if (needsRunner.replacements >= config.reconciler.maxReplacements) {
+      const reason = `${needsRunner.replacements + 1} runner pods for job ${needsRunner.jobId} could not start; last: ${why}`;
+      await queue.sendToDeadLetter(JSON.stringify(needsRunner), reason);
       summary.gaveUp += 1;
       log.error('gave up replacing the runner of a job', jobLog);
     } else {
-      // Under the broken pod's name: the pod named after the waiting job may be another job's runner.
+      // Under the broken pod's name: the pod named after the job may be another job's runner.
       await queue.send(
-        { ...waiting, podName: pod.name, replacements: waiting.replacements + 1 },
-        { delaySeconds: replacementDelaySeconds(waiting.replacements) },
+        { ...needsRunner, podName: pod.name, replacements: needsRunner.replacements + 1 },
+        { delaySeconds: replacementDelaySeconds(needsRunner.replacements) },
       );
       summary.replaced += 1;
-      metrics.record('RunnerReplacements', 1, { RunnerClass: waiting.runnerClass });
+      metrics.record('RunnerReplacements', 1, { RunnerClass: needsRunner.runnerClass });
       log.warn('replacing a runner pod that could not start', jobLog);
     }
   }
   // As seen: a pod that started and took a job meanwhile stays; its replacement becomes a spare.
   const unchangedSince = pod.resourceVersion;
-  if ((await removeRunnerPod(context, pod, 'failed-to-start', { unchangedSince })) && !waiting)
+  if ((await removeRunnerPod(context, pod, 'failed-to-start', { unchangedSince })) && !needsRunner)
     summary.removedUnstarted += 1;
 }
 
@@ -67,22 +71,27 @@ export async function replaceIfQueued(
  * The job a broken runner pod must be replaced for, if any: its own job while GitHub still queues it,
  * or else the job whose runner its own job took (GitHub gives a job whichever runner of its labels is
  * idle first), while that one is queued. Without the second, a job whose runner was taken loses the
- * pod that stood in for it.
+ * pod that stood in for it. Either, held by GitHub for an approval, is `waitingForApproval` instead.
  */
 async function jobWaitingForRunner(
   job: JobMessage,
   pod: RunnerPod,
   pods: readonly RunnerPod[],
   context: ReconcilerContext,
-): Promise<{ waiting?: JobMessage; ranHere?: boolean }> {
+): Promise<{ needsRunner?: JobMessage; waitingForApproval?: JobMessage; ranHere?: boolean }> {
   const own = await context.registry.readJob(job);
-  if (own.status === 'queued') return { waiting: job };
+  if (own.status === 'queued' || own.status === 'waiting') return jobNeeds(own.status, job);
   if (!own.runnerName) return {};
   if (own.runnerName === pod.name) return { ranHere: isRunnerOfJob(pod, own) };
   const takenPod = pods.find(({ name }) => name === own.runnerName);
   const taken = takenPod ? jobOfPod(takenPod) : jobNamedByRunner(own.runnerName, job, context.config);
   if (!taken || taken.jobId === job.jobId) return {};
-  return (await context.registry.readJob(taken)).status === 'queued' ? { waiting: taken } : {};
+  return jobNeeds((await context.registry.readJob(taken)).status, taken);
+}
+
+function jobNeeds(status: JobStatus, job: JobMessage) {
+  if (status === 'queued') return { needsRunner: job };
+  return status === 'waiting' ? { waitingForApproval: job } : {};
 }
 
 /**

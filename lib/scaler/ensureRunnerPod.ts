@@ -1,18 +1,19 @@
 import type { JobMessage } from '../jobMessage.ts';
+import { parkWaitingJob } from '../parkWaitingJob.ts';
 import { buildRunnerPod } from '../pod/buildRunnerPod.ts';
 import { buildRunnerSecret } from '../pod/buildRunnerSecret.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
-import type { RunnerPod } from '../ports.ts';
+import type { JobStatus, RunnerPod } from '../ports.ts';
 import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runnerScope.ts';
 import { secondsBetween } from '../secondsBetween.ts';
-import { done, failed, type JobOutcome, retryLater } from './jobOutcome.ts';
+import { done, failed, handOverLater, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { capacityRetryDelaySeconds } from './retryDelay.ts';
 import { findRunnerClass, type ScalerContext } from './scalerContext.ts';
 
 /** A gated pod without its Secret this old was left by a scaler that died or was cut off mid-way; it is replaced. */
 export const STALE_REGISTRATION_SECONDS = 60;
-/** A `queued` first seen this long after GitHub queued the job came late or again (see jobNoLongerWaits). */
+/** A `queued` first seen this long after GitHub queued the job came late or again (see isLateQueued). */
 export const LATE_QUEUED_SECONDS = 60;
 const REGISTRATION_IN_PROGRESS_DELAY_SECONDS = 10;
 const LEAVING_POD_DELAY_SECONDS = 5;
@@ -25,8 +26,10 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
   const runnerClass = findRunnerClass(context.config, message.runnerClass);
   if (!runnerClass) return failed(`runner class "${message.runnerClass}" is no longer configured`);
 
-  const notWaiting = await jobNoLongerWaits(message, context);
-  if (notWaiting) return done(`job ${message.jobId} is ${notWaiting} on GitHub already; no runner made`);
+  const status = await statusOfLateQueued(message, context);
+  if (status === 'waiting') return parkUntilApproved(message, context);
+  if (status && status !== 'queued')
+    return done(`job ${message.jobId} is ${status} on GitHub already; no runner made`);
 
   const scope = runnerScopeForJob(message, context.config.github);
   const pod = buildRunnerPod(message, runnerClass, {
@@ -49,17 +52,43 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
 }
 
 /**
- * A `queued` first seen long after GitHub queued the job is a late delivery or a redelivery: the job
- * may have finished, or taken another runner, meanwhile, and a pod made now would be a spare that
- * nothing takes. One read of the job then saves a pod and a registration (the scarcer GitHub call).
- * Fresh deliveries, the common case, and retries, already read or just refused, cost no call.
+ * A `queued` first seen long after GitHub queued the job: a late delivery, a redelivery, or a job put
+ * back while GitHub held it for an approval (see parkWaitingJob). Retries, already read or just
+ * refused, are not.
  */
-async function jobNoLongerWaits(message: JobMessage, context: ScalerContext): Promise<string | undefined> {
-  if (message.attempt > 0) return undefined;
-  const ageSeconds = secondsBetween(message.createdAt, context.now().toISOString());
-  if (ageSeconds === undefined || ageSeconds < LATE_QUEUED_SECONDS) return undefined;
-  const { status } = await context.registry.readJob(message);
-  return status === 'queued' ? undefined : status;
+export function isLateQueued(message: JobMessage, now: Date): boolean {
+  if (message.attempt > 0) return false;
+  const ageSeconds = secondsBetween(message.createdAt, now.toISOString());
+  return ageSeconds !== undefined && ageSeconds >= LATE_QUEUED_SECONDS;
+}
+
+/**
+ * GitHub's status of a job whose `queued` came late (undefined for the others): it may have
+ * finished, or taken another runner, meanwhile, and a pod made now would be a spare that nothing
+ * takes; or it may wait for an approval. One read of the job then saves a pod and a registration
+ * (the scarcer GitHub call). Fresh deliveries, the common case, cost no call.
+ */
+async function statusOfLateQueued(
+  message: JobMessage,
+  context: ScalerContext,
+): Promise<JobStatus | undefined> {
+  if (!isLateQueued(message, context.now())) return undefined;
+  return (await context.registry.readJob(message)).status;
+}
+
+/** A job GitHub holds for an approval gets no runner yet, nor a place: it is looked at again later. */
+function parkUntilApproved(message: JobMessage, context: ScalerContext): JobOutcome {
+  const { waitingJobMaxHours } = context.config.reconciler;
+  const parked = parkWaitingJob(message, context.config.reconciler, context.now());
+  if (!parked)
+    return done(
+      `job ${message.jobId} still waits for an approval after ${waitingJobMaxHours} h; no longer looked at`,
+    );
+  context.metrics.record('JobsWaitingForApproval', 1, { RunnerClass: message.runnerClass });
+  return handOverLater(
+    `job ${message.jobId} waits for an approval on GitHub; no runner made, looked at again in ${parked.delaySeconds} s`,
+    parked,
+  );
 }
 
 async function registerRunner(

@@ -4,6 +4,7 @@ import { logWithAttributes } from '../logWithAttributes.ts';
 import { runnerPodNameOf } from '../pod/runnerNames.ts';
 import type { JobQueue } from '../ports.ts';
 import { secondsBetween } from '../secondsBetween.ts';
+import { isLateQueued } from './ensureRunnerPod.ts';
 import { handleJobMessage } from './handleJobMessage.ts';
 import { failed, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
@@ -36,7 +37,8 @@ export async function processJobRecord(
   switch (outcome.kind) {
     case 'hand-over':
       log.info('job message handled', { result: outcome.result });
-      for (const handedOver of outcome.messages) await queue.send(handedOver);
+      for (const handedOver of outcome.messages)
+        await queue.send(handedOver, { delaySeconds: outcome.delaySeconds });
       break;
     case 'done':
       log.info('job message handled', { result: outcome.result });
@@ -45,8 +47,13 @@ export async function processJobRecord(
       log.warn('job message retried later', { reason: outcome.reason, delaySeconds: outcome.delaySeconds });
       recordJobStillWaiting(message, context);
       await queue.send(
-        // Errors count while they follow one another: any step that worked starts the count again.
-        { ...message, attempt: message.attempt + 1, failures: outcome.failure ? message.failures + 1 : 0 },
+        {
+          ...message,
+          attempt: message.attempt + 1,
+          // Errors count while they follow one another: any step that worked starts the count again.
+          failures: outcome.failure ? message.failures + 1 : 0,
+          ...(message.action === 'queued' && { waitCountedFrom: waitForRunnerCountedFrom(message, context) }),
+        },
         { delaySeconds: outcome.delaySeconds },
       );
       break;
@@ -59,14 +66,25 @@ export async function processJobRecord(
 }
 
 /**
- * A job sent back to wait for its runner: how long it has waited on GitHub so far. Each retry is a new
+ * A job sent back to wait for its runner: how long it has waited for one so far. Each retry is a new
  * SQS message, so the queue's oldest-message age starts again and only this sees a job stuck for long.
  */
 function recordJobStillWaiting(message: JobMessage, context: ScalerContext): void {
   if (message.action !== 'queued') return;
-  const waitingSeconds = secondsBetween(message.createdAt, context.now().toISOString());
+  const now = context.now().toISOString();
+  const waitingSeconds = secondsBetween(waitForRunnerCountedFrom(message, context), now);
   if (waitingSeconds === undefined) return;
   context.metrics.record('JobWaitingSeconds', waitingSeconds, { RunnerClass: message.runnerClass });
+}
+
+/**
+ * Since when a job has waited for a runner: since GitHub queued it, or, when its `queued` came late,
+ * since the scaler first saw it: the time before may have gone on an approval, which is no wait for
+ * a runner (the JobStillWaiting alarm reads this).
+ */
+function waitForRunnerCountedFrom(message: JobMessage, context: ScalerContext): string {
+  const now = context.now();
+  return message.waitCountedFrom ?? (isLateQueued(message, now) ? now.toISOString() : message.createdAt);
 }
 
 function parseJobMessage(body: string): JobMessage | string {

@@ -27,11 +27,19 @@ export const METRICS = {
   /** Jobs that GitHub was asked to re-run because the infrastructure killed their runner. */
   JobReruns: { unit: 'Count', dimensions: ['RunnerClass'] },
   /**
-   * How long a job has waited on GitHub so far (now minus its `created_at`), each time the scaler
-   * puts its `queued` back to wait (at capacity, rate-limited, after an error). Its Maximum is the
-   * job waiting longest, which the queue's oldest-message age cannot see: every retry is a new message.
+   * How long a job has waited for a runner so far, each time the scaler puts its `queued` back to
+   * wait (at capacity, rate-limited, after an error): since GitHub's `created_at`, or, for a `queued`
+   * first seen late, since the scaler first saw it (the time before may have gone on an approval).
+   * Its Maximum is the job waiting longest, which the queue's oldest-message age cannot see: every
+   * retry is a new message.
    */
   JobWaitingSeconds: { unit: 'Seconds', dimensions: ['RunnerClass'] },
+  /**
+   * Jobs found held by GitHub for an approval (status `waiting`) and put back to be looked at again,
+   * holding no runner: once when the reconciler removes the runner made for one, and at each later
+   * look that finds it still waiting (see parkWaitingJob).
+   */
+  JobsWaitingForApproval: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** Jobs queued again by the reconciler because their runner pod could not start. */
   RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */
@@ -80,6 +88,7 @@ export const DELETION_REASONS = [
   'finished',
   'failed-to-start',
   'surplus',
+  'waiting-for-approval',
 ] as const;
 export type DeletionReason = (typeof DELETION_REASONS)[number];
 

@@ -57,6 +57,7 @@ export function routeWorkflowJob(
       attempt: 0,
       failures: 0,
       replacements: 0,
+      waitingChecks: 0,
     },
   };
 }

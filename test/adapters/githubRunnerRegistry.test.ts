@@ -185,6 +185,35 @@ describe('GitHubRunnerRegistry', () => {
     expect(gitHub.requests.at(-1)?.path).toMatch(/^\/repos\/acme\/app\/actions\/jobs\/900\d$/);
   });
 
+  it('reads a job an approval holds as waiting, and one a concurrency group holds, or not yet queued, as queued', async () => {
+    // Prepare: run 33 has a job waiting for an environment's approval, one pending in a concurrency
+    // group and one just requested; run 34 has a job waiting beside a finished one.
+    for (const [jobId, status] of [
+      [9501, 'waiting'],
+      [9502, 'pending'],
+      [9503, 'requested'],
+    ] as const)
+      gitHub.setJob('acme/deploy', jobId, status, null, { runId: 33 });
+    gitHub.setJob('acme/deploy', 9504, 'completed', 'linux-small-9504', { runId: 34 });
+    gitHub.setJob('acme/deploy', 9505, 'waiting', null, { runId: 34 });
+    const subject = registry();
+    const read = (jobId: number) => subject.readJob({ installationId: 42, repository: 'acme/deploy', jobId });
+
+    // Act
+    const jobs = await Promise.all([9501, 9502, 9503].map(read));
+    const listed = await subject.listRunJobs(42, 'acme/deploy', 33);
+    const run = await subject.readRun({ installationId: 42, repository: 'acme/deploy', runId: 34 });
+
+    // Assess
+    expect(jobs.map(({ status }) => status)).toEqual(['waiting', 'queued', 'queued']);
+    expect(listed.map(({ id, status }) => [id, status])).toEqual([
+      [9501, 'waiting'],
+      [9502, 'queued'],
+      [9503, 'queued'],
+    ]);
+    expect(run).toMatchObject({ status: 'waiting' });
+  });
+
   it("lists an installation's repositories, a repository's runs by status, and a run's jobs", async () => {
     // Prepare: run 31 of acme/svc has a queued and a running job; run 32 has only a queued one.
     const labels = ['self-hosted', 'linux'];

@@ -35,6 +35,12 @@ async function runScaler(queue: RecordingQueue, ...messages: JobMessage[]) {
   await Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
 }
 
+/** A reconciler run as if a quarter of an hour on, its re-queued jobs kept in `queue`. */
+function reconcileQuarterOfAnHourOn(queue: RecordingQueue) {
+  const now = () => new Date(Date.now() + 15 * 60_000);
+  return reconcileRunners({ config, cluster, registry, queue, log, metrics, now });
+}
+
 async function podPhases(): Promise<Record<string, string>> {
   const { items } = await coreApi('admin').listNamespacedPod({
     namespace: namespace(),
@@ -87,15 +93,7 @@ describe('the reconciler on a real kube-apiserver', { timeout: 60_000 }, () => {
     });
 
     // Act: a reconciler run a quarter of an hour on, past the start timeout of the Pending pod.
-    const summary = await reconcileRunners({
-      config,
-      cluster,
-      registry,
-      queue,
-      log,
-      metrics,
-      now: () => new Date(Date.now() + 15 * 60_000),
-    });
+    const summary = await reconcileQuarterOfAnHourOn(queue);
 
     // Assess
     expect(summary).toMatchObject({ removedFinished: 1, replaced: 2, removedSpares: 0, failedSteps: 0 });
@@ -116,5 +114,38 @@ describe('the reconciler on a real kube-apiserver', { timeout: 60_000 }, () => {
 
     // Assess
     await expect.poll(podPhases, { timeout: 20_000 }).toMatchObject({ [name(oomKilled)]: 'Running' });
+  });
+
+  it('removes the idle runner of a job held for an approval, and makes one anew under its name once approved', async () => {
+    // Prepare: a running runner; then GitHub holds its job, queued 20 minutes ago, for an approval.
+    const jobId = uniqueJobId();
+    const podName = `reconciled-${jobId}`;
+    const createdAt = new Date(Date.now() - 20 * 60_000).toISOString();
+    await runScaler(new RecordingQueue(), jobMessage({ jobId, runnerClass: 'reconciled', createdAt }));
+    await expect.poll(podPhases, { timeout: 20_000 }).toMatchObject({ [podName]: 'Running' });
+    const first = await cluster.readPod(podName);
+    registry.jobs.set(jobId, 'waiting');
+    const queue = new RecordingQueue();
+
+    // Act: a reconciler run a quarter of an hour on, past idleRunnerSeconds.
+    const summary = await reconcileQuarterOfAnHourOn(queue);
+
+    // Assess
+    expect(summary).toMatchObject({ parkedForApproval: 1, failedSteps: 0 });
+    await expect.poll(() => cluster.readPod(podName), { timeout: 20_000 }).toBeUndefined();
+    expect(await cluster.secretExists(`${podName}-runner`)).toBe(false);
+    expect(registry.deregistered.map(({ name }) => name)).toContain(podName);
+    expect(queue.sent).toEqual([
+      { message: expect.objectContaining({ jobId, podName, waitingChecks: 1 }), delaySeconds: 60 },
+    ]);
+
+    // Act again: approved, the job is looked at again.
+    registry.jobs.set(jobId, 'queued');
+    const parked = queue.sent[0]?.message as JobMessage;
+    await runScaler(new RecordingQueue(), parked);
+
+    // Assess
+    await expect.poll(podPhases, { timeout: 20_000 }).toMatchObject({ [podName]: 'Running' });
+    expect((await cluster.readPod(podName))?.uid).not.toBe(first?.uid);
   });
 });

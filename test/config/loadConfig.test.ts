@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     expect(config.runnerClasses[0]?.maxJobDurationSeconds).toBe(3600);
     expect(config.runnerClasses[1]?.maxJobDurationSeconds).toBe(21_600);
     expect(config.runnerClasses[1]?.dockerSocketPath).toBe('/var/run/docker.sock');
+    expect(config.reconciler).toMatchObject({ waitingJobRecheckMaxSeconds: 900, waitingJobMaxHours: 168 });
   });
 
   const broken: [string, (input: ReturnType<typeof exampleConfigInput>) => unknown, string][] = [
@@ -78,6 +79,11 @@ describe('loadConfig', () => {
       'a repository allow-list entry without an owner',
       (input) => ({ ...input, github: { ...input.github, allowedRepositories: ['app'] } }),
       'github.allowedRepositories[0]: must be "owner/name"',
+    ],
+    [
+      'a longer look-again gap for waiting jobs than SQS can delay a message',
+      (input) => ({ ...input, reconciler: { waitingJobRecheckMaxSeconds: 901 } }),
+      'reconciler.waitingJobRecheckMaxSeconds',
     ],
     [
       'no runner classes',

@@ -56,6 +56,7 @@ export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
     attempt: 0,
     failures: 0,
     replacements: 0,
+    waitingChecks: 0,
     ...overrides,
   };
 }

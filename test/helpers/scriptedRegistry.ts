@@ -14,6 +14,7 @@ import type {
   RunStatus,
   WorkflowJob,
 } from '../../lib/ports.ts';
+import { runStatusOfJobs } from './runStatusOfJobs.ts';
 
 type RunnerState = 'busy' | 'idle';
 
@@ -22,7 +23,7 @@ export class ScriptedRegistry implements RunnerRegistry {
   readonly registered: RunnerRegistrationRequest[] = [];
   readonly deregistered: RunnerRef[] = [];
   readonly states = new Map<string, RunnerState>();
-  /** GitHub's status of each job, by job ID; a job not set here is queued. */
+  /** GitHub's status of each job, by job ID (`waiting` while an approval holds it); a job not set here is queued. */
   readonly jobs = new Map<number, JobStatus>();
   /** The runner GitHub gave each job to, by job ID. */
   readonly ranOn = new Map<number, string>();
@@ -97,15 +98,11 @@ export class ScriptedRegistry implements RunnerRegistry {
     return [...this.workflowJobs.keys()];
   }
 
-  /** A run is queued while all its jobs are, and in progress while any other is not completed. */
+  /** The runs in that status, as their jobs make it (see runStatusOfJobs). */
   async listRuns(_installationId: number, repository: string, status: RunStatus): Promise<number[]> {
     const runs = Map.groupBy(this.workflowJobs.get(repository) ?? [], ({ runId }) => runId);
     return [...runs]
-      .filter(([, jobs]) =>
-        status === 'queued'
-          ? jobs.every((job) => job.status === 'queued')
-          : !jobs.every((job) => job.status === 'queued') && jobs.some((job) => job.status !== 'completed'),
-      )
+      .filter(([, jobs]) => runStatusOfJobs(jobs.map((job) => job.status)) === status)
       .map(([runId]) => runId);
   }
 

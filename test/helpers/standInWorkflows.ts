@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { JobStatus } from '../../lib/ports.ts';
+import { runStatusOfJobs } from './runStatusOfJobs.ts';
 
 type Send = (status: number, payload?: unknown, route?: string, headers?: Record<string, string>) => void;
+
+/**
+ * A workflow job's `status` as GitHub's API answers it (its OpenAPI `job` schema): `waiting` while an
+ * environment's protection rules hold it, `pending` while a concurrency group does.
+ */
+export type GitHubJobStatus = 'queued' | 'waiting' | 'requested' | 'pending' | 'in_progress' | 'completed';
 
 export interface StandInWorkflowHooks {
   /** What a test does when GitHub re-runs jobs: the IDs of the new jobs it queues for them. */
@@ -28,7 +34,7 @@ export class StandInWorkflows {
   readonly setJob = (
     repository: string,
     jobId: number,
-    status: JobStatus,
+    status: GitHubJobStatus,
     runnerName: string | null = null,
     details: Partial<
       Pick<StandInJob, 'runId' | 'runAttempt' | 'labels' | 'createdAt' | 'conclusion' | 'runnerId'>
@@ -160,7 +166,7 @@ interface StandInJob {
   id: number;
   runId: number;
   runAttempt: number;
-  status: JobStatus;
+  status: GitHubJobStatus;
   /** Set once completed: `success` unless a test says otherwise. */
   conclusion: string | null;
   runnerName: string | null;
@@ -201,8 +207,8 @@ function workflowJob(job: StandInJob) {
 }
 
 /**
- * The runs of a repository's jobs, as their latest attempt stands: queued while all its jobs are, in
- * progress until all completed, then concluded `failure` if any job failed, else `success`.
+ * The runs of a repository's jobs, as their latest attempt stands (see runStatusOfJobs), concluded
+ * `failure` once completed if any job failed, else `success`.
  */
 function workflowRuns(repository: string, all: readonly StandInJob[]) {
   const runs = Map.groupBy(
@@ -212,11 +218,7 @@ function workflowRuns(repository: string, all: readonly StandInJob[]) {
   return [...runs].map(([id, ofRun]) => {
     const attempt = Math.max(...ofRun.map((job) => job.runAttempt));
     const jobs = ofRun.filter((job) => job.runAttempt === attempt);
-    const status = jobs.every((job) => job.status === 'queued')
-      ? 'queued'
-      : jobs.every((job) => job.status === 'completed')
-        ? 'completed'
-        : 'in_progress';
+    const status = runStatusOfJobs(jobs.map((job) => job.status));
     const failed = jobs.some((job) => (job.conclusion ?? 'success') !== 'success');
     const conclusion = status === 'completed' ? (failed ? 'failure' : 'success') : null;
     return { id, repository, status, attempt, conclusion };

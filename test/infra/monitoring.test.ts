@@ -112,6 +112,19 @@ describe('dashboard', () => {
     expect(widget?.lines).toEqual([expect.objectContaining({ value: 1000 })]);
   });
 
+  it('draws the jobs waiting for an approval per class, summed over the longest gap between looks', () => {
+    const widget = widgets.find(({ metrics }) =>
+      metrics.some((metric) => metric[1] === 'JobsWaitingForApproval'),
+    );
+    expect(
+      widget?.metrics.map((metric) => [
+        dimensionsOf(metric).RunnerClass,
+        statisticOf(metric),
+        (metric.at(-1) as { period: number }).period,
+      ]),
+    ).toEqual(config.runnerClasses.map(({ name }) => [name, 'Sum', 900]));
+  });
+
   it('draws the protected runners of every class, and the infrastructure kills by every reason', () => {
     const classes = config.runnerClasses.map(({ name }) => name);
     const graphedFor = (name: string, dimension: string) =>

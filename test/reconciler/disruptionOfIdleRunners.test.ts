@@ -14,7 +14,7 @@ const disruption = async (cluster: Parameters<typeof livePod>[0], jobId: number)
 
 describe('disruption of idle runners', () => {
   it('keeps a runner protected while it is young, and opens it once idle with its own job still waiting', async () => {
-    // Prepare: runner 61's job waits (for an approval, say); 62 runs a job.
+    // Prepare: runner 61's job is still queued (a concurrency group holds it, say); 62 runs a job.
     const { cluster, runBatch, reconcile, advance } = reconcilerHarness();
     await runBatch(...[61, 62].map((jobId) => jobMessage({ jobId })));
     for (const jobId of [61, 62]) cluster.setPhase(runnerFor(jobId), 'Running');
@@ -75,7 +75,7 @@ describe('disruption of idle runners', () => {
   });
 
   it('protects at once a runner that GitHub calls busy, though no in_progress told us', async () => {
-    // Prepare: opened while its job waited; then its job was cancelled and another took the runner.
+    // Prepare: opened while its job was queued; then its job was cancelled and another took the runner.
     const { cluster, registry, runBatch, reconcile, advance } = reconcilerHarness();
     await runBatch(jobMessage({ jobId: 65 }));
     cluster.setPhase(runnerFor(65), 'Running');

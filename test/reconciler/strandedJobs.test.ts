@@ -30,7 +30,8 @@ function workflowJob(id: number, overrides: Partial<WorkflowJob> = {}): Workflow
 describe('stranded jobs', () => {
   it('are the queued jobs of a runner class, waiting strandedJobMinutes, that no runner pod was made for', async () => {
     // Prepare: 50 has no pod; 51 has one; 52's pod finished after running another job and is
-    // still there; 53's pod runs job 54; 55 is too recent; 56 runs; 57 is not ours to serve.
+    // still there; 53's pod runs job 54; 55 is too recent; 56 runs; 57 is not ours to serve; 58
+    // waits for an approval.
     const { cluster, runBatch } = reconcilerHarness();
     await runBatch(...[51, 52, 53].map((jobId) => jobMessage({ jobId })));
     cluster.setPhase('linux-small-52', 'Succeeded');
@@ -43,6 +44,7 @@ describe('stranded jobs', () => {
       workflowJob(55, { createdAt: '2026-11-28T10:15:00Z' }),
       workflowJob(56, { status: 'in_progress' }),
       workflowJob(57, { labels: ['ubuntu-latest'] }),
+      workflowJob(58, { status: 'waiting' }),
     ];
 
     // Act

@@ -92,7 +92,7 @@ describe('scaler metrics', () => {
   });
 
   describe('how long a queued job has waited on GitHub when it is sent back to wait', () => {
-    // GitHub queued the job at 10:00:00; the scaler handles it at 10:15:00.
+    // GitHub queued the job at 10:00:00; the scaler, which sent it back before, handles it at 10:15:00.
     const createdAt = '2026-11-28T10:00:00Z';
     const handledAt = () => new Date('2026-11-28T10:15:00Z');
     type Harness = ReturnType<typeof scalerHarness>;
@@ -126,7 +126,7 @@ describe('scaler metrics', () => {
       await prepare(harness);
 
       // Act
-      await harness.runBatch(jobMessage({ jobId: 31, createdAt }));
+      await harness.runBatch(jobMessage({ jobId: 31, createdAt, attempt: 1 }));
 
       // Assess
       expect(harness.queue.sent.map(({ message }) => message.jobId)).toEqual([31]);

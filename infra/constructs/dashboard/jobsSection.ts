@@ -1,14 +1,20 @@
-import { type DashboardSection, graph } from './dashboardSection.ts';
+import { Duration } from 'aws-cdk-lib';
+import { type DashboardSection, graph, QUARTER } from './dashboardSection.ts';
 
 const SECONDS_AXIS = { label: 'seconds', showUnits: false, min: 0 };
 const ALARM_COLOUR = '#d62728';
 
-/** How long jobs wait for a runner, the longest wait of a job still queued, and how many jobs run. */
+/**
+ * How long jobs wait for a runner, the longest wait of a job still queued, the jobs held for an
+ * approval, and how many jobs run.
+ */
 export const jobsSection: DashboardSection = {
   title: 'Jobs',
   description: 'How long jobs wait for a runner (from GitHub’s own timestamps), and how many run.',
   rows: ({ config, metric }) => {
     const classes = config.runnerClasses;
+    // A job that waits long is looked at about once in this period, so the sum over it is about how many wait.
+    const approvalLooks = Duration.minutes(Math.ceil(config.reconciler.waitingJobRecheckMaxSeconds / 60));
     return [
       classes.map(({ name }) =>
         graph({
@@ -25,6 +31,7 @@ export const jobsSection: DashboardSection = {
       [
         graph({
           title: 'Jobs queued, started and completed',
+          width: QUARTER,
           left: classes.flatMap(({ name }) => [
             metric('JobsQueued', { RunnerClass: name }, { statistic: 'Sum', label: `${name} queued` }),
             metric('JobsStarted', { RunnerClass: name }, { statistic: 'Sum', label: `${name} started` }),
@@ -33,6 +40,7 @@ export const jobsSection: DashboardSection = {
         }),
         graph({
           title: 'Runner start latency: pod created → job started',
+          width: QUARTER,
           left: classes.flatMap(({ name }) =>
             ['p50', 'p90'].map((statistic) =>
               metric(
@@ -46,6 +54,7 @@ export const jobsSection: DashboardSection = {
         }),
         graph({
           title: 'Longest wait of a job sent back to wait for a runner',
+          width: QUARTER,
           left: classes.map(({ name }) =>
             metric('JobWaitingSeconds', { RunnerClass: name }, { statistic: 'Maximum', label: name }),
           ),
@@ -53,6 +62,17 @@ export const jobsSection: DashboardSection = {
           leftAnnotations: [
             { value: config.monitoring.jobWaitingAlarmSeconds, label: 'alarm', color: ALARM_COLOUR },
           ],
+        }),
+        graph({
+          title: `Jobs waiting for an approval, holding no runner (looks per ${approvalLooks.toMinutes()} min)`,
+          width: QUARTER,
+          left: classes.map(({ name }) =>
+            metric(
+              'JobsWaitingForApproval',
+              { RunnerClass: name },
+              { statistic: 'Sum', label: name, period: approvalLooks },
+            ),
+          ),
         }),
       ],
     ];
