@@ -14,6 +14,8 @@ export interface ClusterPrerequisitesProps {
   readonly vpcPlacement?: AutoscalerFunctionProps['vpcPlacement'];
 }
 
+const FUNCTION_TIMEOUT = Duration.minutes(5);
+
 /**
  * Applies what the cluster needs (lib/cluster/buildClusterPrerequisites.ts) at every deploy, with
  * server-side apply, so no one runs kubectl: a CloudFormation custom resource whose function is the
@@ -27,7 +29,7 @@ export class ClusterPrerequisites extends Construct {
     this.function = new AutoscalerFunction(this, 'Apply', {
       entry: props.entry,
       description: 'eks-runner-autoscaler: applies the runner namespace and the dood Docker daemons',
-      timeout: Duration.minutes(5),
+      timeout: FUNCTION_TIMEOUT,
       environment: { [ENV.clusterName]: props.config.cluster.name },
       vpcPlacement: props.vpcPlacement,
     });
@@ -41,6 +43,8 @@ export class ClusterPrerequisites extends Construct {
       serviceToken: this.function.function.functionArn,
       resourceType: 'Custom::EksRunnerAutoscalerClusterPrerequisites',
       properties: { Objects: JSON.stringify(buildClusterPrerequisites(props.config)) },
+      // The function answers before its own timeout; this bounds CloudFormation's wait if it never does.
+      serviceTimeout: FUNCTION_TIMEOUT.plus(Duration.minutes(1)),
     });
     resource.node.addDependency(access);
   }

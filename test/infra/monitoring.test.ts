@@ -351,6 +351,7 @@ describe('cluster prerequisites', () => {
     expect(resource?.Properties.ServiceToken).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/ClusterPrerequisitesApply/), 'Arn'],
     });
+    expect(resource?.Properties.ServiceTimeout).toBe('360');
     expect(resource?.DependsOn).toEqual(
       expect.arrayContaining([expect.stringMatching(/ClusterPrerequisitesAccess/)]),
     );
