@@ -24,6 +24,11 @@ const OTHER_VARIABLES_BYTES = 400;
 export interface RunnerAutoscalerProps {
   /** The validated autoscaler configuration (see `autoscaler.config.example.json`). */
   readonly config: AutoscalerConfig;
+  /**
+   * Make the cluster prerequisites function cluster-admin for this deploy, to install its RBAC
+   * (see ClusterPrerequisites). @default false
+   */
+  readonly prerequisitesClusterAdmin?: boolean;
 }
 
 /**
@@ -130,6 +135,7 @@ export class RunnerAutoscaler extends Construct {
         config,
         entry: functionEntry('clusterPrerequisites'),
         vpcPlacement: clusterVpc,
+        clusterAdmin: props.prerequisitesClusterAdmin,
       });
     }
 

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { settleBeforeDeadline } from '../deadline.ts';
 import { errorMessage } from '../errors.ts';
 import type { Log } from '../ports.ts';
+import { CLUSTER_ADMIN_CONTEXT_KEY } from './buildPrerequisitesAccess.ts';
 
 /** The part of a CloudFormation custom resource request this resource reads. */
 export interface CustomResourceEvent {
@@ -160,7 +161,12 @@ function noAnswerInTime(): ClusterUnreachableError {
 }
 
 function failureReason(error: unknown): string {
-  return errorMessage(error).slice(0, 1000);
+  const reason = errorMessage(error).slice(0, 700);
+  if (!(error instanceof ClusterUnreachableError && error.because === 'forbidden')) return reason;
+  return (
+    `${reason}. The prerequisites function may do only what its RBAC in the cluster allows, which a ` +
+    `deploy with -c ${CLUSTER_ADMIN_CONTEXT_KEY}=true installs or brings up to date (README, Deploy)`
+  );
 }
 
 function isNotNamespace(object: KubernetesObject): boolean {

@@ -163,4 +163,28 @@ describe('the cluster prerequisites custom resource', () => {
       }),
     ]);
   });
+
+  it('fails a Create the cluster forbids, saying which deploy gives the function its rights', async () => {
+    // Prepare
+    const forbidden = new ClusterUnreachableError(
+      'forbidden',
+      'Kubernetes apply Namespace github-runners failed (403): namespaces "github-runners" is forbidden',
+    );
+    const { handler, responses } = prerequisitesHandler(
+      new ScriptedCluster().answer('Namespace github-runners', forbidden),
+    );
+
+    // Act
+    await handler(event('Create'), lambdaContext());
+
+    // Assess
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(
+          /^ClusterUnreachableError: Kubernetes apply Namespace github-runners failed \(403\).*a deploy with -c prerequisitesClusterAdmin=true installs/,
+        ),
+      }),
+    ]);
+  });
 });
