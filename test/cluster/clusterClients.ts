@@ -9,13 +9,13 @@ import {
 } from '../../lib/cluster/prerequisitesResource.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 
-export type Identity = 'scaler' | 'admin';
+export type Identity = 'scaler' | 'admin' | 'prerequisites';
 
 /** The KubeConfig of one identity on the test control plane. */
 export function kubeConfigOf(identity: Identity): KubeConfig {
   const access = inject('controlPlane');
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(identity === 'scaler' ? access.scalerKubeconfig : access.adminKubeconfig);
+  kubeConfig.loadFromFile(access[`${identity}Kubeconfig`]);
   return kubeConfig;
 }
 

@@ -129,10 +129,11 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     const at = (priority: number) => ({ ...config, runnerClasses: [{ ...small, priority }] });
     const first = buildClusterPrerequisites(at(1000));
     const scheduling = kubeConfigOf('admin').makeApiClient(SchedulingV1Api);
+    // Only this test's: another file makes PriorityClasses of ours at the same time.
     const ours = async () =>
-      (await scheduling.listPriorityClass({ labelSelector: `${LABEL.managedBy}=${MANAGED_BY}` })).items.map(
-        ({ metadata, value, preemptionPolicy }) => [metadata?.name, value, preemptionPolicy],
-      );
+      (await scheduling.listPriorityClass({ labelSelector: `${LABEL.managedBy}=${MANAGED_BY}` })).items
+        .filter(({ metadata }) => metadata?.name?.startsWith('eks-runner-autoscaler-linux-small-'))
+        .map(({ metadata, value, preemptionPolicy }) => [metadata?.name, value, preemptionPolicy]);
 
     // Act
     const created = await handlePrerequisitesAs('admin', prerequisitesEvent('Create', first));
