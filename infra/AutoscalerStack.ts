@@ -5,6 +5,8 @@ import { RunnerAutoscaler } from './constructs/RunnerAutoscaler.ts';
 
 export interface AutoscalerStackProps extends StackProps {
   readonly config: AutoscalerConfig;
+  /** See RunnerAutoscalerProps. @default false */
+  readonly prerequisitesClusterAdmin?: boolean;
 }
 
 /** The deployable stack: the autoscaler and the outputs an operator needs to wire up the GitHub App. */
@@ -13,7 +15,10 @@ export class AutoscalerStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AutoscalerStackProps) {
     super(scope, id, props);
-    this.autoscaler = new RunnerAutoscaler(this, 'Autoscaler', { config: props.config });
+    this.autoscaler = new RunnerAutoscaler(this, 'Autoscaler', {
+      config: props.config,
+      prerequisitesClusterAdmin: props.prerequisitesClusterAdmin,
+    });
     new CfnOutput(this, 'WebhookUrl', {
       description: "Set this as the GitHub App's webhook URL (content type application/json)",
       value: this.autoscaler.webhookUrl,

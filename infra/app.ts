@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CLUSTER_ADMIN_CONTEXT_KEY } from '../lib/cluster/buildPrerequisitesAccess.ts';
 import { loadConfigFile } from '../lib/config/loadConfig.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { AutoscalerStack } from './AutoscalerStack.ts';
@@ -10,6 +11,7 @@ try {
   const config = loadConfigFile(configFile);
   new AutoscalerStack(app, app.node.tryGetContext('stackName') ?? 'EksRunnerAutoscaler', {
     config,
+    prerequisitesClusterAdmin: String(app.node.tryGetContext(CLUSTER_ADMIN_CONTEXT_KEY)) === 'true',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

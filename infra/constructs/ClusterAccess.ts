@@ -6,16 +6,19 @@ import { Construct } from 'constructs';
 export interface ClusterAccessProps {
   /** Name of the existing EKS cluster; it must use the `API` or `API_AND_CONFIG_MAP` authentication mode. */
   readonly clusterName: string;
-  /** The only namespace the role may act in. */
+  /** The namespace the `edit` and `view` access policies are scoped to. */
   readonly namespace: string;
   /** The role that is given access. */
   readonly role: iam.IRole;
   /**
-   * `edit` manages runner pods and their Secrets; `view` only reads them (AmazonEKSViewPolicy), both
-   * in the namespace only. `cluster-admin` may create the namespace and cluster-wide objects.
+   * The EKS access policy: `edit` manages runner pods and their Secrets, `view` only reads them
+   * (AmazonEKSViewPolicy), both in the namespace only; `cluster-admin` may do anything anywhere;
+   * `none` leaves the role only what RBAC in the cluster grants its `kubernetesGroups`.
    * @default "edit"
    */
-  readonly access?: 'edit' | 'view' | 'cluster-admin';
+  readonly access?: 'edit' | 'view' | 'cluster-admin' | 'none';
+  /** Kubernetes groups the role is in, for RoleBindings and ClusterRoleBindings in the cluster. @default none */
+  readonly kubernetesGroups?: readonly string[];
 }
 
 const ACCESS_POLICIES = {
@@ -25,8 +28,8 @@ const ACCESS_POLICIES = {
 } as const;
 
 /**
- * Lets one role act in one namespace of an existing cluster: an EKS access entry with an access policy
- * scoped to the namespace, and DescribeCluster on that cluster only.
+ * Lets one role into an existing cluster: an EKS access entry with its access policy (scoped to the
+ * namespace unless it is cluster-admin) and groups, and DescribeCluster on that cluster only.
  */
 export class ClusterAccess extends Construct {
   readonly accessEntry: eks.CfnAccessEntry;
@@ -39,15 +42,19 @@ export class ClusterAccess extends Construct {
       clusterName: props.clusterName,
       principalArn: props.role.roleArn,
       type: 'STANDARD',
-      accessPolicies: [
-        {
-          policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[access]}`,
-          accessScope:
-            access === 'cluster-admin'
-              ? { type: 'cluster' }
-              : { type: 'namespace', namespaces: [props.namespace] },
-        },
-      ],
+      kubernetesGroups: props.kubernetesGroups && [...props.kubernetesGroups],
+      accessPolicies:
+        access === 'none'
+          ? undefined
+          : [
+              {
+                policyArn: `arn:${stack.partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[access]}`,
+                accessScope:
+                  access === 'cluster-admin'
+                    ? { type: 'cluster' }
+                    : { type: 'namespace', namespaces: [props.namespace] },
+              },
+            ],
     });
     props.role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -133,6 +133,7 @@ export class RunnerAutoscaler extends Construct {
         config,
         entry: functionEntry('clusterPrerequisites'),
         connection,
+        clusterAdmin: props.prerequisitesClusterAdmin,
       });
     }
 

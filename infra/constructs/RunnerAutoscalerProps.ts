@@ -17,6 +17,11 @@ export interface RunnerAutoscalerProps {
    */
   readonly config: AutoscalerConfig;
   /**
+   * Make the cluster prerequisites function cluster-admin for this deploy, to install its RBAC
+   * (see ClusterPrerequisites). @default false
+   */
+  readonly prerequisitesClusterAdmin?: boolean;
+  /**
    * The existing EKS cluster, in `API` or `API_AND_CONFIG_MAP` authentication mode. Only its name is
    * used; `config.cluster.name`, when also set, must be the same.
    * @default the cluster named `config.cluster.name`

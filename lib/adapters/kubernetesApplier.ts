@@ -1,4 +1,11 @@
+import { ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { type KubernetesObject, type KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import {
+  ClusterUnreachableError,
+  describeObject,
+  type ObjectApplier,
+  type UnreachableBecause,
+} from '../cluster/prerequisitesResource.ts';
 import { kubernetesError, statusOf } from './kubernetesErrors.ts';
 
 /** The field manager our server-side applies are recorded under. */
@@ -6,41 +13,54 @@ export const FIELD_MANAGER = 'eks-runner-autoscaler';
 
 /**
  * Applies objects the way `kubectl apply --server-side` does: the API server merges what we own and
- * leaves other managers' fields alone, and applying the same objects again changes nothing.
+ * leaves other managers' fields alone, and applying the same object again changes nothing. When the
+ * cluster cannot be asked at all, it rejects with ClusterUnreachableError.
  */
-export class KubernetesApplier {
+export class KubernetesApplier implements ObjectApplier {
   private readonly api: () => Promise<KubernetesObjectApi>;
 
   constructor(api: () => Promise<KubernetesObjectApi>) {
     this.api = api;
   }
 
-  /** Applies the objects in order (a namespace before what lives in it). */
-  async apply(objects: readonly KubernetesObject[]): Promise<void> {
-    const api = await this.api();
-    for (const object of objects) {
-      try {
-        await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-      } catch (error) {
-        throw kubernetesError(error, `apply ${describe(object)}`);
-      }
+  async apply(object: KubernetesObject): Promise<void> {
+    try {
+      const api = await this.api();
+      await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      throw failure(error, `apply ${describeObject(object)}`);
     }
   }
 
-  /** Deletes the objects in reverse order; one already gone counts as deleted. */
-  async remove(objects: readonly KubernetesObject[]): Promise<void> {
-    const api = await this.api();
-    for (const object of [...objects].reverse()) {
-      try {
-        await api.delete(object);
-      } catch (error) {
-        if (statusOf(error) !== 404) throw kubernetesError(error, `delete ${describe(object)}`);
-      }
+  async remove(object: KubernetesObject): Promise<void> {
+    try {
+      const api = await this.api();
+      await api.delete(object);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw failure(error, `delete ${describeObject(object)}`);
     }
   }
 }
 
-function describe(object: KubernetesObject): string {
-  const namespace = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
-  return `${object.kind} ${namespace}${object.metadata?.name}`;
+function failure(error: unknown, action: string): Error {
+  const failed = kubernetesError(error, action);
+  const because = unreachableBecause(error);
+  return because ? new ClusterUnreachableError(because, failed.message, { cause: error }) : failed;
+}
+
+/**
+ * Why the error says the cluster cannot be asked at all, if it does: DescribeCluster found no such
+ * cluster, nothing answered at the endpoint (a Node system error such as ECONNREFUSED or ENOTFOUND,
+ * somewhere under the client's own error), or the API server does not know (401) or allow (403) us.
+ */
+function unreachableBecause(error: unknown): UnreachableBecause | undefined {
+  if (error instanceof ResourceNotFoundException) return 'cluster-gone';
+  const status = statusOf(error);
+  if (status === 401) return 'identity-unknown';
+  if (status === 403) return 'forbidden';
+  if (status !== undefined) return undefined;
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (typeof (cause as { code?: unknown }).code === 'string') return 'no-answer';
+  }
+  return undefined;
 }

@@ -18,11 +18,6 @@ export const DOCKERD_NAME_PREFIX = 'eks-runner-autoscaler-dockerd';
 export function buildClusterPrerequisites(
   config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>,
 ): KubernetesObject[] {
-  const namespace: V1Namespace = {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: config.cluster.namespace, labels: { [LABEL.managedBy]: MANAGED_BY } },
-  };
   const placements = new Map<string, RunnerClass>();
   for (const runnerClass of config.runnerClasses.filter(({ containerMode }) => containerMode === 'dood')) {
     const key = JSON.stringify([
@@ -38,7 +33,15 @@ export function buildClusterPrerequisites(
   const priorityClasses = config.runnerClasses.flatMap(({ name, priority }) =>
     priority === undefined ? [] : [runnerPriorityClass(name, priority)],
   );
-  return [namespace, ...priorityClasses, ...daemonSets];
+  return [runnerNamespace(config), ...priorityClasses, ...daemonSets];
+}
+
+export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): V1Namespace {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: config.cluster.namespace, labels: { [LABEL.managedBy]: MANAGED_BY } },
+  };
 }
 
 function runnerPriorityClass(runnerClassName: string, priority: number): V1PriorityClass {

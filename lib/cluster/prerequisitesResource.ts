@@ -1,5 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { settleBeforeDeadline } from '../deadline.ts';
 import { errorMessage } from '../errors.ts';
+import type { Log } from '../ports.ts';
+import { CLUSTER_ADMIN_CONTEXT_KEY } from './buildPrerequisitesAccess.ts';
 
 /** The part of a CloudFormation custom resource request this resource reads. */
 export interface CustomResourceEvent {
@@ -23,19 +26,75 @@ export interface CustomResourceResponse {
 }
 
 export interface ObjectApplier {
-  apply(objects: readonly KubernetesObject[]): Promise<void>;
-  remove(objects: readonly KubernetesObject[]): Promise<void>;
+  /** Server-side applies the object, creating it if need be. */
+  apply(object: KubernetesObject): Promise<void>;
+  /** Deletes the object; one already gone counts as deleted. */
+  remove(object: KubernetesObject): Promise<void>;
+}
+
+/** Why the cluster cannot be asked to act. */
+export type UnreachableBecause = 'cluster-gone' | 'no-answer' | 'identity-unknown' | 'forbidden';
+
+/**
+ * What an ObjectApplier rejects with when the cluster cannot be asked to act: EKS has no such
+ * cluster, nothing answers at its endpoint, or the API server does not know this identity (401: its
+ * access entry is gone) or does not allow it (403).
+ */
+export class ClusterUnreachableError extends Error {
+  override name = 'ClusterUnreachableError';
+  readonly because: UnreachableBecause;
+
+  constructor(because: UnreachableBecause, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.because = because;
+  }
+}
+
+export interface PrerequisitesPorts {
+  applier: ObjectApplier;
+  log: Log;
+}
+
+/**
+ * What the invocation keeps for itself once the deadline passes: the answer's PUT to CloudFormation,
+ * which the adapter gives up after 10 s, and the log line. Without an answer CloudFormation would
+ * wait for the custom resource's service timeout.
+ */
+export const PREREQUISITES_DEADLINE_MARGIN_MS = 15_000;
+
+/** The custom resource's Lambda handler: handles the event before the deadline and answers CloudFormation. */
+export function createPrerequisitesHandler(
+  ports: PrerequisitesPorts & {
+    respond: (responseUrl: string, response: CustomResourceResponse) => Promise<void>;
+  },
+): (event: CustomResourceEvent, context: { getRemainingTimeInMillis(): number }) => Promise<void> {
+  return async (event, context) => {
+    const deadline = AbortSignal.timeout(
+      Math.max(0, context.getRemainingTimeInMillis() - PREREQUISITES_DEADLINE_MARGIN_MS),
+    );
+    const response = await handlePrerequisitesEvent(event, { ...ports, deadline });
+    ports.log.info('cluster prerequisites', {
+      requestType: event.RequestType,
+      status: response.Status,
+      reason: response.Reason,
+    });
+    await ports.respond(event.ResponseURL, response);
+  };
 }
 
 /**
  * The cluster prerequisites as a CloudFormation custom resource, whose `Objects` property is the JSON
  * list to apply. Create and Update apply it, and an Update removes what the new list dropped. Delete
- * removes everything but the namespace, which may still hold the runners of jobs in flight. Any error
- * becomes a FAILED answer with its reason: the stack rolls back instead of waiting an hour.
+ * removes everything but the namespace, which may still hold the runners of jobs in flight.
+ *
+ * Any error becomes a FAILED answer with its reason, and so does the deadline passing: the stack
+ * rolls back instead of waiting an hour. Except on Delete when the cluster cannot be asked (it is
+ * gone, or no longer knows or allows us, or does not answer in time): what is left is logged and the
+ * answer is SUCCESS, since a failed Delete would block deleting the stack, and retrying cannot help.
  */
 export async function handlePrerequisitesEvent(
   event: CustomResourceEvent,
-  applier: ObjectApplier,
+  { applier, log, deadline }: PrerequisitesPorts & { deadline: AbortSignal },
 ): Promise<CustomResourceResponse> {
   const answer = (Status: CustomResourceResponse['Status'], Reason: string): CustomResourceResponse => ({
     Status,
@@ -45,20 +104,73 @@ export async function handlePrerequisitesEvent(
     RequestId: event.RequestId,
     LogicalResourceId: event.LogicalResourceId,
   });
+  const inTime = (work: Promise<void>) => settleBeforeDeadline(deadline, work, noAnswerInTime);
+  const remove = (object: KubernetesObject) => inTime(applier.remove(object));
   try {
     const objects = JSON.parse(event.ResourceProperties.Objects) as KubernetesObject[];
-    if (event.RequestType === 'Delete') {
-      await applier.remove(objects.filter((object) => object.kind !== 'Namespace'));
-      return answer('SUCCESS', 'removed the cluster prerequisites, keeping the namespace');
-    }
-    await applier.apply(objects);
+    if (event.RequestType === 'Delete')
+      return answer('SUCCESS', await removeAllButNamespace(objects, remove, log));
+    for (const object of objects) await inTime(applier.apply(object));
     const previous = JSON.parse(event.OldResourceProperties?.Objects ?? '[]') as KubernetesObject[];
     const dropped = previous.filter((old) => !objects.some((object) => sameObject(object, old)));
-    await applier.remove(dropped.filter((object) => object.kind !== 'Namespace'));
+    const { error } = await removeLastFirst(dropped.filter(isNotNamespace), remove);
+    if (error !== undefined) throw error;
     return answer('SUCCESS', `applied ${objects.length} objects, removed ${dropped.length}`);
   } catch (error) {
-    return answer('FAILED', errorMessage(error).slice(0, 1000));
+    return answer('FAILED', failureReason(error));
   }
+}
+
+/** Says what it removed, or what it left behind when the cluster cannot be asked; rejects on any other error. */
+async function removeAllButNamespace(
+  objects: readonly KubernetesObject[],
+  remove: (object: KubernetesObject) => Promise<void>,
+  log: Log,
+): Promise<string> {
+  const { left, error } = await removeLastFirst(objects.filter(isNotNamespace), remove);
+  if (error === undefined) return 'removed the cluster prerequisites, keeping the namespace';
+  if (!(error instanceof ClusterUnreachableError)) throw error;
+  const leftBehind = left.map(describeObject);
+  log.warn('cluster prerequisites left behind', { leftBehind, reason: error.message });
+  const reason = `left in the cluster, which cannot be reached: ${leftBehind.join(', ')} (and the namespace, kept on every Delete). ${error.message}`;
+  return reason.slice(0, 1000);
+}
+
+/** Removes the objects last first, so what lives in another goes before it; says which were left if one fails. */
+async function removeLastFirst(
+  objects: readonly KubernetesObject[],
+  remove: (object: KubernetesObject) => Promise<void>,
+): Promise<{ left: KubernetesObject[]; error?: unknown }> {
+  const left = [...objects];
+  for (const object of [...objects].reverse()) {
+    try {
+      await remove(object);
+    } catch (error) {
+      return { left, error };
+    }
+    left.pop();
+  }
+  return { left };
+}
+
+function noAnswerInTime(): ClusterUnreachableError {
+  return new ClusterUnreachableError(
+    'no-answer',
+    `the cluster did not answer by the deadline (the invocation's remaining time less ${PREREQUISITES_DEADLINE_MARGIN_MS / 1000} s)`,
+  );
+}
+
+function failureReason(error: unknown): string {
+  const reason = errorMessage(error).slice(0, 700);
+  if (!(error instanceof ClusterUnreachableError && error.because === 'forbidden')) return reason;
+  return (
+    `${reason}. The prerequisites function may do only what its RBAC in the cluster allows, which a ` +
+    `deploy with -c ${CLUSTER_ADMIN_CONTEXT_KEY}=true installs or brings up to date (README, Deploy)`
+  );
+}
+
+function isNotNamespace(object: KubernetesObject): boolean {
+  return object.kind !== 'Namespace';
 }
 
 function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {
@@ -69,18 +181,8 @@ function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {
   );
 }
 
-/** Sends the answer to the pre-signed S3 URL CloudFormation waits on. */
-export async function sendCustomResourceResponse(
-  responseUrl: string,
-  response: CustomResourceResponse,
-  fetchImpl: typeof fetch = fetch,
-): Promise<void> {
-  const body = JSON.stringify(response);
-  const sent = await fetchImpl(responseUrl, {
-    method: 'PUT',
-    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
-    body,
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!sent.ok) throw new Error(`CloudFormation response was refused: ${sent.status} ${await sent.text()}`);
+/** `DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux-docker`, `PriorityClass …`. */
+export function describeObject(object: KubernetesObject): string {
+  const namespace = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
+  return `${object.kind} ${namespace}${object.metadata?.name}`;
 }

@@ -64,8 +64,9 @@ export const clusterSchema = z.strictObject({
    */
   dockerdImage: withDefault(text, 'docker:28-dind'),
   /**
-   * Whether the deploy applies the runner namespace and the dood Docker daemons itself (its custom
-   * resource gets cluster-admin through an EKS access entry). Turn it off to manage them elsewhere.
+   * Whether the deploy applies the runner namespace, the PriorityClasses and the dood Docker daemons
+   * itself, through a custom resource with RBAC of its own (README, The prerequisites function's
+   * rights). Turn it off to manage them elsewhere.
    * @default true
    */
   managePrerequisites: withDefault(z.boolean(), true),

@@ -1,8 +1,9 @@
+import { settleBeforeDeadline } from '../deadline.ts';
 import { AutoscalerError, errorKind, errorMessage, isRetryable } from '../errors.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { ensureRunnerPod } from './ensureRunnerPod.ts';
 import { failed, type JobOutcome, retryLater } from './jobOutcome.ts';
-import { settleBeforeDeadline } from './recordDeadline.ts';
+import { recordDeadlinePassed } from './recordDeadline.ts';
 import { recordRunnerTookJob } from './recordRunnerTookJob.ts';
 import { removeRunnerAfterJob } from './removeRunnerAfterJob.ts';
 import { rerunKilledJob } from './rerunKilledJob.ts';
@@ -18,7 +19,7 @@ export const MAX_FAILURES = 16;
  */
 export async function handleJobMessage(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   try {
-    return await settleBeforeDeadline(context.deadline, actOn(message, context));
+    return await settleBeforeDeadline(context.deadline, actOn(message, context), recordDeadlinePassed);
   } catch (error) {
     context.metrics.record('Errors', 1, { Kind: errorKind(error) });
     return outcomeOfError(error, message);

@@ -12,22 +12,12 @@ export function timeForRecordsMs(remainingTimeMs: number): number {
   return Math.max(0, remainingTimeMs - RECORD_DEADLINE_MARGIN_MS);
 }
 
-function deadlinePassed(): AutoscalerError {
+/** What a record's work rejects with once the deadline passed. */
+export function recordDeadlinePassed(): AutoscalerError {
   return new AutoscalerError(
     `not handled by the record deadline (the invocation's remaining time less ${RECORD_DEADLINE_MARGIN_MS / 1000} s); it is redone from the message`,
     { kind: 'deadline', retryable: true },
   );
-}
-
-/** The work's own result, or a deadline error as soon as the deadline passes; the work is not waited for. */
-export function settleBeforeDeadline<T>(deadline: AbortSignal, work: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onDeadline = () => reject(deadlinePassed());
-    if (deadline.aborted) onDeadline();
-    else deadline.addEventListener('abort', onDeadline, { once: true });
-    // Also after the deadline: the work's late failure is handled here, never left unhandled.
-    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onDeadline));
-  });
 }
 
 /**
@@ -42,7 +32,7 @@ export function refusingAfterDeadline<Port extends object>(deadline: AbortSignal
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) =>
-        deadline.aborted ? Promise.reject(deadlinePassed()) : value.apply(target, args);
+        deadline.aborted ? Promise.reject(recordDeadlinePassed()) : value.apply(target, args);
     },
   });
 }

@@ -1,19 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppsV1Api, KubernetesObjectApi, SchedulingV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, SchedulingV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { KubernetesApplier } from '../../lib/adapters/kubernetesApplier.ts';
+import { sendCustomResourceResponse } from '../../lib/adapters/customResourceResponse.ts';
 import { buildClusterPrerequisites, DOCKERD_DATA_ROOT } from '../../lib/cluster/buildClusterPrerequisites.ts';
-import {
-  type CustomResourceEvent,
-  handlePrerequisitesEvent,
-  sendCustomResourceResponse,
-} from '../../lib/cluster/prerequisitesResource.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { buildRunnerPod, RUNNER_ROOT_PARENT } from '../../lib/pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../../lib/pod/labels.ts';
+import { prerequisitesEvent } from '../helpers/customResourceEvents.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
-import { coreApi, kubeConfigOf } from './clusterClients.ts';
+import { coreApi, handlePrerequisitesAs, kubeConfigOf } from './clusterClients.ts';
 import { FAKE_NODES } from './controlPlane.ts';
 
 const base = testConfig();
@@ -35,23 +31,7 @@ const config: AutoscalerConfig = {
   ],
 };
 
-const applierAs = (identity: 'scaler' | 'admin') =>
-  new KubernetesApplier(async () => KubernetesObjectApi.makeApiClient(kubeConfigOf(identity)));
 const apps = () => kubeConfigOf('admin').makeApiClient(AppsV1Api);
-const event = (
-  RequestType: CustomResourceEvent['RequestType'],
-  objects: unknown[],
-  old?: unknown[],
-): CustomResourceEvent => ({
-  RequestType,
-  ResponseURL: 'http://127.0.0.1:9/unused',
-  StackId: 'stack',
-  RequestId: 'request',
-  LogicalResourceId: 'ClusterPrerequisites',
-  PhysicalResourceId: 'ClusterPrerequisites-cluster-prerequisites',
-  ResourceProperties: { Objects: JSON.stringify(objects) },
-  ...(old && { OldResourceProperties: { Objects: JSON.stringify(old) } }),
-});
 
 async function daemonSets() {
   const { items } = await apps().listNamespacedDaemonSet({ namespace: 'prerequisites-test' });
@@ -64,7 +44,7 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     const objects = buildClusterPrerequisites(config);
 
     // Act
-    const response = await handlePrerequisitesEvent(event('Create', objects), applierAs('admin'));
+    const response = await handlePrerequisitesAs('admin', prerequisitesEvent('Create', objects));
 
     // Assess
     expect(response).toMatchObject({
@@ -112,14 +92,11 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     });
 
     // Act
-    const again = await handlePrerequisitesEvent(event('Update', objects, objects), applierAs('admin'));
+    const again = await handlePrerequisitesAs('admin', prerequisitesEvent('Update', objects, objects));
     const after = Object.fromEntries(
       (await daemonSets()).map((set) => [set.metadata?.name, set.metadata?.resourceVersion]),
     );
-    const shrunk = await handlePrerequisitesEvent(
-      event('Update', withoutPinned, objects),
-      applierAs('admin'),
-    );
+    const shrunk = await handlePrerequisitesAs('admin', prerequisitesEvent('Update', withoutPinned, objects));
 
     // Assess
     expect(again.Status).toBe('SUCCESS');
@@ -134,9 +111,9 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
 
   it("answers FAILED with the API server's reason when the identity may not apply them", async () => {
     // Act: the scaler's identity may not create namespaces.
-    const response = await handlePrerequisitesEvent(
-      event('Create', buildClusterPrerequisites(config)),
-      applierAs('scaler'),
+    const response = await handlePrerequisitesAs(
+      'scaler',
+      prerequisitesEvent('Create', buildClusterPrerequisites(config)),
     );
 
     // Assess
@@ -152,13 +129,14 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     const at = (priority: number) => ({ ...config, runnerClasses: [{ ...small, priority }] });
     const first = buildClusterPrerequisites(at(1000));
     const scheduling = kubeConfigOf('admin').makeApiClient(SchedulingV1Api);
+    // Only this test's: another file makes PriorityClasses of ours at the same time.
     const ours = async () =>
-      (await scheduling.listPriorityClass({ labelSelector: `${LABEL.managedBy}=${MANAGED_BY}` })).items.map(
-        ({ metadata, value, preemptionPolicy }) => [metadata?.name, value, preemptionPolicy],
-      );
+      (await scheduling.listPriorityClass({ labelSelector: `${LABEL.managedBy}=${MANAGED_BY}` })).items
+        .filter(({ metadata }) => metadata?.name?.startsWith('eks-runner-autoscaler-linux-small-'))
+        .map(({ metadata, value, preemptionPolicy }) => [metadata?.name, value, preemptionPolicy]);
 
     // Act
-    const created = await handlePrerequisitesEvent(event('Create', first), applierAs('admin'));
+    const created = await handlePrerequisitesAs('admin', prerequisitesEvent('Create', first));
     const classesAt1000 = await ours();
     const pod = await coreApi('admin').createNamespacedPod({
       namespace: 'prerequisites-test',
@@ -172,12 +150,12 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
         },
       ),
     });
-    const changed = await handlePrerequisitesEvent(
-      event('Update', buildClusterPrerequisites(at(2000)), first),
-      applierAs('admin'),
+    const changed = await handlePrerequisitesAs(
+      'admin',
+      prerequisitesEvent('Update', buildClusterPrerequisites(at(2000)), first),
     );
     const classesAt2000 = await ours();
-    await handlePrerequisitesEvent(event('Delete', buildClusterPrerequisites(at(2000))), applierAs('admin'));
+    await handlePrerequisitesAs('admin', prerequisitesEvent('Delete', buildClusterPrerequisites(at(2000))));
 
     // Assess: the API server resolved the class into the pod's priority; a new value is a new class.
     expect(created.Status).toBe('SUCCESS');
@@ -193,9 +171,9 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
 
   it('removes the daemons on Delete but keeps the namespace, which may still hold runners', async () => {
     // Act
-    const response = await handlePrerequisitesEvent(
-      event('Delete', buildClusterPrerequisites(config)),
-      applierAs('admin'),
+    const response = await handlePrerequisitesAs(
+      'admin',
+      prerequisitesEvent('Delete', buildClusterPrerequisites(config)),
     );
 
     // Assess

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeTokenFile } from './controlPlaneIdentities.ts';
 import { freePort, reportLastOutput, spawnLogged, stopProcesses } from './processes.ts';
 
 /** How tests reach the control plane; passed from globalSetup to test files. */
@@ -15,6 +16,8 @@ export interface ControlPlaneAccess {
   scalerToken: string;
   adminKubeconfig: string;
   scalerKubeconfig: string;
+  /** The prerequisites function's identity, with no rights until its RBAC is applied (see writeTokenFile). */
+  prerequisitesKubeconfig: string;
   version: string;
 }
 
@@ -38,11 +41,7 @@ export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: 
   };
   try {
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const tokens = { admin: `admin-${crypto.randomUUID()}`, scaler: `scaler-${crypto.randomUUID()}` };
-    writeFileSync(
-      join(dir, 'tokens.csv'),
-      `${tokens.admin},admin,admin,"system:masters"\n${tokens.scaler},eks-runner-autoscaler-scaler,scaler,\n`,
-    );
+    const tokens = writeTokenFile(join(dir, 'tokens.csv'));
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
@@ -114,6 +113,7 @@ export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: 
       scalerToken: tokens.scaler,
       adminKubeconfig,
       scalerKubeconfig: writeKubeconfig(dir, 'scaler', server, tokens.scaler),
+      prerequisitesKubeconfig: writeKubeconfig(dir, 'prerequisites', server, tokens.prerequisites),
       version,
     };
     return { ...access, stop };

@@ -82,7 +82,8 @@ async function applyCustomResourceDefinitions(controlPlane: ControlPlaneAccess, 
   const definitions = readdirSync(crdDir)
     .filter((file) => file.endsWith('.yaml'))
     .flatMap((file) => loadAllYaml(readFileSync(join(crdDir, file), 'utf8')) as KubernetesObject[]);
-  await applierFor(controlPlane).apply(definitions);
+  const applier = applierFor(controlPlane);
+  for (const definition of definitions) await applier.apply(definition);
   for (const definition of definitions) {
     const name = definition.metadata?.name;
     await waitFor(`the ${name} CRD to be established`, async () => {
@@ -98,9 +99,11 @@ async function applyCustomResourceDefinitions(controlPlane: ControlPlaneAccess, 
 }
 
 function applyNodeClass(controlPlane: ControlPlaneAccess) {
-  return applierFor(controlPlane).apply([
-    { apiVersion: 'karpenter.kwok.sh/v1alpha1', kind: 'KWOKNodeClass', metadata: { name: NODE_CLASS } },
-  ]);
+  return applierFor(controlPlane).apply({
+    apiVersion: 'karpenter.kwok.sh/v1alpha1',
+    kind: 'KWOKNodeClass',
+    metadata: { name: NODE_CLASS },
+  });
 }
 
 async function nodeClassIsReady(controlPlane: ControlPlaneAccess): Promise<boolean> {

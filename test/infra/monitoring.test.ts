@@ -344,53 +344,6 @@ describe('reconciler', () => {
   });
 });
 
-describe('cluster prerequisites', () => {
-  it('are applied by a custom resource whose function alone has cluster-admin, after its access exists', () => {
-    // Act
-    const { template } = synth();
-
-    // Assess
-    const [resource] = Object.values(
-      template.findResources('Custom::EksRunnerAutoscalerClusterPrerequisites'),
-    );
-    const objects = JSON.parse(resource?.Properties.Objects) as {
-      kind: string;
-      metadata: { name: string };
-    }[];
-    expect(objects.map(({ kind, metadata }) => `${kind}/${metadata.name}`)).toEqual([
-      'Namespace/github-runners',
-      'DaemonSet/eks-runner-autoscaler-dockerd-linux-docker',
-    ]);
-    expect(resource?.Properties.ServiceToken).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/ClusterPrerequisitesApply/), 'Arn'],
-    });
-    expect(resource?.DependsOn).toEqual(
-      expect.arrayContaining([expect.stringMatching(/ClusterPrerequisitesAccess/)]),
-    );
-    template.hasResourceProperties('AWS::EKS::AccessEntry', {
-      PrincipalArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterPrerequisites'), 'Arn'] },
-      AccessPolicies: [
-        Match.objectLike({
-          PolicyArn: {
-            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSClusterAdminPolicy')])],
-          },
-          AccessScope: { Type: 'cluster' },
-        }),
-      ],
-    });
-  });
-
-  it('are left alone when the config says they are managed elsewhere', () => {
-    // Act
-    const base = testConfig();
-    const { template } = synth({ ...base, cluster: { ...base.cluster, managePrerequisites: false } });
-
-    // Assess
-    template.resourceCountIs('Custom::EksRunnerAutoscalerClusterPrerequisites', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 4);
-  });
-});
-
 describe('census', () => {
   const { template } = synth();
 

@@ -1,0 +1,190 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
+import {
+  ClusterUnreachableError,
+  type CustomResourceEvent,
+  type CustomResourceResponse,
+  createPrerequisitesHandler,
+  describeObject,
+  type ObjectApplier,
+  PREREQUISITES_DEADLINE_MARGIN_MS,
+  type UnreachableBecause,
+} from '../../lib/cluster/prerequisitesResource.ts';
+import { AutoscalerError } from '../../lib/errors.ts';
+import { captureLog } from '../helpers/captureLog.ts';
+import { prerequisitesEvent } from '../helpers/customResourceEvents.ts';
+import { testConfig } from '../helpers/factories.ts';
+import { lambdaContext } from '../helpers/lambdaContext.ts';
+
+/** The example's objects, with a PriorityClass: the namespace, then the PriorityClass, then the Docker daemon. */
+const base = testConfig();
+const OBJECTS = buildClusterPrerequisites({
+  ...base,
+  runnerClasses: base.runnerClasses.map((runnerClass, index) =>
+    index === 0 ? { ...runnerClass, priority: 1000 } : runnerClass,
+  ),
+});
+const PRIORITY_CLASS = 'PriorityClass eks-runner-autoscaler-linux-small-priority-1000';
+const DAEMON_SET = 'DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux-docker';
+
+/** The cluster at the port: each object's call succeeds unless the test scripted its answer. */
+class ScriptedCluster implements ObjectApplier {
+  readonly applied: string[] = [];
+  readonly removed: string[] = [];
+  private readonly answers = new Map<string, Error | 'no answer'>();
+
+  answer(object: string, answer: Error | 'no answer'): this {
+    this.answers.set(object, answer);
+    return this;
+  }
+
+  async apply(object: KubernetesObject): Promise<void> {
+    await this.answerFor(object);
+    this.applied.push(describeObject(object));
+  }
+
+  async remove(object: KubernetesObject): Promise<void> {
+    await this.answerFor(object);
+    this.removed.push(describeObject(object));
+  }
+
+  private answerFor(object: KubernetesObject): Promise<void> {
+    const answer = this.answers.get(describeObject(object));
+    if (answer === 'no answer') return new Promise(() => {});
+    return answer ? Promise.reject(answer) : Promise.resolve();
+  }
+}
+
+function prerequisitesHandler(cluster: ObjectApplier) {
+  const log = captureLog();
+  const responses: CustomResourceResponse[] = [];
+  const handler = createPrerequisitesHandler({
+    applier: cluster,
+    log,
+    respond: async (_url, response) => {
+      responses.push(response);
+    },
+  });
+  return { handler, log, responses };
+}
+
+const event = (RequestType: CustomResourceEvent['RequestType']) => prerequisitesEvent(RequestType, OBJECTS);
+
+const unreachable = (because: UnreachableBecause) =>
+  new ClusterUnreachableError(because, `Kubernetes delete ${DAEMON_SET} failed: ${because}`);
+
+describe('the cluster prerequisites custom resource', () => {
+  it.each<UnreachableBecause>(['cluster-gone', 'identity-unknown', 'forbidden', 'no-answer'])(
+    'lets the stack be deleted when the cluster cannot be asked (%s), logging what it left behind',
+    async (because) => {
+      // Prepare
+      const { handler, log, responses } = prerequisitesHandler(
+        new ScriptedCluster().answer(DAEMON_SET, unreachable(because)),
+      );
+
+      // Act
+      await handler(event('Delete'), lambdaContext());
+
+      // Assess
+      expect(responses).toEqual([
+        expect.objectContaining({
+          Status: 'SUCCESS',
+          Reason: `left in the cluster, which cannot be reached: ${PRIORITY_CLASS}, ${DAEMON_SET} (and the namespace, kept on every Delete). ${unreachable(because).message}`,
+        }),
+      ]);
+      expect(log.lines.filter(({ level }) => level === 'warn')).toEqual([
+        {
+          level: 'warn',
+          message: 'cluster prerequisites left behind',
+          attributes: { leftBehind: [PRIORITY_CLASS, DAEMON_SET], reason: unreachable(because).message },
+        },
+      ]);
+    },
+  );
+
+  it('still fails a Delete that a cluster it can reach fails, rather than leave a Docker daemon unnoticed', async () => {
+    // Prepare
+    const serverError = new AutoscalerError(
+      `Kubernetes delete ${DAEMON_SET} failed (500): etcdserver: timeout`,
+      {
+        kind: 'kubernetes',
+        retryable: true,
+      },
+    );
+    const refused = prerequisitesHandler(new ScriptedCluster().answer(DAEMON_SET, unreachable('forbidden')));
+    const failing = prerequisitesHandler(new ScriptedCluster().answer(DAEMON_SET, serverError));
+
+    // Act
+    await refused.handler(event('Delete'), lambdaContext());
+    await failing.handler(event('Delete'), lambdaContext());
+
+    // Assess
+    expect(refused.responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
+    expect(failing.responses).toEqual([
+      expect.objectContaining({ Status: 'FAILED', Reason: `AutoscalerError: ${serverError.message}` }),
+    ]);
+  });
+
+  it('answers a Delete the cluster stops answering before the function times out, leaving only what it had not removed', async () => {
+    // Prepare: the daemon goes, then the cluster stops answering.
+    const cluster = new ScriptedCluster().answer(PRIORITY_CLASS, 'no answer');
+    const { handler, log, responses } = prerequisitesHandler(cluster);
+    const timeLeftMs = PREREQUISITES_DEADLINE_MARGIN_MS + 300;
+
+    // Act
+    const startedAt = Date.now();
+    await handler(event('Delete'), lambdaContext(timeLeftMs));
+
+    // Assess
+    expect(Date.now() - startedAt).toBeLessThan(timeLeftMs);
+    expect(cluster.removed).toEqual([DAEMON_SET]);
+    expect(responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
+    expect(log.lines.find(({ level }) => level === 'warn')?.attributes).toEqual({
+      leftBehind: [PRIORITY_CLASS],
+      reason: expect.stringMatching(/^the cluster did not answer by the deadline/),
+    });
+  });
+
+  it('fails a Create the cluster does not answer, before the function times out', async () => {
+    // Prepare
+    const { handler, responses } = prerequisitesHandler(
+      new ScriptedCluster().answer('Namespace github-runners', 'no answer'),
+    );
+
+    // Act
+    await handler(event('Create'), lambdaContext(PREREQUISITES_DEADLINE_MARGIN_MS + 300));
+
+    // Assess
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(/^ClusterUnreachableError: the cluster did not answer by the deadline/),
+      }),
+    ]);
+  });
+
+  it('fails a Create the cluster forbids, saying which deploy gives the function its rights', async () => {
+    // Prepare
+    const forbidden = new ClusterUnreachableError(
+      'forbidden',
+      'Kubernetes apply Namespace github-runners failed (403): namespaces "github-runners" is forbidden',
+    );
+    const { handler, responses } = prerequisitesHandler(
+      new ScriptedCluster().answer('Namespace github-runners', forbidden),
+    );
+
+    // Act
+    await handler(event('Create'), lambdaContext());
+
+    // Assess
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(
+          /^ClusterUnreachableError: Kubernetes apply Namespace github-runners failed \(403\).*a deploy with -c prerequisitesClusterAdmin=true installs/,
+        ),
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,20 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CustomResourceEvent } from '../../lib/cluster/prerequisitesResource.ts';
+
+/** A CloudFormation request to the cluster prerequisites custom resource, with its `Objects` (and the old ones). */
+export function prerequisitesEvent(
+  RequestType: CustomResourceEvent['RequestType'],
+  objects: readonly KubernetesObject[],
+  old?: readonly KubernetesObject[],
+): CustomResourceEvent {
+  return {
+    RequestType,
+    ResponseURL: 'https://cloudformation-custom-resource-response.s3.amazonaws.com/presigned',
+    StackId: 'stack',
+    RequestId: 'request',
+    LogicalResourceId: 'ClusterPrerequisites',
+    PhysicalResourceId: 'ClusterPrerequisites-cluster-prerequisites',
+    ResourceProperties: { Objects: JSON.stringify(objects) },
+    ...(old && { OldResourceProperties: { Objects: JSON.stringify(old) } }),
+  };
+}
