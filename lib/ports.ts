@@ -4,7 +4,7 @@
  */
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { JobMessage } from './jobMessage.ts';
-import type { RunnerScope } from './runnerScope.ts';
+import type { RunnerScope } from './runners/runnerScope.ts';
 import type {
   InfrastructureKillReason,
   MetricDimensions,

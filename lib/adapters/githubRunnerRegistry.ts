@@ -16,7 +16,7 @@ import type {
   RunStatus,
   WorkflowJob,
 } from '../ports.ts';
-import type { RunnerScope } from '../runnerScope.ts';
+import type { RunnerScope } from '../runners/runnerScope.ts';
 import {
   createGitHubClient,
   type GitHubClient,

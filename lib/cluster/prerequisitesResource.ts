@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { settleBeforeDeadline } from '../deadline.ts';
 import { errorMessage } from '../errors.ts';
 import type { Log } from '../ports.ts';
+import { settleBeforeDeadline } from '../util/deadline.ts';
 import { CLUSTER_ADMIN_CONTEXT_KEY } from './buildPrerequisitesAccess.ts';
 
 /** The part of a CloudFormation custom resource request this resource reads. */

@@ -1,9 +1,9 @@
 // Checks across fields of the runner classes: each field is valid alone, but together they would fail
 // job after job, or do harm, only after the deploy.
 import * as z from 'zod/mini';
-import { runnerClassForLabels } from '../runnerClassForLabels.ts';
 import type { RunnerClass } from './autoscalerConfig.ts';
 import { compareQuantities } from './kubernetesQuantity.ts';
+import { runnerClassForLabels } from './runnerClassForLabels.ts';
 
 type ResourceList = Partial<Record<'cpu' | 'memory' | 'ephemeral-storage', string>>;
 type RunnerClasses = { cluster: { managePrerequisites: boolean }; runnerClasses: RunnerClass[] };

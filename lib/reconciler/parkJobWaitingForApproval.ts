@@ -1,5 +1,5 @@
 import type { JobMessage } from '../jobMessage.ts';
-import { parkWaitingJob } from '../parkWaitingJob.ts';
+import { parkWaitingJob } from '../runners/parkWaitingJob.ts';
 import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';
 
 /**

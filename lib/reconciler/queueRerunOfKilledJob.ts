@@ -1,7 +1,7 @@
-import { rerunForKilledRunner } from '../infrastructureKills.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import type { RunnerPod } from '../ports.ts';
-import { removeRunnerPod } from '../removeRunnerPod.ts';
+import { rerunForKilledRunner } from '../runners/infrastructureKills.ts';
+import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
 import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';
 
 /** A re-run waits at least this long: GitHub refuses it while the job's run is still in progress. */

@@ -1,4 +1,5 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { runnerClassForLabels } from '../config/runnerClassForLabels.ts';
 import { JOB_MESSAGE_SCHEMA_VERSION, type JobMessage } from '../jobMessage.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
@@ -13,7 +14,6 @@ import type {
   RunStatus,
   WorkflowJob,
 } from '../ports.ts';
-import { runnerClassForLabels } from '../runnerClassForLabels.ts';
 
 /** Pages of 100 repositories read per installation and sweep. */
 const MAX_REPOSITORY_PAGES = 3;

@@ -1,10 +1,10 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { errorKind, errorMessage } from '../errors.ts';
-import { forEachConcurrently } from '../forEachConcurrently.ts';
-import { KILLED_RUNNER_KEPT_SECONDS, rememberKilledRunner } from '../infrastructureKills.ts';
 import { runningJobOfPod } from '../pod/jobOfPod.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
-import { removeRunnerPod } from '../removeRunnerPod.ts';
+import { KILLED_RUNNER_KEPT_SECONDS, rememberKilledRunner } from '../runners/infrastructureKills.ts';
+import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
+import { forEachConcurrently } from '../util/forEachConcurrently.ts';
 import { planReconciliation, type ReconcileStep } from './planReconciliation.ts';
 import { queueRerunOfKilledJob } from './queueRerunOfKilledJob.ts';
 import { queueStrandedJobs } from './queueStrandedJobs.ts';

@@ -6,8 +6,8 @@ import {
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import type { RunnerPod } from '../ports.ts';
-import { removeRunnerPod } from '../removeRunnerPod.ts';
-import { runnerScopeForJob } from '../runnerScope.ts';
+import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
+import { runnerScopeForJob } from '../runners/runnerScope.ts';
 import { parkJobWaitingForApproval } from './parkJobWaitingForApproval.ts';
 import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';
 

@@ -1,11 +1,11 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
-import { rememberKilledRunner } from '../infrastructureKills.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
 import type { JobStatus, RunnerPod } from '../ports.ts';
-import { removeRunnerPod } from '../removeRunnerPod.ts';
+import { rememberKilledRunner } from '../runners/infrastructureKills.ts';
+import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
 import { parkJobWaitingForApproval } from './parkJobWaitingForApproval.ts';
 import { queueRerunOfKilledJob } from './queueRerunOfKilledJob.ts';
 import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';

@@ -1,12 +1,12 @@
 import type { JobMessage } from '../jobMessage.ts';
-import { parkWaitingJob } from '../parkWaitingJob.ts';
 import { buildRunnerPod } from '../pod/buildRunnerPod.ts';
 import { buildRunnerSecret } from '../pod/buildRunnerSecret.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
 import type { JobStatus, RunnerPod } from '../ports.ts';
-import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runnerScope.ts';
-import { secondsBetween } from '../secondsBetween.ts';
+import { parkWaitingJob } from '../runners/parkWaitingJob.ts';
+import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runners/runnerScope.ts';
+import { secondsBetween } from '../util/secondsBetween.ts';
 import { done, failed, handOverLater, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { capacityRetryDelaySeconds } from './retryDelay.ts';
 import { findRunnerClass, type ScalerContext } from './scalerContext.ts';

@@ -1,6 +1,6 @@
-import { settleBeforeDeadline } from '../deadline.ts';
 import { AutoscalerError, errorKind, errorMessage, isRetryable } from '../errors.ts';
 import type { JobMessage } from '../jobMessage.ts';
+import { settleBeforeDeadline } from '../util/deadline.ts';
 import { ensureRunnerPod } from './ensureRunnerPod.ts';
 import { failed, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { recordDeadlinePassed } from './recordDeadline.ts';

@@ -1,5 +1,5 @@
 import type { JobMessage } from '../jobMessage.ts';
-import type { ParkedJob } from '../parkWaitingJob.ts';
+import type { ParkedJob } from '../runners/parkWaitingJob.ts';
 
 /** What became of one queued message. */
 export type JobOutcome =

@@ -1,9 +1,9 @@
 import { errorMessage } from '../errors.ts';
 import { type JobMessage, jobMessageSchema } from '../jobMessage.ts';
-import { logWithAttributes } from '../logWithAttributes.ts';
 import { runnerPodNameOf } from '../pod/runnerNames.ts';
 import type { JobQueue } from '../ports.ts';
-import { secondsBetween } from '../secondsBetween.ts';
+import { logWithAttributes } from '../util/logWithAttributes.ts';
+import { secondsBetween } from '../util/secondsBetween.ts';
 import { isLateQueued } from './ensureRunnerPod.ts';
 import { handleJobMessage } from './handleJobMessage.ts';
 import { failed, type JobOutcome } from './jobOutcome.ts';

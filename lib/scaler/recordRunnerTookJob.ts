@@ -3,7 +3,7 @@ import { PROTECTED_FROM_DISRUPTION } from '../pod/disruption.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
-import { secondsBetween } from '../secondsBetween.ts';
+import { secondsBetween } from '../util/secondsBetween.ts';
 import { done, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
 

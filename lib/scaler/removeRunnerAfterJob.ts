@@ -1,4 +1,3 @@
-import { killedJobRerun, rerunForKilledRunner } from '../infrastructureKills.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { jobOfPod, rerunMessage } from '../pod/jobOfPod.ts';
@@ -6,8 +5,9 @@ import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
 import type { RunnerPod } from '../ports.ts';
-import { removeRunnerPod } from '../removeRunnerPod.ts';
-import { runnerScopeForJob } from '../runnerScope.ts';
+import { killedJobRerun, rerunForKilledRunner } from '../runners/infrastructureKills.ts';
+import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
+import { runnerScopeForJob } from '../runners/runnerScope.ts';
 import type { DeletionReason } from '../telemetry/metricCatalog.ts';
 import { done, handOver, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';

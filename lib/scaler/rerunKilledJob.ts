@@ -1,6 +1,6 @@
 import type { JobMessage } from '../jobMessage.ts';
 import type { RunRef } from '../ports.ts';
-import { secondsBetween } from '../secondsBetween.ts';
+import { secondsBetween } from '../util/secondsBetween.ts';
 import { done, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { runWaitDelaySeconds } from './retryDelay.ts';
 import type { ScalerContext } from './scalerContext.ts';

@@ -1,6 +1,6 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { runnerClassForLabels } from '../config/runnerClassForLabels.ts';
 import { JOB_ACTIONS, JOB_MESSAGE_SCHEMA_VERSION, type JobAction, type JobMessage } from '../jobMessage.ts';
-import { runnerClassForLabels } from '../runnerClassForLabels.ts';
 import type { IgnoreReason } from '../telemetry/metricCatalog.ts';
 import type { WorkflowJobEvent } from './workflowJobEvent.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunnerPodName, runnerPodName } from '../../lib/pod/runnerNames.ts';
-import { runnerRegistrationUrl, runnerScopeForJob } from '../../lib/runnerScope.ts';
+import { runnerRegistrationUrl, runnerScopeForJob } from '../../lib/runners/runnerScope.ts';
 
 describe('runner names', () => {
   it('derives the pod name from the class and the job only', () => {

@@ -1,4 +1,4 @@
-import type { RunnerClass } from './config/autoscalerConfig.ts';
+import type { RunnerClass } from './autoscalerConfig.ts';
 
 const IMPLIED_LABEL = 'self-hosted';
 

@@ -1,4 +1,4 @@
-import type { Log } from './ports.ts';
+import type { Log } from '../ports.ts';
 
 /** A log that adds the same attributes (a job's IDs, say) to every line. */
 export function logWithAttributes(log: Log, attributes: Record<string, unknown>): Log {

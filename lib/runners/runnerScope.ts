@@ -1,4 +1,4 @@
-import type { GitHubSettings } from './config/autoscalerConfig.ts';
+import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 
 /** Where a job's runner registers: its organisation, or its repository. */
 export type RunnerScope = { kind: 'org'; org: string } | { kind: 'repo'; owner: string; repo: string };

@@ -1,6 +1,6 @@
-import type { ReconcilerSettings } from './config/autoscalerConfig.ts';
-import type { JobMessage } from './jobMessage.ts';
-import { secondsBetween } from './secondsBetween.ts';
+import type { ReconcilerSettings } from '../config/autoscalerConfig.ts';
+import type { JobMessage } from '../jobMessage.ts';
+import { secondsBetween } from '../util/secondsBetween.ts';
 
 /** The first look again at a job found waiting for an approval; each later one waits twice as long. */
 export const FIRST_WAITING_RECHECK_SECONDS = 60;

@@ -1,5 +1,5 @@
-import type { Log, Metrics, PodRef, RunnerCluster } from './ports.ts';
-import type { DeletionReason } from './telemetry/metricCatalog.ts';
+import type { Log, Metrics, PodRef, RunnerCluster } from '../ports.ts';
+import type { DeletionReason } from '../telemetry/metricCatalog.ts';
 
 /**
  * Deletes exactly this runner pod (never a newer one of the same name) and its Secret, which holds a

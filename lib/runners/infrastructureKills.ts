@@ -1,9 +1,9 @@
-import type { AutoscalerConfig } from './config/autoscalerConfig.ts';
-import type { JobMessage } from './jobMessage.ts';
-import { rerunOfKilledJob } from './pod/jobOfPod.ts';
-import { ANNOTATION } from './pod/labels.ts';
-import type { Log, Metrics, RunnerCluster, RunnerPod } from './ports.ts';
-import type { InfrastructureKillReason } from './telemetry/metricCatalog.ts';
+import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import type { JobMessage } from '../jobMessage.ts';
+import { rerunOfKilledJob } from '../pod/jobOfPod.ts';
+import { ANNOTATION } from '../pod/labels.ts';
+import type { Log, Metrics, RunnerCluster, RunnerPod } from '../ports.ts';
+import type { InfrastructureKillReason } from '../telemetry/metricCatalog.ts';
 
 /**
  * Counts and logs a runner that the infrastructure killed while it ran a job, marks the pod so the
