@@ -60,3 +60,34 @@ export const jobMessageSchema = z.object({
 });
 
 export type JobMessage = z.output<typeof jobMessageSchema>;
+
+/** What a new message is made of: a job not yet run may leave out its runner and its start and end. */
+export type NewJobMessage = Omit<
+  JobMessage,
+  | 'schemaVersion'
+  | 'attempt'
+  | 'failures'
+  | 'replacements'
+  | 'waitingChecks'
+  | 'runnerName'
+  | 'runnerId'
+  | 'startedAt'
+  | 'completedAt'
+> &
+  Partial<Pick<JobMessage, 'runnerName' | 'runnerId' | 'startedAt' | 'completedAt'>>;
+
+/** A message as first queued, by the webhook or by the reconciler's stranded-job sweep: no counts yet. */
+export function newJobMessage(fields: NewJobMessage): JobMessage {
+  return {
+    schemaVersion: JOB_MESSAGE_SCHEMA_VERSION,
+    runnerName: null,
+    runnerId: null,
+    startedAt: null,
+    completedAt: null,
+    ...fields,
+    attempt: 0,
+    failures: 0,
+    replacements: 0,
+    waitingChecks: 0,
+  };
+}

@@ -1,6 +1,6 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { runnerClassForLabels } from '../config/runnerClassForLabels.ts';
-import { JOB_MESSAGE_SCHEMA_VERSION, type JobMessage } from '../jobMessage.ts';
+import { type JobMessage, newJobMessage } from '../jobMessage.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { runnerPodName } from '../pod/runnerNames.ts';
@@ -121,8 +121,7 @@ export async function queueStrandedJobs(
 
 function strandedJobMessage(job: WorkflowJob, source: JobSource, runnerClass: string): JobMessage {
   const { installation, repository } = source;
-  return {
-    schemaVersion: JOB_MESSAGE_SCHEMA_VERSION,
+  return newJobMessage({
     deliveryId: `stranded-job-sweep-${job.id}`,
     action: 'queued',
     jobId: job.id,
@@ -132,17 +131,9 @@ function strandedJobMessage(job: WorkflowJob, source: JobSource, runnerClass: st
     org: installation.accountType === 'Organization' ? installation.account : null,
     installationId: installation.id,
     labels: job.labels,
-    runnerName: null,
-    runnerId: null,
     createdAt: job.createdAt,
-    startedAt: null,
-    completedAt: null,
     runnerClass,
-    attempt: 0,
-    failures: 0,
-    replacements: 0,
-    waitingChecks: 0,
-  };
+  });
 }
 
 /** The repositories to look in, each with its installation, as the config allows. */

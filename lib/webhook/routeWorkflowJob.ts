@@ -1,6 +1,6 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { runnerClassForLabels } from '../config/runnerClassForLabels.ts';
-import { JOB_ACTIONS, JOB_MESSAGE_SCHEMA_VERSION, type JobAction, type JobMessage } from '../jobMessage.ts';
+import { JOB_ACTIONS, type JobAction, type JobMessage, newJobMessage } from '../jobMessage.ts';
 import type { IgnoreReason } from '../telemetry/metricCatalog.ts';
 import type { WorkflowJobEvent } from './workflowJobEvent.ts';
 
@@ -37,8 +37,7 @@ export function routeWorkflowJob(
   }
 
   return {
-    enqueue: {
-      schemaVersion: JOB_MESSAGE_SCHEMA_VERSION,
+    enqueue: newJobMessage({
       deliveryId: delivery.id,
       action: event.action,
       jobId: job.id,
@@ -54,11 +53,7 @@ export function routeWorkflowJob(
       startedAt: job.started_at ?? null,
       completedAt: job.completed_at ?? null,
       runnerClass: runnerClass.name,
-      attempt: 0,
-      failures: 0,
-      replacements: 0,
-      waitingChecks: 0,
-    },
+    }),
   };
 }
 
