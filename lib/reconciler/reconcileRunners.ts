@@ -4,6 +4,7 @@ import { runningJobOfPod } from '../pod/jobOfPod.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { KILLED_RUNNER_KEPT_SECONDS, rememberKilledRunner } from '../runners/infrastructureKills.ts';
 import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
+import { aroundEachCall } from '../util/aroundEachCall.ts';
 import { forEachConcurrently } from '../util/forEachConcurrently.ts';
 import { planReconciliation, type ReconcileStep } from './planReconciliation.ts';
 import { queueRerunOfKilledJob } from './queueRerunOfKilledJob.ts';
@@ -85,7 +86,11 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
   const pods = await context.cluster.listPods();
   const steps = planReconciliation(pods, config, context.now());
   const budget = { left: config.reconciler.maxGitHubCallsPerRun };
-  const registry = countingCalls(context.registry, () => summary.gitHubCalls++);
+  // Each GitHub call it is asked for is counted.
+  const registry = aroundEachCall(context.registry, (call) => {
+    summary.gitHubCalls += 1;
+    return call();
+  });
 
   await forEachConcurrently(steps, CONCURRENCY, async (step) => {
     if (STEP_COST[step.kind] > budget.left) {
@@ -150,36 +155,4 @@ async function carryOut(
     case 'remove-if-spare':
       return removeIdleSpare(step.pod, context, summary);
   }
-}
-
-/** The registry, counting each GitHub call it is asked for. */
-function countingCalls(registry: RunnerRegistry, count: () => void): RunnerRegistry {
-  const counted =
-    <Arguments extends unknown[], Result>(call: (...args: Arguments) => Promise<Result>) =>
-    (...args: Arguments) => {
-      count();
-      return call(...args);
-    };
-  return {
-    register: counted((request) => registry.register(request)),
-    deregister: counted((runner) => registry.deregister(runner)),
-    isBusy: counted((runner) => registry.isBusy(runner)),
-    readJob: counted((job) => registry.readJob(job)),
-    installations: counted(() => registry.installations()),
-    listRunners: counted((installationId, scope, maxPages) =>
-      registry.listRunners(installationId, scope, maxPages),
-    ),
-    listRepositories: counted((installationId, maxPages) =>
-      registry.listRepositories(installationId, maxPages),
-    ),
-    listRuns: counted((installationId, repository, status) =>
-      registry.listRuns(installationId, repository, status),
-    ),
-    listRunJobs: counted((installationId, repository, runId) =>
-      registry.listRunJobs(installationId, repository, runId),
-    ),
-    readRun: counted((run) => registry.readRun(run)),
-    rerunJob: counted((job) => registry.rerunJob(job)),
-    rerunFailedJobs: counted((run) => registry.rerunFailedJobs(run)),
-  };
 }

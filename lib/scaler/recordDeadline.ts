@@ -1,4 +1,5 @@
 import { AutoscalerError } from '../errors.ts';
+import { aroundEachCall } from '../util/aroundEachCall.ts';
 
 /**
  * What the records of a batch leave of the invocation's time once their deadline passes: putting an
@@ -27,12 +28,5 @@ export function recordDeadlinePassed(): AutoscalerError {
  * redone record made (a runner Secret is written without a precondition).
  */
 export function refusingAfterDeadline<Port extends object>(deadline: AbortSignal, port: Port): Port {
-  return new Proxy(port, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        deadline.aborted ? Promise.reject(recordDeadlinePassed()) : value.apply(target, args);
-    },
-  });
+  return aroundEachCall(port, (call) => (deadline.aborted ? Promise.reject(recordDeadlinePassed()) : call()));
 }
