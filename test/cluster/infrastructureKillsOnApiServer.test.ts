@@ -95,20 +95,26 @@ const patchAsAdmin = (name: string, body: object) =>
   admin().patchNamespacedPod({ name, namespace: namespace(), body }, mergePatch);
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/**
+ * Evicts the pod through the eviction API, which adds the DisruptionTarget condition and deletes
+ * it; a test finalizer holds it terminating, as its preStop would.
+ */
+async function evictHeldTerminating(name: string) {
+  await patchAsAdmin(name, { metadata: { finalizers: [HOLD] } });
+  await admin().createNamespacedPodEviction({
+    name,
+    namespace: namespace(),
+    body: { metadata: { name, namespace: namespace() } },
+  });
+  await expect.poll(async () => (await cluster.readPod(name))?.killedBy, { timeout: 10_000 }).toBe('evicted');
+}
+
 describe('runners the infrastructure killed, on a real kube-apiserver', { timeout: 60_000 }, () => {
   it('an evicted runner still terminating has its job queued for a re-run once, and is left to terminate', async () => {
-    // Prepare: the eviction API adds the DisruptionTarget condition, then deletes the pod.
+    // Prepare
     const subject = harness();
     const { jobId, name } = await runnerRunningItsJob(subject);
-    await patchAsAdmin(name, { metadata: { finalizers: [HOLD] } });
-    await admin().createNamespacedPodEviction({
-      name,
-      namespace: namespace(),
-      body: { metadata: { name, namespace: namespace() } },
-    });
-    await expect
-      .poll(async () => (await cluster.readPod(name))?.killedBy, { timeout: 10_000 })
-      .toBe('evicted');
+    await evictHeldTerminating(name);
 
     // Act: two reconciler runs while it terminates.
     const first = await subject.reconcile();
@@ -197,15 +203,7 @@ describe('runners the infrastructure killed, on a real kube-apiserver', { timeou
     // Prepare: job B took the runner, but its in_progress was lost; the pod is evicted.
     const subject = harness();
     const { name, runnerId } = await runningRunner(subject);
-    await patchAsAdmin(name, { metadata: { finalizers: [HOLD] } });
-    await admin().createNamespacedPodEviction({
-      name,
-      namespace: namespace(),
-      body: { metadata: { name, namespace: namespace() } },
-    });
-    await expect
-      .poll(async () => (await cluster.readPod(name))?.killedBy, { timeout: 10_000 })
-      .toBe('evicted');
+    await evictHeldTerminating(name);
     const jobB = uniqueJobId();
 
     // Act: the reconciler meets it terminating; it is gone when B's completed arrives.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
+import type { RunnerPod } from '../../lib/ports.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { livePod } from '../helpers/livePod.ts';
 import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
@@ -23,6 +24,16 @@ async function runnerThatTookAJob(jobId: number, ranJobId = jobId, config = test
   );
   return harness;
 }
+
+/** The `completed` of a job in run `runId`, naming the runner pod it ran on as GitHub does: by its ID too. */
+const completedOn = (pod: RunnerPod, jobId: number, runId: number) =>
+  jobMessage({
+    jobId,
+    runId,
+    action: 'completed',
+    runnerName: pod.name,
+    runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+  });
 
 describe('runners the infrastructure killed mid-job', () => {
   it('queue the job they ran to be re-run, count the kill by its reason, and go', async () => {
@@ -87,15 +98,7 @@ describe('runners the infrastructure killed mid-job', () => {
     const pod = await livePod(cluster, runnerFor(85));
 
     // Act: the completed that names the killed runner, then a reconciler run on an earlier listing.
-    const [outcome] = await runBatch(
-      jobMessage({
-        jobId: 85,
-        runId: 500,
-        action: 'completed',
-        runnerName: pod.name,
-        runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-      }),
-    );
+    const [outcome] = await runBatch(completedOn(pod, 85, 500));
     const summary = await reconcile();
 
     // Assess
@@ -139,15 +142,7 @@ describe('runners the infrastructure killed mid-job', () => {
     };
 
     // Act: the job's completed, then, once deletes work again, a reconciler run.
-    const [outcome] = await runBatch(
-      jobMessage({
-        jobId: 96,
-        runId: 500,
-        action: 'completed',
-        runnerName: pod.name,
-        runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-      }),
-    );
+    const [outcome] = await runBatch(completedOn(pod, 96, 500));
     cluster.deletePod = deletePod;
     const summary = await reconcile();
 
@@ -203,15 +198,7 @@ describe('runners the infrastructure killed mid-job', () => {
     // Act: the reconciler runs twice, then job 99's completed arrives.
     const first = await reconcile();
     const second = await reconcile();
-    await runBatch(
-      jobMessage({
-        jobId: 99,
-        runId: 503,
-        action: 'completed',
-        runnerName: pod.name,
-        runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-      }),
-    );
+    await runBatch(completedOn(pod, 99, 503));
 
     // Assess
     expect([first.removedSpares, second.removedUnstarted]).toEqual([0, 1]);
@@ -252,13 +239,7 @@ describe('runners the infrastructure killed mid-job', () => {
 
     // Act: the reconciler runs, then job 88's completed, naming the runner by its ID, twice.
     const summary = await reconcile();
-    const completed = jobMessage({
-      jobId: 88,
-      runId: 501,
-      action: 'completed',
-      runnerName: pod.name,
-      runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-    });
+    const completed = completedOn(pod, 88, 501);
     const [first] = await runBatch(completed);
     const [again] = await runBatch(completed);
 
@@ -310,15 +291,7 @@ describe('runners the infrastructure killed mid-job', () => {
     await reconcile();
     await runBatch(...queue.sent.splice(0).map(({ message }) => message));
     const replacement = await livePod(cluster, runnerFor(92));
-    const [outcome] = await runBatch(
-      jobMessage({
-        jobId: 93,
-        runId: 502,
-        action: 'completed',
-        runnerName: killed.name,
-        runnerId: Number(killed.annotations[ANNOTATION.runnerId]),
-      }),
-    );
+    const [outcome] = await runBatch(completedOn(killed, 93, 502));
 
     // Assess: job 93 is to be re-run, and the replacement, which runs nothing yet, stays.
     expect(outcome).toMatchObject({
