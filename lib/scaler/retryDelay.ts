@@ -23,7 +23,15 @@ export function rateLimitRetryDelaySeconds(retryAfterSeconds = 60, random = Math
   return Math.min(MAX_DELAY_SECONDS, Math.ceil(Math.max(1, retryAfterSeconds) * (1 + random() * 0.1)));
 }
 
-/** Delay before looking again whether a run is done, to re-run its killed job: 1 minute, doubling, at most 15. */
+/** Looks, a minute apart, at a run that is not done yet, before the wait starts to double. */
+const RUN_CHECKS_EVERY_MINUTE = 10;
+
+/**
+ * Delay before looking again whether a run is done, to re-run its killed job: every minute for the
+ * first ten minutes, in which most runs end, so the job is re-run within a minute of its run's end;
+ * then doubling, at most 15 minutes. One GitHub call a look, and kills are rare.
+ */
 export function runWaitDelaySeconds(attempt: number): number {
-  return Math.min(MAX_DELAY_SECONDS, 60 * 2 ** attempt);
+  const doublings = Math.max(0, attempt - RUN_CHECKS_EVERY_MINUTE + 1);
+  return Math.min(MAX_DELAY_SECONDS, 60 * 2 ** doublings);
 }
