@@ -87,7 +87,10 @@ export interface RunnerCluster {
   reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>>;
   /** Creates the Secret, replacing any left over from an earlier pod of the same name. */
   createSecret(secret: V1Secret): Promise<void>;
-  secretExists(name: string): Promise<boolean>;
+  /** The Secret's owner pod (UID) and annotations, or undefined when there is none. */
+  readSecret(
+    name: string,
+  ): Promise<{ ownerUid: string | undefined; annotations: Record<string, string> } | undefined>;
   /** Lifts the registration gate and adds the annotations. Returns false when the pod is gone. */
   releasePod(pod: PodRef, annotations: Record<string, string>): Promise<boolean>;
   /** Returns the annotated pod, or undefined when it is gone. */

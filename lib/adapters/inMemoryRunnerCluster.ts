@@ -5,7 +5,7 @@ import { hasFinished } from '../pod/runnerPodPhase.ts';
 import type { AnnotationPatch, KilledRunner, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
 import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 import type { InfrastructureKillReason, PodProblem } from '../telemetry/metricCatalog.ts';
-import { toRunnerPod } from './kubernetesRunnerCluster.ts';
+import { secretOwnerAndAnnotations, toRunnerPod } from './kubernetesRunnerCluster.ts';
 
 export type ClusterAction =
   | { action: 'create-pod'; pod: string; runnerClass: string; jobId: string }
@@ -84,8 +84,9 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     this.secrets.set(secret.metadata?.name ?? '', secret);
   }
 
-  async secretExists(name: string): Promise<boolean> {
-    return this.secrets.has(name);
+  async readSecret(name: string) {
+    const secret = this.secrets.get(name);
+    return secret && secretOwnerAndAnnotations(secret);
   }
 
   async releasePod(pod: PodRef, annotations: Record<string, string>): Promise<boolean> {

@@ -180,12 +180,15 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     }
   }
 
-  async secretExists(name: string): Promise<boolean> {
+  async readSecret(name: string) {
     try {
-      await (await this.api()).readNamespacedSecret({ name, namespace: this.namespace }, this.requestOptions);
-      return true;
+      const secret = await (await this.api()).readNamespacedSecret(
+        { name, namespace: this.namespace },
+        this.requestOptions,
+      );
+      return secretOwnerAndAnnotations(secret);
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return undefined;
       throw kubernetesError(error, `read secret ${name}`);
     }
   }
@@ -285,6 +288,11 @@ export function toRunnerPod(pod: V1Pod): RunnerPod {
     annotations: pod.metadata?.annotations ?? {},
     resourceVersion: pod.metadata?.resourceVersion ?? '',
   };
+}
+
+export function secretOwnerAndAnnotations(secret: V1Secret) {
+  const owner = secret.metadata?.ownerReferences?.find((reference) => reference.kind === 'Pod');
+  return { ownerUid: owner?.uid, annotations: secret.metadata?.annotations ?? {} };
 }
 
 function isLive(pod: V1Pod): boolean {

@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { RunnerRegistration } from '../ports.ts';
-import { LABEL, MANAGED_BY } from './labels.ts';
+import { ANNOTATION, LABEL, MANAGED_BY } from './labels.ts';
 import { runnerSecretName } from './runnerNames.ts';
 import { SECRET_KEY } from './runnerPodRegistration.ts';
 
@@ -21,6 +21,9 @@ export function buildRunnerSecret(
       namespace: pod.namespace,
       labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.runnerClass]: pod.runnerClassName },
       ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid }],
+      // A registration interrupted before the pod was released is finished from this (ensureRunnerPod).
+      annotations:
+        registration.kind === 'jit' ? { [ANNOTATION.runnerId]: String(registration.runnerId) } : {},
     },
     stringData:
       registration.kind === 'jit'

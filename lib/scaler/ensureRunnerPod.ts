@@ -141,8 +141,12 @@ async function resumeExistingPod(podName: string, context: ScalerContext): Promi
     return retryLater('the earlier runner pod of this job is still being removed', LEAVING_POD_DELAY_SECONDS);
   }
   if (!pod.gated) return done('already exists');
-  if (await context.cluster.secretExists(runnerSecretName(podName))) {
-    await context.cluster.releasePod(pod, {});
+  const secret = await context.cluster.readSecret(runnerSecretName(podName));
+  if (secret?.ownerUid === pod.uid) {
+    // With the runner's ID, as at creation: without it, a late delivery about an earlier pod of this
+    // name could take this one for its runner (see isRunnerOfJob).
+    const runnerId = secret.annotations[ANNOTATION.runnerId];
+    await context.cluster.releasePod(pod, runnerId ? { [ANNOTATION.runnerId]: runnerId } : {});
     return done('finished an interrupted registration');
   }
   const ageSeconds = (context.now().getTime() - pod.createdAt.getTime()) / 1000;

@@ -113,13 +113,13 @@ describe('KubernetesRunnerCluster on a real kube-apiserver', () => {
     const stored = await cluster.readPod(name);
     expect(stored).toMatchObject({ uid: second.created.uid, gated: true });
     expect(stored?.annotations.a).toBeUndefined();
-    expect(await cluster.secretExists(`${name}-runner`)).toBe(true);
+    expect(await cluster.readSecret(`${name}-runner`)).toBeDefined();
 
     // Act / Assess: the second pod itself is acted on, and an annotation can be removed again.
     expect((await cluster.annotatePod(second.created, { a: 'second' }))?.annotations.a).toBe('second');
     expect((await cluster.annotatePod(second.created, { a: null }))?.annotations.a).toBeUndefined();
     await cluster.deleteRunnerSecret(second.created);
-    expect(await cluster.secretExists(`${name}-runner`)).toBe(false);
+    expect(await cluster.readSecret(`${name}-runner`)).toBeUndefined();
   });
 
   it('is refused outside its namespace, with a clear error that is not retried', async () => {
@@ -209,7 +209,7 @@ describe('KubernetesRunnerCluster Secrets on a real kube-apiserver', () => {
 
     // Assess
     await expect
-      .poll(() => cluster.secretExists(`${name}-runner`), { timeout: 15_000, interval: 200 })
-      .toBe(false);
+      .poll(() => cluster.readSecret(`${name}-runner`), { timeout: 15_000, interval: 200 })
+      .toBeUndefined();
   });
 });

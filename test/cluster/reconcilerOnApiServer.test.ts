@@ -133,7 +133,7 @@ describe('the reconciler on a real kube-apiserver', { timeout: 60_000 }, () => {
     // Assess
     expect(summary).toMatchObject({ parkedForApproval: 1, failedSteps: 0 });
     await expect.poll(() => cluster.readPod(podName), { timeout: 20_000 }).toBeUndefined();
-    expect(await cluster.secretExists(`${podName}-runner`)).toBe(false);
+    expect(await cluster.readSecret(`${podName}-runner`)).toBeUndefined();
     expect(registry.deregistered.map(({ name }) => name)).toContain(podName);
     expect(queue.sent).toEqual([
       { message: expect.objectContaining({ jobId, podName, waitingChecks: 1 }), delaySeconds: 60 },

@@ -201,6 +201,30 @@ describe('scaler on queued jobs', () => {
     ]);
   });
 
+  it('finishes a registration cut off before the release with the runner ID, so no late delivery about an earlier pod of the name takes it', async () => {
+    // Prepare: the release of job 8's pod fails once, after its Secret is stored.
+    const { cluster, runBatch } = scalerHarness();
+    const releasePod = cluster.releasePod.bind(cluster);
+    cluster.releasePod = async () => {
+      cluster.releasePod = releasePod;
+      throw new AutoscalerError('Kubernetes release pod linux-small-8 failed (503)', {
+        kind: 'kubernetes',
+        retryable: true,
+      });
+    };
+    await runBatch(jobMessage({ jobId: 8 }));
+
+    // Act: the job's message again.
+    const [outcome] = await runBatch(jobMessage({ jobId: 8, attempt: 1 }));
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'done', result: 'finished an interrupted registration' });
+    expect(await cluster.readPod('linux-small-8')).toMatchObject({
+      gated: false,
+      annotations: { [ANNOTATION.runnerId]: '500' },
+    });
+  });
+
   it('replaces a gated pod whose registration was abandoned', async () => {
     // Prepare: a scaler died after creating the pod, before its Secret.
     let clock = new Date('2026-11-28T12:00:00Z');
