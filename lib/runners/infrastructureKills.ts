@@ -23,11 +23,14 @@ export async function rerunForKilledRunner(
   const rerun = rerunOfKilledJob(pod, ranJob);
   if (!pod.killedBy || !rerun) return undefined;
   // Kept while it terminated, before its job was known (see rememberKilledRunner).
+  // Whoever claims it owns the re-run, even if the pod is gone by the mark (the reconciler kept
+  // the record because it was removing the pod).
   const runnerId = Number(pod.annotations[ANNOTATION.runnerId]);
-  if (runnerId) await context.cluster.claimKilledRunner(runnerId);
+  const claimed = runnerId ? await context.cluster.claimKilledRunner(runnerId) : undefined;
   const rerunsOn = context.config.reconciler.maxInfrastructureReruns > 0;
   if (queue && rerunsOn) await queue(rerun);
-  if (!(await context.cluster.annotatePod(pod, { [ANNOTATION.rerunQueued]: 'true' }))) return undefined;
+  const marked = await context.cluster.annotatePod(pod, { [ANNOTATION.rerunQueued]: 'true' });
+  if (!marked && !claimed) return undefined;
   return killedJobRerun(
     rerun,
     { podName: pod.name, runnerClass: pod.runnerClass, killedBy: pod.killedBy },

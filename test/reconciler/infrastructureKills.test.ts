@@ -207,6 +207,32 @@ describe('runners the infrastructure killed mid-job', () => {
     ]);
   });
 
+  it('queue the re-run from the completed that claims the kept runner, though the reconciler removed the pod meanwhile', async () => {
+    // Prepare: job 100 ran on runner 101, unannounced; it was killed, and the reconciler, replacing
+    // it, keeps its runner and removes the pod just as the completed reads it.
+    const { cluster, queue, runBatch } = await runnerThatTookAJob(101, 100);
+    cluster.setPhase(runnerFor(101), 'Failed', 'evicted', 'evicted');
+    const pod = await livePod(cluster, runnerFor(101));
+    await cluster.rememberKilledRunner({
+      runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+      podName: pod.name,
+      runnerClass: pod.runnerClass,
+      killedBy: 'evicted',
+      keptAt: new Date().toISOString(),
+    });
+    cluster.annotatePod = async (ref) => {
+      await cluster.deletePod(ref);
+      return undefined;
+    };
+
+    // Act
+    const [outcome] = await runBatch(completedOn(pod, 100, 500));
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'hand-over' });
+    expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([['rerun', 100]]);
+  });
+
   it('re-run a job killed before its in_progress reached us, when GitHub says it ran on that runner', async () => {
     // Prepare: runner 86 was preempted; GitHub's job record names it.
     const { cluster, registry, queue, runBatch, reconcile } = reconcilerHarness();
