@@ -162,6 +162,9 @@ export interface JobState {
   startedAt?: string | null;
 }
 
+/** Which of a run's job executions to list: GitHub's `filter` of a run's jobs. */
+export type RunJobAttempts = 'latest' | 'all';
+
 /** The workflow runs that may have jobs waiting for a runner. */
 export type RunStatus = 'queued' | 'in_progress';
 
@@ -170,6 +173,8 @@ export interface WorkflowJob {
   id: number;
   runId: number;
   runAttempt: number;
+  /** The job's name in its workflow (a matrix job's carries its values); kept by its re-runs. */
+  name: string;
   status: JobStatus;
   /** GitHub's conclusion (`success`, `failure`, `cancelled`…), once the job completed. */
   conclusion: string | null;
@@ -236,8 +241,16 @@ export interface RunnerRegistry {
   listRepositories(installationId: number, maxPages: number): Promise<string[]>;
   /** The IDs of a repository's workflow runs in this status, the newest 100. */
   listRuns(installationId: number, repository: string, status: RunStatus): Promise<number[]>;
-  /** The jobs of a run's latest attempt (the first 100). */
-  listRunJobs(installationId: number, repository: string, runId: number): Promise<WorkflowJob[]>;
+  /**
+   * The jobs of a run (the first 100): those of its latest attempt, or with `all`, every execution
+   * of every job in every attempt.
+   */
+  listRunJobs(
+    installationId: number,
+    repository: string,
+    runId: number,
+    attempts?: RunJobAttempts,
+  ): Promise<WorkflowJob[]>;
   readRun(run: RunRef): Promise<RunState>;
   /** Re-runs one job of a completed run, and the jobs that depend on it, in a new run attempt. */
   rerunJob(job: JobRef): Promise<RerunResult>;

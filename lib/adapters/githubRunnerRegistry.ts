@@ -7,6 +7,7 @@ import type {
   JobState,
   RegisteredRunner,
   RerunResult,
+  RunJobAttempts,
   RunnerRef,
   RunnerRegistration,
   RunnerRegistrationRequest,
@@ -155,8 +156,13 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     return listRuns(this.client(installationId), repository, status);
   }
 
-  listRunJobs(installationId: number, repository: string, runId: number): Promise<WorkflowJob[]> {
-    return listRunJobs(this.client(installationId), repository, runId);
+  listRunJobs(
+    installationId: number,
+    repository: string,
+    runId: number,
+    attempts?: RunJobAttempts,
+  ): Promise<WorkflowJob[]> {
+    return listRunJobs(this.client(installationId), repository, runId, attempts);
   }
 
   readRun(run: RunRef): Promise<RunState> {

@@ -1,5 +1,14 @@
 import { RequestError } from '@octokit/request-error';
-import type { JobRef, JobStatus, RerunResult, RunRef, RunState, RunStatus, WorkflowJob } from '../ports.ts';
+import type {
+  JobRef,
+  JobStatus,
+  RerunResult,
+  RunJobAttempts,
+  RunRef,
+  RunState,
+  RunStatus,
+  WorkflowJob,
+} from '../ports.ts';
 import { type GitHubClient, gitHubError } from './gitHubClient.ts';
 
 /** GitHub's workflow-run routes, for one installation's client: reading runs and re-running jobs. */
@@ -27,12 +36,13 @@ export async function listRunJobs(
   client: GitHubClient,
   repository: string,
   runId: number,
+  attempts: RunJobAttempts = 'latest',
 ): Promise<WorkflowJob[]> {
   const response = await client
     .request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', {
       ...ownerAndRepo(repository),
       run_id: runId,
-      filter: 'latest',
+      filter: attempts,
       per_page: 100,
     })
     .catch((error: unknown) => {
@@ -43,6 +53,7 @@ export async function listRunJobs(
       id: number;
       run_id: number;
       run_attempt?: number;
+      name: string;
       status: string;
       conclusion: string | null;
       labels: string[];
@@ -53,6 +64,7 @@ export async function listRunJobs(
     id: job.id,
     runId: job.run_id,
     runAttempt: job.run_attempt ?? 1,
+    name: job.name,
     status: jobStatusOf(job.status),
     conclusion: job.conclusion,
     labels: job.labels,

@@ -45,8 +45,8 @@ export function secretKeyGitHubApp(options: {
         (await registry()).listRepositories(installationId, maxPages),
       listRuns: async (installationId, repository, status) =>
         (await registry()).listRuns(installationId, repository, status),
-      listRunJobs: async (installationId, repository, runId) =>
-        (await registry()).listRunJobs(installationId, repository, runId),
+      listRunJobs: async (installationId, repository, runId, attempts) =>
+        (await registry()).listRunJobs(installationId, repository, runId, attempts),
       readRun: async (run) => (await registry()).readRun(run),
       rerunJob: async (job) => (await registry()).rerunJob(job),
       rerunFailedJobs: async (run) => (await registry()).rerunFailedJobs(run),

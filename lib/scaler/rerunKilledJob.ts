@@ -13,10 +13,12 @@ const ENDED_BADLY = new Set(['failure', 'cancelled', 'timed_out']);
 /**
  * `rerun`: the infrastructure killed this job's runner, so the job failed through no fault of its
  * own. GitHub refuses a re-run while the job's workflow run is in progress, so the message waits
- * until the run completes. Then, if no one re-ran the run meanwhile and it was not cancelled, the
- * job is re-run alone when no other job of the run failed; otherwise every failed job of the run is
- * re-run at once, which takes in all the jobs of the run that were hit (a matrix): GitHub allows one
- * re-run at a time, and a job's own re-run would leave the others of its attempt behind.
+ * until the run completes. Then, unless the run was cancelled, the job is re-run alone when no other
+ * job of its attempt failed; otherwise every failed job of the run is re-run at once, which takes in
+ * all the jobs of the run that were hit (a matrix): GitHub allows one re-run at a time, and a job's
+ * own re-run would leave the others of its attempt behind. A job that was left behind anyway (its
+ * kill ended it `cancelled`, so another killed job was re-run alone) is found by its name, absent
+ * from the later attempts, and re-run alone in its turn.
  */
 export async function rerunKilledJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   const { reconciler } = context.config;
@@ -28,8 +30,17 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
   const runRef: RunRef = { ...message };
   const run = await context.registry.readRun(runRef);
   if (run.status === 'absent') return done(`run ${message.runId} is gone`);
-  if (run.attempt > message.runAttempt)
-    return done(`run ${message.runId} was re-run already (attempt ${run.attempt})`);
+  const movedOn = run.attempt > message.runAttempt;
+  const runJobs = movedOn || run.status === 'completed' ? await listAllRunJobs(message, context) : [];
+  const own = runJobs.find((runJob) => runJob.id === message.jobId);
+  if (movedOn) {
+    const rerunIn = runJobs.find(
+      (runJob) => runJob.name === own?.name && runJob.runAttempt > message.runAttempt,
+    )?.runAttempt;
+    // Without its own record, the job cannot be told apart from the others: taken as re-run.
+    if (!own || rerunIn !== undefined)
+      return done(`run ${message.runId} was re-run already, ${job} in attempt ${rerunIn ?? run.attempt}`);
+  }
   if (run.status !== 'completed') {
     const waited = secondsBetween(message.createdAt, context.now().toISOString()) ?? 0;
     if (waited > MAX_RUN_WAIT_SECONDS)
@@ -37,20 +48,20 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
     return retryLater(`run ${message.runId} is still ${run.status}`, runWaitDelaySeconds(message.attempt));
   }
   if (run.conclusion === 'cancelled') return done(`run ${message.runId} was cancelled; ${job} is not re-run`);
-
-  const runJobs = await context.registry.listRunJobs(
-    message.installationId,
-    message.repository,
-    message.runId,
-  );
-  const own = runJobs.find((runJob) => runJob.id === message.jobId);
   // A drained runner's preStop may have let the job finish: only a failed job is re-run.
   if (own?.conclusion && !ENDED_BADLY.has(own.conclusion))
     return done(`${job} ended ${own.conclusion}; not re-run`);
+
   // A job cancelled on its own (by hand, or by a concurrency group) is not taken for another one hit.
-  const failedJobs = runJobs.filter(
-    (runJob) => runJob.id !== message.jobId && runJob.conclusion === 'failure',
-  );
+  // Once the run moved on without this job (another killed job was re-run alone), this one goes alone.
+  const failedJobs = movedOn
+    ? []
+    : runJobs.filter(
+        (runJob) =>
+          runJob.id !== message.jobId &&
+          runJob.runAttempt === message.runAttempt &&
+          runJob.conclusion === 'failure',
+      );
   const alone = failedJobs.length === 0;
   const result = alone
     ? await context.registry.rerunJob(message)
@@ -72,4 +83,9 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
   context.log.info('re-ran a job the infrastructure killed', { ...attributes, alone });
   context.metrics.record('JobReruns', 1, { RunnerClass: message.runnerClass });
   return done(alone ? `re-ran ${job}` : `re-ran the failed jobs of run ${message.runId}, ${job} among them`);
+}
+
+/** Every execution of the run's jobs: a re-run job has a new ID but keeps its name. */
+function listAllRunJobs(message: JobMessage, context: ScalerContext) {
+  return context.registry.listRunJobs(message.installationId, message.repository, message.runId, 'all');
 }

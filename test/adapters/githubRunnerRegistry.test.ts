@@ -237,6 +237,7 @@ describe('GitHubRunnerRegistry', () => {
         id: 9201,
         runId: 31,
         runAttempt: 1,
+        name: 'build (9201)',
         status: 'queued',
         conclusion: null,
         labels,
@@ -246,6 +247,7 @@ describe('GitHubRunnerRegistry', () => {
         id: 9202,
         runId: 31,
         runAttempt: 1,
+        name: 'build (9202)',
         status: 'in_progress',
         conclusion: null,
         labels,
@@ -255,6 +257,30 @@ describe('GitHubRunnerRegistry', () => {
     expect(gitHub.requests.at(-1)?.path).toBe(
       '/repos/acme/svc/actions/runs/31/jobs?filter=latest&per_page=100',
     );
+  });
+
+  it("lists every execution of a run's jobs with `all`: a re-run keeps its job's name under a new ID", async () => {
+    // Prepare: run 35's two jobs failed, and one of them was re-run alone.
+    gitHub.setJob('acme/svc', 9301, 'completed', null, { runId: 35, conclusion: 'failure' });
+    gitHub.setJob('acme/svc', 9302, 'completed', null, { runId: 35, conclusion: 'cancelled' });
+    const subject = registry();
+    const rerun = await subject.rerunJob({ installationId: 42, repository: 'acme/svc', jobId: 9301 });
+
+    // Act
+    const latest = await subject.listRunJobs(42, 'acme/svc', 35);
+    const all = await subject.listRunJobs(42, 'acme/svc', 35, 'all');
+
+    // Assess
+    expect(rerun).toEqual({ rerun: true });
+    expect(latest.map(({ name, runAttempt }) => [name, runAttempt])).toEqual([['build (9301)', 2]]);
+    expect(
+      all.map(({ id, name, runAttempt }) => [id === 9301 || id === 9302 ? id : 'new', name, runAttempt]),
+    ).toEqual([
+      [9301, 'build (9301)', 1],
+      [9302, 'build (9302)', 1],
+      ['new', 'build (9301)', 2],
+    ]);
+    expect(gitHub.requests.at(-1)?.path).toBe('/repos/acme/svc/actions/runs/35/jobs?filter=all&per_page=100');
   });
 
   it('reads a run, and re-runs a job or the failed jobs of a run once it completed, not before', async () => {

@@ -256,12 +256,13 @@ export class GitHubSimulator {
   }
 
   /**
-   * The job's runner died mid-job: GitHub fails the job. The runner stays registered, offline, for
-   * the ghost sweep.
+   * The job's runner died mid-job: GitHub fails the job, or cancels it when the runner was signalled
+   * first (a third of kills here), which a re-run must not take for a job cancelled on purpose. The
+   * runner stays registered, offline, for the ghost sweep.
    */
   private fail(job: SimulatedJob, killed: SimulatedJob['killed']): void {
     job.killed = killed;
-    this.finish(job, 'failure');
+    this.finish(job, this.options.random() < 1 / 3 ? 'cancelled' : 'failure');
     this.options.gitHub.setBusy(job.ranOn ?? '', false);
   }
 

@@ -37,13 +37,14 @@ export class StandInWorkflows {
     status: GitHubJobStatus,
     runnerName: string | null = null,
     details: Partial<
-      Pick<StandInJob, 'runId' | 'runAttempt' | 'labels' | 'createdAt' | 'conclusion' | 'runnerId'>
+      Pick<StandInJob, 'runId' | 'runAttempt' | 'name' | 'labels' | 'createdAt' | 'conclusion' | 'runnerId'>
     > = {},
   ) => {
     const key = `${repository}#${jobId}`;
     this.jobs.set(key, {
       runId: 1,
       runAttempt: 1,
+      name: `build (${jobId})`,
       conclusion: null,
       runnerId: null,
       labels: ['self-hosted'],
@@ -94,7 +95,11 @@ export class StandInWorkflows {
     }
     const runJobsRoute = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/jobs$/.exec(path);
     if (method === 'GET' && runJobsRoute?.[1] && runJobsRoute[2]) {
-      const ofRun = this.latestJobs(runJobsRoute[1], Number(runJobsRoute[2]));
+      const [repository, runId] = [runJobsRoute[1], Number(runJobsRoute[2])];
+      const ofRun =
+        url.searchParams.get('filter') === 'all'
+          ? [...this.jobs.values()].filter((job) => job.repository === repository && job.runId === runId)
+          : this.latestJobs(repository, runId);
       return sent(
         200,
         { total_count: ofRun.length, jobs: ofRun.slice(0, 100).map(workflowJob) },
@@ -130,7 +135,7 @@ export class StandInWorkflows {
     return false;
   }
 
-  /** The jobs of a run's latest attempt. */
+  /** The jobs of a run's latest attempt, as GitHub lists them since 2025: not those left from earlier ones. */
   private latestJobs(repository: string, runId: number): StandInJob[] {
     const ofRun = [...this.jobs.values()].filter(
       (job) => job.repository === repository && job.runId === runId,
@@ -166,6 +171,8 @@ interface StandInJob {
   id: number;
   runId: number;
   runAttempt: number;
+  /** Kept by the job's re-runs, which get new IDs. */
+  name: string;
   status: GitHubJobStatus;
   /** Set once completed: `success` unless a test says otherwise. */
   conclusion: string | null;
@@ -177,7 +184,7 @@ interface StandInJob {
 
 /** A workflow job as `GET /repos/{owner}/{repo}/actions/jobs/{job_id}` answers it. */
 function workflowJob(job: StandInJob) {
-  const { repository, id, runId, runAttempt, status, runnerName, runnerId, labels, createdAt } = job;
+  const { repository, id, runId, runAttempt, name, status, runnerName, runnerId, labels, createdAt } = job;
   const finished = status === 'completed';
   return {
     id,
@@ -193,7 +200,7 @@ function workflowJob(job: StandInJob) {
     created_at: createdAt,
     started_at: createdAt,
     completed_at: finished ? createdAt : null,
-    name: 'build',
+    name,
     steps: [],
     check_run_url: `https://api.github.com/repos/${repository}/check-runs/${id}`,
     labels,

@@ -19,6 +19,7 @@ function workflowJob(id: number, overrides: Partial<WorkflowJob> = {}): Workflow
     id,
     runId: 900,
     runAttempt: 1,
+    name: `build (${id})`,
     status: 'queued',
     conclusion: null,
     labels: ['self-hosted', 'linux', 'small'],

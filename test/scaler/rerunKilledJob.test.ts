@@ -12,10 +12,17 @@ const rerun = (jobId: number, overrides = {}) =>
     createdAt: new Date().toISOString(),
     ...overrides,
   });
-const runJob = (id: number, conclusion: string | null): WorkflowJob => ({
+/** An execution of a job of run 300: a matrix job named after its ID unless given a name. */
+const runJob = (
+  id: number,
+  conclusion: string | null,
+  overrides: Partial<WorkflowJob> = {},
+): WorkflowJob => ({
   id,
   runId: 300,
   runAttempt: 1,
+  name: `build (${id})`,
+  ...overrides,
   status: conclusion ? 'completed' : 'in_progress',
   conclusion,
   labels: ['self-hosted'],
@@ -74,11 +81,52 @@ describe('re-running a job the infrastructure killed', () => {
     // Act
     await runBatch(rerun(74));
     registry.runs.set(300, { status: 'queued', attempt: 2, conclusion: null });
+    registry.workflowJobs
+      .get('acme/app')
+      ?.push(
+        runJob(1074, null, { runAttempt: 2, name: 'build (74)' }),
+        runJob(1075, null, { runAttempt: 2, name: 'build (75)' }),
+      );
     const [second] = await runBatch(rerun(75));
 
     // Assess
     expect(registry.reruns).toEqual(['run:300']);
-    expect(second).toEqual({ kind: 'done', result: 'run 300 was re-run already (attempt 2)' });
+    expect(second).toEqual({
+      kind: 'done',
+      result: 'run 300 was re-run already, job 75 of run 300 in attempt 2',
+    });
+  });
+
+  it('re-runs a killed job left behind when another one killed in its run was re-run alone, once the new attempt completes', async () => {
+    // Prepare: two jobs of one run killed; one lost its runner (failure), the other was drained (cancelled).
+    const { registry, runBatch } = scalerHarness();
+    registry.runs.set(300, { status: 'completed', attempt: 1, conclusion: 'failure' });
+    registry.workflowJobs.set('acme/app', [runJob(80, 'failure'), runJob(81, 'cancelled')]);
+
+    // Act: the first is re-run alone; the second is looked at during, then after, the new attempt.
+    await runBatch(rerun(80));
+    registry.runs.set(300, { status: 'in_progress', attempt: 2, conclusion: null });
+    registry.workflowJobs.get('acme/app')?.push(runJob(1080, null, { runAttempt: 2, name: 'build (80)' }));
+    const [during] = await runBatch(rerun(81));
+    registry.runs.set(300, { status: 'completed', attempt: 2, conclusion: 'success' });
+    const [after] = await runBatch(rerun(81));
+
+    // Assess
+    expect(during).toMatchObject({ kind: 'retry' });
+    expect(after).toEqual({ kind: 'done', result: 're-ran job 81 of run 300' });
+    expect(registry.reruns).toEqual(['job:80', 'job:81']);
+  });
+
+  it('lets a message go when the run moved on and GitHub no longer lists its job', async () => {
+    const { registry, runBatch } = scalerHarness();
+    registry.runs.set(300, { status: 'completed', attempt: 2, conclusion: 'success' });
+    registry.workflowJobs.set('acme/app', [runJob(1082, 'success', { runAttempt: 2 })]);
+    const [outcome] = await runBatch(rerun(82));
+    expect(outcome).toEqual({
+      kind: 'done',
+      result: 'run 300 was re-run already, job 82 of run 300 in attempt 2',
+    });
+    expect(registry.reruns).toEqual([]);
   });
 
   it.each([
