@@ -5,6 +5,7 @@ import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
 import type { Metrics } from '../ports.ts';
+import { DEFAULT_PUSHBACK_SECONDS, type GitHubPushback } from './gitHubPushback.ts';
 
 export interface GitHubClientOptions {
   github: Pick<GitHubSettings, 'appId' | 'apiUrl'>;
@@ -18,6 +19,10 @@ export interface GitHubClientOptions {
   metrics?: Metrics;
   /** For tests: the fetch to use. @default the global fetch */
   fetch?: typeof fetch;
+  /** What GitHub pushed back on, shared by every client of the App in this process. @default none */
+  pushback?: GitHubPushback;
+  /** For tests: the clock. @default Date.now */
+  nowMs?: () => number;
 }
 
 /**
@@ -35,9 +40,12 @@ const RETRY = {
 const RetryingOctokit = Octokit.plugin(retry);
 export type GitHubClient = InstanceType<typeof RetryingOctokit>;
 
-/** An Octokit for the App (auth-app caches its tokens), with timeouts, retries and rate-limit metrics. */
+/**
+ * An Octokit for the App (auth-app caches its tokens), with timeouts, retries and rate-limit metrics,
+ * that makes no call GitHub has pushed back on until the wait it asked for has passed.
+ */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
-  return new RetryingOctokit({
+  const client = new RetryingOctokit({
     retry: RETRY,
     baseUrl: options.github.apiUrl.replace(/\/$/, ''),
     authStrategy: createAppAuth,
@@ -48,6 +56,44 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     },
     userAgent: 'eks-runner-autoscaler',
     request: { fetch: timedFetch(options) },
+  });
+  if (options.pushback) holdBackWhenPushedBack(client, options.pushback, options);
+  return client;
+}
+
+/**
+ * A rate-limited answer holds its route (the secondary limit, per endpoint) or the installation's
+ * quota (the primary limit); a later call under either is refused here, as GitHub would refuse it,
+ * with its turn to try again, and never reaches GitHub.
+ */
+function holdBackWhenPushedBack(
+  client: GitHubClient,
+  pushback: GitHubPushback,
+  options: GitHubClientOptions,
+) {
+  const nowMs = options.nowMs ?? Date.now;
+  const quota = `quota of installation ${options.installationId ?? 'none (the App)'}`;
+  client.hook.wrap('request', async (request, endpoint) => {
+    const route = `${endpoint.method} ${endpoint.url}`;
+    const held = pushback.heldBack([route, quota], nowMs());
+    if (held)
+      throw new AutoscalerError(`GitHub: not calling ${route}: GitHub pushed back on ${held.key}`, {
+        kind: 'github-rate-limit',
+        retryable: true,
+        retryAfterSeconds: held.waitSeconds,
+      });
+    try {
+      return await request(endpoint);
+    } catch (error) {
+      const limited = rateLimitOf(error, new Date(nowMs()));
+      if (limited)
+        pushback.pushedBack(
+          limited.primary ? quota : route,
+          limited.waitSeconds ?? DEFAULT_PUSHBACK_SECONDS,
+          nowMs(),
+        );
+      throw error;
+    }
   });
 }
 
@@ -95,21 +141,34 @@ export function gitHubError(error: unknown, action: string, now = new Date()): A
       cause: error,
     });
   }
+  const limited = rateLimitOf(error, now);
+  return new AutoscalerError(`GitHub: could not ${action} (${error.status}): ${error.message}`, {
+    kind: limited ? 'github-rate-limit' : 'github',
+    retryable: limited !== undefined || error.status >= 500 || error.status === 0,
+    retryAfterSeconds: limited?.waitSeconds,
+    cause: error,
+  });
+}
+
+/**
+ * A rate-limited answer: 429, or 403 with a retry-after (the secondary limit) or an exhausted quota
+ * (the primary one, until its reset). Undefined for any other error.
+ */
+function rateLimitOf(
+  error: unknown,
+  now: Date,
+): { primary: boolean; waitSeconds: number | undefined } | undefined {
+  if (!(error instanceof RequestError)) return undefined;
   const headers = error.response?.headers ?? {};
   const retryAfter = Number(headers['retry-after']);
   const resetAt = Number(headers['x-ratelimit-reset']);
-  const rateLimited =
-    error.status === 429 ||
-    (error.status === 403 && (Number.isFinite(retryAfter) || headers['x-ratelimit-remaining'] === '0'));
+  const primary = headers['x-ratelimit-remaining'] === '0';
+  const limited = error.status === 429 || (error.status === 403 && (Number.isFinite(retryAfter) || primary));
+  if (!limited) return undefined;
   const waitSeconds = Number.isFinite(retryAfter)
     ? retryAfter
     : Number.isFinite(resetAt)
       ? Math.max(0, Math.ceil(resetAt - now.getTime() / 1000))
       : undefined;
-  return new AutoscalerError(`GitHub: could not ${action} (${error.status}): ${error.message}`, {
-    kind: rateLimited ? 'github-rate-limit' : 'github',
-    retryable: rateLimited || error.status >= 500 || error.status === 0,
-    retryAfterSeconds: rateLimited ? waitSeconds : undefined,
-    cause: error,
-  });
+  return { primary: primary && !Number.isFinite(retryAfter), waitSeconds };
 }

@@ -24,6 +24,7 @@ import {
   type GitHubClientOptions,
   gitHubError,
 } from './gitHubClient.ts';
+import { GitHubPushback } from './gitHubPushback.ts';
 import {
   jobStatusOf,
   listRunJobs,
@@ -33,7 +34,8 @@ import {
   rerunJob,
 } from './githubWorkflowRuns.ts';
 
-export interface GitHubRunnerRegistryOptions extends Omit<GitHubClientOptions, 'installationId' | 'github'> {
+export interface GitHubRunnerRegistryOptions
+  extends Omit<GitHubClientOptions, 'installationId' | 'github' | 'pushback' | 'nowMs'> {
   github: Pick<GitHubSettings, 'appId' | 'apiUrl' | 'registrationMode' | 'runnerGroupId'>;
   /** Reuse a registration token until this long before it expires. @default 300000 (5 minutes) */
   tokenRenewalMarginMs?: number;
@@ -53,6 +55,8 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   private app: GitHubClient | undefined;
   private readonly registrationTokens = new Map<string, Promise<{ token: string; renewAt: number }>>();
   private readonly now: () => Date;
+  /** Shared by the App's clients: a push-back on one installation's call holds the route for all. */
+  private readonly pushback = new GitHubPushback();
 
   constructor(options: GitHubRunnerRegistryOptions) {
     this.options = options;
@@ -284,15 +288,19 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
+  private clientOptions(): GitHubClientOptions {
+    return { ...this.options, pushback: this.pushback, nowMs: () => this.now().getTime() };
+  }
+
   private appClient(): GitHubClient {
-    this.app ??= createGitHubClient(this.options);
+    this.app ??= createGitHubClient(this.clientOptions());
     return this.app;
   }
 
   private client(installationId: number): GitHubClient {
     let client = this.clients.get(installationId);
     if (!client) {
-      client = createGitHubClient({ ...this.options, installationId });
+      client = createGitHubClient({ ...this.clientOptions(), installationId });
       this.clients.set(installationId, client);
     }
     return client;

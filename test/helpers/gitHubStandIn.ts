@@ -1,6 +1,7 @@
 import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type SecondaryLimit, StandInSecondaryLimit } from './standInSecondaryLimit.ts';
 import { StandInWorkflows } from './standInWorkflows.ts';
 
 interface StandInRunner {
@@ -64,6 +65,7 @@ export async function startGitHubStandIn() {
   const workflows = new StandInWorkflows(hooks);
   /** Faults drawn afresh for every request whose "METHOD /path" matches. */
   const randomFaults: { route: RegExp; share: number; fault: () => InjectedFault }[] = [];
+  let secondaryLimit: StandInSecondaryLimit | undefined;
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://stand-in');
@@ -92,6 +94,11 @@ export async function startGitHubStandIn() {
             ?.fault();
     if (fault) {
       send(fault.status, fault.body ?? { message: 'injected fault' }, '', fault.headers);
+      return;
+    }
+    const refusal = secondaryLimit?.charge(request.method ?? '', url.pathname);
+    if (refusal) {
+      send(refusal.status, refusal.body, '', refusal.headers);
       return;
     }
     try {
@@ -250,6 +257,11 @@ export async function startGitHubStandIn() {
     /** From now on, each request whose "METHOD /path" matches gets a fault with a chance of `share`. */
     failRandomly: (route: RegExp, share: number, fault: () => InjectedFault) =>
       randomFaults.push({ route, share, fault }),
+    /** From now on, enforces GitHub's secondary limit per endpoint; what it refused is on the result. */
+    limitSecondary: (limit: SecondaryLimit) => {
+      secondaryLimit = new StandInSecondaryLimit(limit);
+      return secondaryLimit;
+    },
     /** Adds an attempt to the App's delivery log, which lists the newest first, as GitHub records each. */
     addDelivery: (
       delivery: Omit<DeliveryItem, 'duration' | 'status' | 'action' | 'installation_id' | 'repository_id'>,

@@ -1,0 +1,49 @@
+/**
+ * GitHub's secondary limit allows 900 points a minute per endpoint, and a write costs 5: 180 writes a
+ * minute, one every third of a second. Calls held back are given their turns that far apart.
+ */
+export const SECONDS_PER_WRITE = 60 / 180;
+/** GitHub's advice when a secondary-limit answer names no wait: at least a minute. */
+export const DEFAULT_PUSHBACK_SECONDS = 60;
+
+/** A call GitHub is not to be asked yet: how long it waits before its turn, in seconds. */
+export interface HeldBack {
+  key: string;
+  waitSeconds: number;
+}
+
+/**
+ * What GitHub pushed back on, for one App in one process (so across every record of an invocation,
+ * and the invocations a warm Lambda instance serves next): keys, such as a route or an installation's
+ * quota, that are not to be called until a time. GitHub warns that an integration that keeps calling
+ * while limited can be banned, so a call under a held key is not made: it is given a turn after the
+ * hold ends, each next call a write's spacing later than the one before, so that the calls waiting
+ * come back at the rate GitHub takes rather than all at once.
+ */
+export class GitHubPushback {
+  private readonly holds = new Map<string, { untilMs: number; turnsGiven: number }>();
+
+  /** The first of these keys still held, and how long the call waits; undefined if none is. */
+  heldBack(keys: readonly string[], nowMs: number): HeldBack | undefined {
+    for (const key of keys) {
+      const hold = this.holds.get(key);
+      if (!hold) continue;
+      if (hold.untilMs <= nowMs) {
+        this.holds.delete(key);
+        continue;
+      }
+      const waitSeconds = (hold.untilMs - nowMs) / 1000 + hold.turnsGiven * SECONDS_PER_WRITE;
+      hold.turnsGiven += 1;
+      return { key, waitSeconds: Math.ceil(waitSeconds) };
+    }
+    return undefined;
+  }
+
+  /** GitHub answered that this key is limited for `seconds`; a longer hold already there stays. */
+  pushedBack(key: string, seconds: number, nowMs: number): void {
+    const untilMs = nowMs + Math.max(1, seconds) * 1000;
+    const hold = this.holds.get(key);
+    if (hold && hold.untilMs >= untilMs) return;
+    this.holds.set(key, { untilMs, turnsGiven: hold?.turnsGiven ?? 0 });
+  }
+}
