@@ -24,6 +24,35 @@ export const limitsAtLeastRequests = z.superRefine(
   },
 );
 
+/** A size above the maximum could never be asked for: the list or the maximum is a mistake. */
+export const sizeValuesWithinMaximum = z.superRefine(
+  (
+    sizing: {
+      maxCpu: string;
+      maxMemory: string;
+      cpuValues?: string[] | undefined;
+      memoryValues?: string[] | undefined;
+    },
+    context,
+  ) => {
+    const lists = [
+      ['cpuValues', sizing.cpuValues, 'maxCpu', sizing.maxCpu],
+      ['memoryValues', sizing.memoryValues, 'maxMemory', sizing.maxMemory],
+    ] as const;
+    for (const [field, values, maxField, max] of lists) {
+      values?.forEach((value, index) => {
+        if (compareQuantities(value, max) <= 0) return;
+        context.addIssue({
+          code: 'custom',
+          input: value,
+          path: [field, index],
+          message: `must be at most ${maxField} ("${max}"): no job may ask for more`,
+        });
+      });
+    }
+  },
+);
+
 export const uniqueClassNames = z.superRefine((config: RunnerClasses, context) => {
   const seen = new Set<string>();
   config.runnerClasses.forEach((runnerClass, index) => {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { QUANTITY } from './kubernetesQuantity.ts';
-import { limitsAtLeastRequests } from './runnerClassChecks.ts';
+import { limitsAtLeastRequests, sizeValuesWithinMaximum } from './runnerClassChecks.ts';
 import { absolutePath, dnsLabel, integer, text, withDefault } from './schemaParts.ts';
 
 const quantity = z
@@ -23,6 +23,34 @@ const toleration = z.strictObject({
   effect: z.optional(z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])),
   tolerationSeconds: z.optional(z.int()),
 });
+
+/**
+ * Lets a job ask for its runner's size with labels: `cpu=4` (or `cpu=500m`) and `memory=16Gi` (or
+ * `memory=512Mi`), in any case. The runner's requests are what the job asks for, and it registers
+ * with exactly the job's labels. A job asking for more than this allows is not queued (answered
+ * `202 ignored`, counted in WebhooksIgnored as `job-size-not-allowed`), so no workflow author can
+ * ask for the biggest machine the cluster has.
+ */
+const sizing = z
+  .strictObject({
+    /** Most CPU a job may ask for, e.g. "8". */
+    maxCpu: quantity,
+    /** Most memory a job may ask for, e.g. "32Gi". */
+    maxMemory: quantity,
+    /** The only CPU sizes a job may ask for, e.g. ["1", "2", "4"]. @default any up to maxCpu */
+    cpuValues: z.optional(z.array(quantity).check(z.minLength(1, 'needs at least one value'))),
+    /** The only memory sizes a job may ask for, e.g. ["4Gi", "16Gi"]. @default any up to maxMemory */
+    memoryValues: z.optional(z.array(quantity).check(z.minLength(1, 'needs at least one value'))),
+    /**
+     * Each limit is this multiple of the request the job asks for (what it does not ask for keeps the
+     * class's `resources`). @default 1 (limits equal to requests: the pod's resources are guaranteed)
+     */
+    limitsToRequests: withDefault(
+      z.number().check(z.gte(1, 'must be at least 1'), z.lte(10, 'must be at most 10')),
+      1,
+    ),
+  })
+  .check(sizeValuesWithinMaximum);
 
 export const CONTAINER_MODES = ['dood', 'dind', 'none'] as const;
 
@@ -53,6 +81,8 @@ export const runnerClassSchema = z.strictObject({
   resources: z
     .strictObject({ requests: resourceList, limits: z.optional(resourceList) })
     .check(limitsAtLeastRequests),
+  /** Sizes a job may ask for with `cpu=` and `memory=` labels. @default none (every runner has `resources`) */
+  sizing: z.optional(sizing),
   /** Most runner pods of this class alive at once. */
   maxRunners: integer(1, 10_000),
   /**

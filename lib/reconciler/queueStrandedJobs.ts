@@ -1,4 +1,5 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { sizedRunnerClass } from '../config/jobSizing.ts';
 import { runnerClassForLabels } from '../config/runnerClassForLabels.ts';
 import { type JobMessage, newJobMessage } from '../jobMessage.ts';
 import { jobOfPod } from '../pod/jobOfPod.ts';
@@ -56,6 +57,8 @@ export function findStrandedJobs(
       const runnerClass = runnerClassForLabels(job.labels, config.runnerClasses);
       if (!runnerClass || served.has(job.id) || podNames.has(runnerPodName(runnerClass.name, job.id)))
         return [];
+      // A job asking for a size its class does not allow was ignored by the webhook for that reason.
+      if ('refused' in sizedRunnerClass(runnerClass, job.labels)) return [];
       return [strandedJobMessage(job, source, runnerClass.name)];
     });
 }

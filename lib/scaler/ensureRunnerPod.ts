@@ -1,3 +1,4 @@
+import { sizedRunnerClass } from '../config/jobSizing.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { buildRunnerPod } from '../pod/buildRunnerPod.ts';
 import { buildRunnerSecret } from '../pod/buildRunnerSecret.ts';
@@ -23,8 +24,11 @@ const LEAVING_POD_DELAY_SECONDS = 5;
  * the API server's AlreadyExists turns every duplicate delivery into a no-op.
  */
 export async function ensureRunnerPod(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
-  const runnerClass = findRunnerClass(context.config, message.runnerClass);
-  if (!runnerClass) return failed(`runner class "${message.runnerClass}" is no longer configured`);
+  const configured = findRunnerClass(context.config, message.runnerClass);
+  if (!configured) return failed(`runner class "${message.runnerClass}" is no longer configured`);
+  const sized = sizedRunnerClass(configured, message.labels);
+  if ('refused' in sized) return done(`job ${message.jobId} gets no runner: ${sized.refused}`);
+  const { runnerClass } = sized;
 
   const status = await statusOfLateQueued(message, context);
   if (status === 'waiting') return parkUntilApproved(message, context);

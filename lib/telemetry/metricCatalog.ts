@@ -110,6 +110,7 @@ export const IGNORE_REASONS = [
   'organization-not-allowed',
   'repository-not-allowed',
   'no-runner-class',
+  'job-size-not-allowed',
 ] as const;
 export type IgnoreReason = (typeof IGNORE_REASONS)[number];
 

@@ -1,4 +1,5 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { sizedRunnerClass } from '../config/jobSizing.ts';
 import { runnerClassForLabels } from '../config/runnerClassForLabels.ts';
 import { JOB_ACTIONS, type JobAction, type JobMessage, newJobMessage } from '../jobMessage.ts';
 import type { IgnoreReason } from '../telemetry/metricCatalog.ts';
@@ -35,6 +36,8 @@ export function routeWorkflowJob(
   if (!runnerClass) {
     return { ignore: `no runner class serves labels [${job.labels.join(', ')}]`, reason: 'no-runner-class' };
   }
+  const sized = sizedRunnerClass(runnerClass, job.labels);
+  if ('refused' in sized) return { ignore: sized.refused, reason: 'job-size-not-allowed' };
 
   return {
     enqueue: newJobMessage({

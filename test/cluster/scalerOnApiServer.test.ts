@@ -112,4 +112,35 @@ describe('the scaler on a real kube-apiserver', () => {
     });
     expect(secrets.items).toEqual([]);
   });
+
+  it("sizes a job's runner from its size labels, registers it with exactly the job's labels, and counts it in maxRunners", async () => {
+    // Prepare: one place; a job asking for 4 CPUs and 16 GiB, then one asking for more than allowed.
+    const { registry, queue, runBatch, podsOfClass } = scalerOnApiServer('sized', 1);
+    const labels = ['self-hosted', 'linux', 'small', 'cpu=4', 'memory=16gi'];
+    const sized = jobMessage({ jobId: uniqueJobId(), runnerClass: 'sized', labels });
+    const tooBig = jobMessage({ jobId: uniqueJobId(), runnerClass: 'sized', labels: ['linux', 'cpu=16'] });
+    const another = jobMessage({ jobId: uniqueJobId(), runnerClass: 'sized' });
+
+    // Act
+    const [made] = await runBatch(sized);
+    const outcomes = await runBatch(tooBig, another);
+
+    // Assess
+    expect(made).toMatchObject({ kind: 'done', result: 'created' });
+    const pods = await podsOfClass();
+    expect(pods.map((pod) => pod.metadata?.name)).toEqual([`sized-${sized.jobId}`]);
+    const runner = pods[0]?.spec?.containers.find((container) => container.name === 'runner');
+    expect(runner?.resources).toEqual({
+      requests: { cpu: '4', memory: '16Gi' },
+      limits: { cpu: '4', memory: '16Gi' },
+    });
+    expect(registry.registered.map((request) => request.labels)).toEqual([
+      ['linux', 'small', 'cpu=4', 'memory=16gi'],
+    ]);
+    expect(outcomes[0]).toEqual({
+      kind: 'done',
+      result: `job ${tooBig.jobId} gets no runner: class sized allows no cpu of 16: at most 8`,
+    });
+    expect(queue.sent.map(({ message }) => message.jobId)).toEqual([another.jobId]);
+  });
 });

@@ -180,3 +180,20 @@ describe('classes no job can reach', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('sizes a job may ask for', () => {
+  it('refuses a listed size above its maximum, and a limit ratio below 1, naming each', () => {
+    const input = exampleWithClass(0, (runnerClass) => ({
+      ...runnerClass,
+      sizing: { maxCpu: '8', maxMemory: '16Gi', memoryValues: ['8Gi', '32Gi'], limitsToRequests: 0.5 },
+    }));
+    expect(problemsOf(input)).toEqual([
+      '  - runnerClasses[0].sizing.limitsToRequests: must be at least 1',
+      '  - runnerClasses[0].sizing.memoryValues[1]: must be at most maxMemory ("16Gi"): no job may ask for more',
+    ]);
+  });
+
+  it('accepts the example, whose first class lets jobs ask for their size', () => {
+    expect(problemsOf(exampleConfigInput())).toEqual([]);
+  });
+});
