@@ -81,9 +81,11 @@ describe('runner roots on a dood node', () => {
     const root = runnerRoot(mkdtempSync(join(tmpdir(), 'runner-roots-')), 'linux-docker-6');
     writeFileSync(
       join(root, 'run.sh'),
-      '#!/bin/sh\ntrap \'echo cancelled > "$RUNNER_ROOT/signalled"; exit 0\' TERM\nwhile :; do sleep 0.1; done\n',
+      '#!/bin/sh\ntrap \'echo cancelled > "$RUNNER_ROOT/signalled"; exit 0\' TERM\ntouch "$RUNNER_ROOT/trapping"\nwhile :; do sleep 0.1; done\n',
     );
     const runner = await startRunner(root);
+    // The lock is taken before run.sh runs: signalled before its trap, a shell just dies.
+    while (!existsSync(join(root, 'trapping'))) await new Promise((resolve) => setTimeout(resolve, 20));
 
     // Act
     runner.kill('SIGTERM');
