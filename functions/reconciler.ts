@@ -3,10 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { eksClusterApi } from '../lib/adapters/eksRunnerCluster.ts';
 import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
+import { secretKeyGitHubApps } from '../lib/adapters/gitHubApps.ts';
 import { KubernetesRedeliveryLedger } from '../lib/adapters/kubernetesRedeliveryLedger.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
-import { secretKeyGitHubApp } from '../lib/adapters/secretKeyGitHubApp.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
 import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
@@ -16,7 +16,7 @@ import { redeliverFailedWebhooks } from '../lib/reconciler/redeliverFailedWebhoo
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-reconciler' });
 const config = parseConfigText(requireEnv(ENV.config), ENV.config);
 const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
-const gitHubApp = secretKeyGitHubApp({
+const gitHubApp = secretKeyGitHubApps({
   github: config.github,
   privateKeySecretArn: requireEnv(ENV.privateKeySecretArn),
   metrics,

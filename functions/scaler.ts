@@ -3,8 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { eksRunnerCluster } from '../lib/adapters/eksRunnerCluster.ts';
 import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
+import { secretKeyGitHubApps } from '../lib/adapters/gitHubApps.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
-import { secretKeyGitHubApp } from '../lib/adapters/secretKeyGitHubApp.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
 import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
@@ -23,7 +23,7 @@ export const handler = middy(
       deadLetterQueueUrl: requireEnv(ENV.deadLetterQueueUrl),
     }),
     cluster: eksRunnerCluster(config, requireEnv('AWS_REGION')),
-    registry: secretKeyGitHubApp({
+    registry: secretKeyGitHubApps({
       github: config.github,
       privateKeySecretArn: requireEnv(ENV.privateKeySecretArn),
       metrics,

@@ -11,12 +11,16 @@ export interface GitHubAppSecretsProps {
   readonly privateKey?: secretsmanager.ISecret;
   /** The existing webhook secret; not with `webhookSecretArn`. @default a new secret with a generated value */
   readonly webhookSecret?: secretsmanager.ISecret;
+  /** More Apps, each with the ARN or name of its existing private key secret. @default [] */
+  readonly additionalApps?: readonly { readonly appId: number; readonly privateKeySecretArn: string }[];
 }
 
 /** The GitHub App's private key and webhook secret: passed in, imported, or created with instructions. */
 export class GitHubAppSecrets extends Construct {
   readonly privateKey: secretsmanager.ISecret;
   readonly webhookSecret: secretsmanager.ISecret;
+  /** The private keys of `additionalApps`, in their order. */
+  readonly additionalPrivateKeys: secretsmanager.ISecret[];
 
   constructor(scope: Construct, id: string, props: GitHubAppSecretsProps) {
     super(scope, id);
@@ -46,6 +50,16 @@ export class GitHubAppSecrets extends Construct {
         description: 'GitHub App webhook secret for eks-runner-autoscaler; copy it into the App settings',
         generateSecretString: { passwordLength: 40, excludePunctuation: true },
       });
+    this.additionalPrivateKeys = (props.additionalApps ?? []).map(
+      ({ appId, privateKeySecretArn }) =>
+        this.existing(
+          `App${appId}PrivateKey`,
+          undefined,
+          privateKeySecretArn,
+          'privateKeySecret',
+          'github.additionalApps',
+        ) as secretsmanager.ISecret,
+    );
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

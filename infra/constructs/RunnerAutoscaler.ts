@@ -190,7 +190,8 @@ export class RunnerAutoscaler extends Construct {
     });
     this.jobQueue.queue.grantSendMessages(fn.role);
     this.jobQueue.deadLetterQueue.grantSendMessages(fn.role);
-    this.secrets.privateKey.grantRead(fn.role);
+    for (const secret of [this.secrets.privateKey, ...this.secrets.additionalPrivateKeys])
+      secret.grantRead(fn.role);
     new ClusterAccess(this, `${id}ClusterAccess`, {
       clusterName: deployment.connection.clusterName,
       namespace: deployment.config.cluster.namespace,

@@ -5,6 +5,7 @@ import { RequestError } from '@octokit/request-error';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
 import type { Metrics } from '../ports.ts';
+import type { GitHubAppUsage } from './gitHubAppUsage.ts';
 import { DEFAULT_PUSHBACK_SECONDS, type GitHubPushback } from './gitHubPushback.ts';
 
 export interface GitHubClientOptions {
@@ -21,6 +22,8 @@ export interface GitHubClientOptions {
   fetch?: typeof fetch;
   /** What GitHub pushed back on, shared by every client of the App in this process. @default none */
   pushback?: GitHubPushback;
+  /** What the App spent of GitHub's limits, shared likewise. @default none */
+  usage?: GitHubAppUsage;
   /** For tests: the clock. @default Date.now */
   nowMs?: () => number;
 }
@@ -57,6 +60,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     userAgent: 'eks-runner-autoscaler',
     request: { fetch: timedFetch(options) },
   });
+  // The last hook wraps the others: a call held back is never counted as made.
+  if (options.usage) countUsage(client, options.usage, options);
   if (options.pushback) holdBackWhenPushedBack(client, options.pushback, options);
   return client;
 }
@@ -92,6 +97,29 @@ function holdBackWhenPushedBack(
           limited.waitSeconds ?? DEFAULT_PUSHBACK_SECONDS,
           nowMs(),
         );
+      throw error;
+    }
+  });
+}
+
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+/** Notes every answer's remaining quota, and every write, in the App's usage. */
+function countUsage(client: GitHubClient, usage: GitHubAppUsage, options: GitHubClientOptions) {
+  const nowMs = options.nowMs ?? Date.now;
+  const installation = options.installationId ?? 'app';
+  const noteQuota = (headers: Record<string, unknown> | undefined) => {
+    const remaining = Number(headers?.['x-ratelimit-remaining']);
+    if (Number.isFinite(remaining)) usage.answered(installation, remaining);
+  };
+  client.hook.wrap('request', async (request, endpoint) => {
+    if (WRITE_METHODS.has(endpoint.method)) usage.wrote(nowMs());
+    try {
+      const response = await request(endpoint);
+      noteQuota(response.headers);
+      return response;
+    } catch (error) {
+      if (error instanceof RequestError) noteQuota(error.response?.headers);
       throw error;
     }
   });

@@ -39,6 +39,16 @@ export class GitHubPushback {
     return undefined;
   }
 
+  /** Whether a call under this key would be held back now; unlike heldBack, it takes no turn. */
+  isHeld(key: string, nowMs: number): boolean {
+    return (this.holds.get(key)?.untilMs ?? 0) > nowMs;
+  }
+
+  /** Whether any key with this start, such as a write's method, is held now. */
+  isAnyHeld(prefix: string, nowMs: number): boolean {
+    return [...this.holds].some(([key, { untilMs }]) => key.startsWith(prefix) && untilMs > nowMs);
+  }
+
   /** GitHub answered that this key is limited for `seconds`; a longer hold already there stays. */
   pushedBack(key: string, seconds: number, nowMs: number): void {
     const untilMs = nowMs + Math.max(1, seconds) * 1000;

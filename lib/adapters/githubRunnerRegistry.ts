@@ -18,6 +18,7 @@ import type {
   WorkflowJob,
 } from '../ports.ts';
 import type { RunnerScope } from '../runners/runnerScope.ts';
+import { GitHubAppUsage } from './gitHubAppUsage.ts';
 import {
   createGitHubClient,
   type GitHubClient,
@@ -35,7 +36,7 @@ import {
 } from './githubWorkflowRuns.ts';
 
 export interface GitHubRunnerRegistryOptions
-  extends Omit<GitHubClientOptions, 'installationId' | 'github' | 'pushback' | 'nowMs'> {
+  extends Omit<GitHubClientOptions, 'installationId' | 'github' | 'nowMs'> {
   github: Pick<GitHubSettings, 'appId' | 'apiUrl' | 'registrationMode' | 'runnerGroupId'>;
   /** Reuse a registration token until this long before it expires. @default 300000 (5 minutes) */
   tokenRenewalMarginMs?: number;
@@ -56,11 +57,14 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   private readonly registrationTokens = new Map<string, Promise<{ token: string; renewAt: number }>>();
   private readonly now: () => Date;
   /** Shared by the App's clients: a push-back on one installation's call holds the route for all. */
-  private readonly pushback = new GitHubPushback();
+  private readonly pushback: GitHubPushback;
+  private readonly usage: GitHubAppUsage;
 
   constructor(options: GitHubRunnerRegistryOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
+    this.pushback = options.pushback ?? new GitHubPushback();
+    this.usage = options.usage ?? new GitHubAppUsage();
   }
 
   async register(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
@@ -289,7 +293,12 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   }
 
   private clientOptions(): GitHubClientOptions {
-    return { ...this.options, pushback: this.pushback, nowMs: () => this.now().getTime() };
+    return {
+      ...this.options,
+      pushback: this.pushback,
+      usage: this.usage,
+      nowMs: () => this.now().getTime(),
+    };
   }
 
   private appClient(): GitHubClient {

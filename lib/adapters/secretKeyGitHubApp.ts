@@ -1,6 +1,8 @@
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
 import type { Metrics, RunnerRegistry, WebhookDeliveryLog } from '../ports.ts';
+import type { GitHubAppUsage } from './gitHubAppUsage.ts';
+import type { GitHubPushback } from './gitHubPushback.ts';
 import { GitHubRunnerRegistry } from './githubRunnerRegistry.ts';
 import { GitHubWebhookDeliveries } from './githubWebhookDeliveries.ts';
 import { readSecretString } from './secretsManager.ts';
@@ -14,6 +16,9 @@ export function secretKeyGitHubApp(options: {
   github: GitHubSettings;
   privateKeySecretArn: string;
   metrics: Metrics;
+  /** What GitHub pushed back on, and what the App spent, for choosing between Apps. @default the App's own */
+  pushback?: GitHubPushback;
+  usage?: GitHubAppUsage;
 }): { registry: RunnerRegistry; deliveries: WebhookDeliveryLog } {
   let privateKey: Promise<string> | undefined;
   const key = () => {

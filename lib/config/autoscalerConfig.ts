@@ -6,47 +6,82 @@ import { dnsLabel, integer, text, withDefault } from './schemaParts.ts';
 
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 
-export const gitHubSchema = z.strictObject({
-  /** The GitHub App's ID. */
-  appId: integer(1, Number.MAX_SAFE_INTEGER),
-  /**
-   * Secrets Manager ARN (or name) of the App's private key (PEM).
-   * @default a new secret, to be filled in after the first deploy
-   */
-  privateKeySecretArn: z.optional(text),
-  /**
-   * Secrets Manager ARN (or name) of the webhook secret. The value is the secret itself, or
-   * `{"current": "...", "previous": "..."}` while rotating.
-   * @default a new secret with a generated value
-   */
-  webhookSecretArn: z.optional(text),
-  /** REST API root; set it for GitHub Enterprise Server. @default "https://api.github.com" */
-  apiUrl: withDefault(z.url('must be a URL such as "https://api.github.com"'), 'https://api.github.com'),
-  /** Organisations whose jobs are served. Empty serves every installation. @default [] */
-  allowedOrgs: withDefault(z.array(text), []),
-  /** Repositories (`owner/name`) whose jobs are served. Empty serves every repository. @default [] */
-  allowedRepositories: withDefault(
-    z.array(z.string().check(z.regex(REPOSITORY, 'must be "owner/name"'))),
-    [],
-  ),
-  /**
-   * `jit` asks GitHub for a just-in-time config per runner (about 180 a minute per App);
-   * `registration-token` reuses one cached token per installation and is not limited that way.
-   * @default "jit"
-   */
-  registrationMode: withDefault(
-    z.enum(['jit', 'registration-token'], 'must be "jit" or "registration-token"'),
-    'jit',
-  ),
-  /**
-   * Where runners register: `org` (organisation runners, falling back to the repository for
-   * user-owned repositories) or `repo`.
-   * @default "org"
-   */
-  runnerScope: withDefault(z.enum(['org', 'repo'], 'must be "org" or "repo"'), 'org'),
-  /** Runner group for organisation runners. @default 1 (the "Default" group) */
-  runnerGroupId: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 1),
-});
+export const gitHubSchema = z
+  .strictObject({
+    /** The GitHub App's ID. */
+    appId: integer(1, Number.MAX_SAFE_INTEGER),
+    /**
+     * Secrets Manager ARN (or name) of the App's private key (PEM).
+     * @default a new secret, to be filled in after the first deploy
+     */
+    privateKeySecretArn: z.optional(text),
+    /**
+     * Secrets Manager ARN (or name) of the webhook secret. The value is the secret itself, or
+     * `{"current": "...", "previous": "..."}` while rotating.
+     * @default a new secret with a generated value
+     */
+    webhookSecretArn: z.optional(text),
+    /** REST API root; set it for GitHub Enterprise Server. @default "https://api.github.com" */
+    apiUrl: withDefault(z.url('must be a URL such as "https://api.github.com"'), 'https://api.github.com'),
+    /** Organisations whose jobs are served. Empty serves every installation. @default [] */
+    allowedOrgs: withDefault(z.array(text), []),
+    /** Repositories (`owner/name`) whose jobs are served. Empty serves every repository. @default [] */
+    allowedRepositories: withDefault(
+      z.array(z.string().check(z.regex(REPOSITORY, 'must be "owner/name"'))),
+      [],
+    ),
+    /**
+     * `jit` asks GitHub for a just-in-time config per runner (about 180 a minute per App);
+     * `registration-token` reuses one cached token per installation and is not limited that way.
+     * @default "jit"
+     */
+    registrationMode: withDefault(
+      z.enum(['jit', 'registration-token'], 'must be "jit" or "registration-token"'),
+      'jit',
+    ),
+    /**
+     * Where runners register: `org` (organisation runners, falling back to the repository for
+     * user-owned repositories) or `repo`.
+     * @default "org"
+     */
+    runnerScope: withDefault(z.enum(['org', 'repo'], 'must be "org" or "repo"'), 'org'),
+    /** Runner group for organisation runners. @default 1 (the "Default" group) */
+    runnerGroupId: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 1),
+    /**
+     * More GitHub Apps, installed on the same accounts as `appId` with the same permissions, whose
+     * limits (GitHub's quota and secondary limit are per App) the scaler and the reconciler spread
+     * their calls over, each call through the App with the most room. Webhooks still come from the
+     * first App only.
+     * @default []
+     */
+    additionalApps: withDefault(
+      z
+        .array(
+          z.strictObject({
+            appId: integer(1, Number.MAX_SAFE_INTEGER),
+            /** Secrets Manager ARN (or name) of that App's private key (PEM). */
+            privateKeySecretArn: text,
+          }),
+        )
+        .check(z.maxLength(9, 'at most 9: ten Apps in all')),
+      [],
+    ),
+  })
+  .check(
+    z.superRefine((github, context) => {
+      const seen = new Set([github.appId]);
+      github.additionalApps.forEach(({ appId }, index) => {
+        if (seen.has(appId))
+          context.addIssue({
+            code: 'custom',
+            input: appId,
+            path: ['additionalApps', index, 'appId'],
+            message: `App ${appId} is named twice; each App spreads the load only once`,
+          });
+        seen.add(appId);
+      });
+    }),
+  );
 
 export const clusterSchema = z.strictObject({
   /**

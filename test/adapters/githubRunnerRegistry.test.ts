@@ -392,7 +392,7 @@ describe('GitHubRunnerRegistry', () => {
     // Prepare
     const metrics = new MetricsRecorder();
     const measured = new GitHubRunnerRegistry({
-      github: { appId: 7, apiUrl: gitHub.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
+      github: { appId: 1, apiUrl: gitHub.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
       privateKey: gitHub.appPrivateKey,
       metrics,
     });
@@ -404,7 +404,7 @@ describe('GitHubRunnerRegistry', () => {
 
     // Assess
     const points = metrics.points('GitHubRateLimitRemaining');
-    expect(points.map(({ dimensions }) => dimensions)).toEqual([{ App: '7' }, { App: '7' }]);
+    expect(points.map(({ dimensions }) => dimensions)).toEqual([{ App: '1' }, { App: '1' }]);
     const [afterRegister, afterRead] = points.map(({ value }) => value);
     expect(afterRegister).toBeLessThan(5000);
     expect(afterRead).toBeLessThan(afterRegister as number);

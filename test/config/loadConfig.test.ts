@@ -171,3 +171,19 @@ describe('loadConfig', () => {
     expect(() => loadConfigFile(file)).toThrow(`${file} is invalid:\n  - scaler.batchSize`);
   });
 });
+
+describe('additional GitHub Apps', () => {
+  it('refuses an App named twice, naming the field', () => {
+    const input = exampleConfigInput();
+    const github = {
+      ...input.github,
+      additionalApps: [
+        { appId: 2, privateKeySecretArn: 'gh-key-2' },
+        { appId: 123456, privateKeySecretArn: 'gh-key-again' },
+      ],
+    };
+    expect(() => parseConfig({ ...input, github }, 'autoscaler.config.json')).toThrow(
+      'github.additionalApps[1].appId: App 123456 is named twice',
+    );
+  });
+});

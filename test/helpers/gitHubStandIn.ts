@@ -1,6 +1,6 @@
-import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StandInApps } from './standInApps.ts';
 import { type SecondaryLimit, StandInSecondaryLimit } from './standInSecondaryLimit.ts';
 import { StandInWorkflows } from './standInWorkflows.ts';
 
@@ -40,8 +40,9 @@ export interface InjectedFault {
  * the App's public key. Its answers are checked against GitHub's OpenAPI description in its own test.
  */
 export async function startGitHubStandIn() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const appPrivateKey = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const apps = new StandInApps();
+  /** Requests made as each App (its JWT or one of its installations' tokens). */
+  const callsByApp = new Map<number, number>();
   const runners = new Map<number, StandInRunner & { scope: string }>();
   const requests: RecordedRequest[] = [];
   const responses: RecordedResponse[] = [];
@@ -96,7 +97,9 @@ export async function startGitHubStandIn() {
       send(fault.status, fault.body ?? { message: 'injected fault' }, '', fault.headers);
       return;
     }
-    const refusal = secondaryLimit?.charge(request.method ?? '', url.pathname);
+    const caller = callerApp(request.headers.authorization ?? '');
+    if (caller) callsByApp.set(caller, (callsByApp.get(caller) ?? 0) + 1);
+    const refusal = secondaryLimit?.charge(request.method ?? '', `${caller ?? 0}${url.pathname}`);
     if (refusal) {
       send(refusal.status, refusal.body, '', refusal.headers);
       return;
@@ -118,7 +121,9 @@ export async function startGitHubStandIn() {
     const path = url.pathname;
     const tokenRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
     if (method === 'POST' && tokenRoute) {
-      if (!validAppJwt(authorization)) return send(401, { message: 'A JSON web token could not be decoded' });
+      const appId = apps.appOfJwt(authorization);
+      if (!appId) return send(401, { message: 'A JSON web token could not be decoded' });
+      if (apps.appOfInstallation(Number(tokenRoute[1])) !== appId) return send(404, { message: 'Not Found' });
       return send(
         201,
         {
@@ -131,11 +136,18 @@ export async function startGitHubStandIn() {
       );
     }
     if (method === 'GET' && path === '/app/installations') {
-      if (!validAppJwt(authorization)) return send(401, { message: 'A JSON web token could not be decoded' });
-      return send(200, installations.map(installation), '/app/installations');
+      const appId = apps.appOfJwt(authorization);
+      if (!appId) return send(401, { message: 'A JSON web token could not be decoded' });
+      const ofApp = installations.map((each) => ({ ...each, id: apps.installationId(appId, each.id) }));
+      return send(
+        200,
+        ofApp.map((each) => installation(each, appId)),
+        '/app/installations',
+      );
     }
     if (path.startsWith('/app/hook/deliveries')) {
-      if (!validAppJwt(authorization)) return send(401, { message: 'A JSON web token could not be decoded' });
+      if (!apps.appOfJwt(authorization))
+        return send(401, { message: 'A JSON web token could not be decoded' });
       if (method === 'GET' && path === '/app/hook/deliveries') {
         const perPage = Number(url.searchParams.get('per_page') ?? 30);
         const from = Number(url.searchParams.get('cursor') ?? 0);
@@ -233,22 +245,23 @@ export async function startGitHubStandIn() {
     return send(404, { message: 'Not Found' });
   }
 
-  function validAppJwt(authorization: string): boolean {
-    const [header, payload, signature] = authorization.replace(/^bearer /i, '').split('.');
-    if (!header || !payload || !signature) return false;
-    return verifySignature(
-      'RSA-SHA256',
-      Buffer.from(`${header}.${payload}`),
-      publicKey,
-      Buffer.from(signature, 'base64url'),
-    );
+  /** The App a request is made as: an installation's token names its installation; else the App's JWT. */
+  function callerApp(authorization: string): number | undefined {
+    const token = /^token ghs_installation(\d+)$/.exec(authorization);
+    return token ? apps.appOfInstallation(Number(token[1])) : apps.appOfJwt(authorization);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     apiUrl: `http://127.0.0.1:${port}`,
-    appPrivateKey,
+    appPrivateKey: apps.first.appPrivateKey,
+    /** Another App installed on the same accounts, with its own key and installation IDs. */
+    addApp: () => apps.add(),
+    /** That App's ID of the installation the first App knows by this ID. */
+    installationOf: (appId: number, firstAppInstallationId: number) =>
+      apps.installationId(appId, firstAppInstallationId),
+    callsByApp,
     requests,
     responses,
     runners,
@@ -291,11 +304,11 @@ export async function startGitHubStandIn() {
 }
 
 /** An App installation as `GET /app/installations` lists it. */
-function installation({ id, login, type }: { id: number; login: string; type: string }) {
+function installation({ id, login, type }: { id: number; login: string; type: string }, appId: number) {
   const api = 'https://api.github.com';
   return {
     id,
-    app_id: 1,
+    app_id: appId,
     app_slug: 'eks-runner-autoscaler',
     target_id: id * 10,
     target_type: type,

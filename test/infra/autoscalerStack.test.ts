@@ -141,6 +141,36 @@ describe('AutoscalerStack', () => {
     imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 
+  it("lets the scaler and the reconciler, and no other function, read each additional App's key", () => {
+    // Act
+    const additionalKey = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:gh-key-2-AbCdEf';
+    const { template: twoApps } = synth(
+      testConfig({
+        github: { appId: 1, additionalApps: [{ appId: 2, privateKeySecretArn: additionalKey }] },
+      }),
+    );
+
+    // Assess
+    const readers = Object.entries(twoApps.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy).includes(additionalKey))
+      .map(([id]) => id.replace(/RoleDefaultPolicy.*$/, ''));
+    expect(readers.sort()).toEqual(['AutoscalerReconciler', 'AutoscalerScaler']);
+    const readAction = Object.values(twoApps.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (policy) =>
+          (
+            policy as {
+              Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } };
+            }
+          ).Properties.PolicyDocument.Statement,
+      )
+      .filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(additionalKey));
+    expect(readAction.map((statement) => statement.Action)).toEqual([
+      ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    ]);
+  });
+
   it('places the scaler in the cluster VPC when the endpoint is private', () => {
     // Act
     const base = testConfig();

@@ -1,0 +1,153 @@
+import { AutoscalerError } from '../errors.ts';
+import type { AppInstallation, RunnerRegistry } from '../ports.ts';
+import type { CallKind, GitHubAppUsage } from './gitHubAppUsage.ts';
+import type { GitHubPushback } from './gitHubPushback.ts';
+
+/** One GitHub App the registry may call through: its registry, and what it has spent of GitHub's limits. */
+export interface RegistryApp {
+  appId: number;
+  registry: RunnerRegistry;
+  pushback: GitHubPushback;
+  usage: GitHubAppUsage;
+}
+
+/** How long an App's list of installations is trusted before a lookup that misses reads it again. */
+const INSTALLATIONS_KEPT_MS = 60_000;
+const WRITE_PREFIXES = ['POST ', 'PATCH ', 'PUT ', 'DELETE '];
+
+/**
+ * A RunnerRegistry over several GitHub Apps installed on the same accounts. Webhooks, and so job
+ * messages, name the first App's installations; each call goes through the App with the most room
+ * left for it (its installation's remaining quota, and for a write the secondary limit's writes
+ * this minute), as this process knows them, skipping an App GitHub has pushed back on until its
+ * wait has passed. Never at random: a burst spends the Apps' limits evenly, and no App is called
+ * while limited. A runner registered through one App is found, and removed, through any: runners
+ * belong to the organisation or repository, not to the App.
+ */
+export class MultiAppRunnerRegistry implements RunnerRegistry {
+  private readonly apps: readonly RegistryApp[];
+  private readonly nowMs: () => number;
+  private readonly installationLists = new Map<
+    number,
+    { listed: Promise<AppInstallation[]>; atMs: number }
+  >();
+
+  constructor(apps: readonly RegistryApp[], nowMs: () => number = Date.now) {
+    if (apps.length === 0) throw new Error('MultiAppRunnerRegistry needs at least one App');
+    this.apps = apps;
+    this.nowMs = nowMs;
+  }
+
+  register: RunnerRegistry['register'] = (request) =>
+    this.through(request.installationId, 'write', (registry, installationId) =>
+      registry.register({ ...request, installationId }),
+    );
+  deregister: RunnerRegistry['deregister'] = (runner) =>
+    this.through(runner.installationId, 'write', (registry, installationId) =>
+      registry.deregister({ ...runner, installationId }),
+    );
+  isBusy: RunnerRegistry['isBusy'] = (runner) =>
+    this.through(runner.installationId, 'read', (registry, installationId) =>
+      registry.isBusy({ ...runner, installationId }),
+    );
+  readJob: RunnerRegistry['readJob'] = (job) =>
+    this.through(job.installationId, 'read', (registry, installationId) =>
+      registry.readJob({ ...job, installationId }),
+    );
+  installations: RunnerRegistry['installations'] = () => this.installationsOf(this.first);
+  listRunners: RunnerRegistry['listRunners'] = (installationId, scope, maxPages) =>
+    this.through(installationId, 'read', (registry, id) => registry.listRunners(id, scope, maxPages));
+  listRepositories: RunnerRegistry['listRepositories'] = (installationId, maxPages) =>
+    this.through(installationId, 'read', (registry, id) => registry.listRepositories(id, maxPages));
+  listRuns: RunnerRegistry['listRuns'] = (installationId, repository, status) =>
+    this.through(installationId, 'read', (registry, id) => registry.listRuns(id, repository, status));
+  listRunJobs: RunnerRegistry['listRunJobs'] = (installationId, repository, runId, attempts) =>
+    this.through(installationId, 'read', (registry, id) =>
+      registry.listRunJobs(id, repository, runId, attempts),
+    );
+  readRun: RunnerRegistry['readRun'] = (run) =>
+    this.through(run.installationId, 'read', (registry, installationId) =>
+      registry.readRun({ ...run, installationId }),
+    );
+  rerunJob: RunnerRegistry['rerunJob'] = (job) =>
+    this.through(job.installationId, 'write', (registry, installationId) =>
+      registry.rerunJob({ ...job, installationId }),
+    );
+  rerunFailedJobs: RunnerRegistry['rerunFailedJobs'] = (run) =>
+    this.through(run.installationId, 'write', (registry, installationId) =>
+      registry.rerunFailedJobs({ ...run, installationId }),
+    );
+
+  private get first(): RegistryApp {
+    return this.apps[0] as RegistryApp;
+  }
+
+  /** Makes the call through the App with the most room, as that App's installation on the same account. */
+  private async through<T>(
+    firstAppInstallation: number,
+    kind: CallKind,
+    call: (registry: RunnerRegistry, installationId: number) => Promise<T>,
+  ): Promise<T> {
+    if (this.apps.length === 1) return call(this.first.registry, firstAppInstallation);
+    const account = await this.accountOf(firstAppInstallation);
+    const nowMs = this.nowMs();
+    let best: { app: RegistryApp; installationId: number; room: number } | undefined;
+    for (const app of this.apps) {
+      const installationId =
+        app === this.first ? firstAppInstallation : await this.installationOn(app, account);
+      if (installationId === undefined) continue;
+      const room = this.roomOf(app, installationId, kind, nowMs);
+      if (!best || room > best.room) best = { app, installationId, room };
+    }
+    // Every App is limited: the first App's call is held back with its own wait.
+    const chosen = best && best.room > 0 ? best : { app: this.first, installationId: firstAppInstallation };
+    return call(chosen.app.registry, chosen.installationId);
+  }
+
+  private roomOf(app: RegistryApp, installationId: number, kind: CallKind, nowMs: number): number {
+    const { pushback, usage } = app;
+    if (pushback.isHeld(`quota of installation ${installationId}`, nowMs)) return 0;
+    if (kind === 'write' && WRITE_PREFIXES.some((prefix) => pushback.isAnyHeld(prefix, nowMs))) return 0;
+    return Math.max(0, usage.room(installationId, kind, nowMs));
+  }
+
+  private async accountOf(firstAppInstallation: number): Promise<string> {
+    const found = await this.findInstallation(this.first, ({ id }) => id === firstAppInstallation);
+    if (!found)
+      throw new AutoscalerError(
+        `GitHub: App ${this.first.appId} has no installation ${firstAppInstallation}`,
+        {
+          kind: 'github',
+          retryable: true,
+        },
+      );
+    return found.account.toLowerCase();
+  }
+
+  private async installationOn(app: RegistryApp, account: string): Promise<number | undefined> {
+    return (
+      await this.findInstallation(app, (installation) => installation.account.toLowerCase() === account)
+    )?.id;
+  }
+
+  /** Looks in the App's installations, read again when the one sought is missing and the list is old. */
+  private async findInstallation(
+    app: RegistryApp,
+    matches: (installation: AppInstallation) => boolean,
+  ): Promise<AppInstallation | undefined> {
+    const found = (await this.installationsOf(app)).find(matches);
+    const kept = this.installationLists.get(app.appId);
+    if (found || (kept && this.nowMs() - kept.atMs < INSTALLATIONS_KEPT_MS)) return found;
+    this.installationLists.delete(app.appId);
+    return (await this.installationsOf(app)).find(matches);
+  }
+
+  private installationsOf(app: RegistryApp): Promise<AppInstallation[]> {
+    const kept = this.installationLists.get(app.appId);
+    if (kept) return kept.listed;
+    const listed = app.registry.installations();
+    this.installationLists.set(app.appId, { listed, atMs: this.nowMs() });
+    listed.catch(() => this.installationLists.delete(app.appId));
+    return listed;
+  }
+}
