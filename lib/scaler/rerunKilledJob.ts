@@ -1,5 +1,5 @@
 import type { JobMessage } from '../jobMessage.ts';
-import type { RunRef } from '../ports.ts';
+import type { RunRef, RunState } from '../ports.ts';
 import { secondsBetween } from '../util/secondsBetween.ts';
 import { done, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { runWaitDelaySeconds } from './retryDelay.ts';
@@ -72,6 +72,11 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
     killedBy: message.killedBy,
     otherFailedJobs: failedJobs.length,
   };
+  if ('refused' in result && (await runMovedOnSince(run, runRef, context))) {
+    // Another job's re-run started a new attempt after the run was read: GitHub refuses while it
+    // runs, and the next look finds whether this job is in that attempt.
+    return retryLater(`run ${message.runId} was re-run meanwhile`, runWaitDelaySeconds(message.attempt));
+  }
   if ('refused' in result) {
     context.log.warn('GitHub refused to re-run a job the infrastructure killed', {
       ...attributes,
@@ -88,4 +93,10 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
 /** Every execution of the run's jobs: a re-run job has a new ID but keeps its name. */
 function listAllRunJobs(message: JobMessage, context: ScalerContext) {
   return context.registry.listRunJobs(message.installationId, message.repository, message.runId, 'all');
+}
+
+/** Whether the run is no longer the completed attempt it was read as. */
+async function runMovedOnSince(run: RunState, runRef: RunRef, context: ScalerContext): Promise<boolean> {
+  const now = await context.registry.readRun(runRef);
+  return now.status !== 'completed' || now.attempt !== run.attempt;
 }

@@ -117,6 +117,27 @@ describe('re-running a job the infrastructure killed', () => {
     expect(registry.reruns).toEqual(['job:80', 'job:81']);
   });
 
+  it('looks again later when GitHub refuses because another re-run started the run again meanwhile', async () => {
+    // Prepare: the run reads completed, but by the re-run call another job's re-run has started attempt 2.
+    const { registry, runBatch } = scalerHarness();
+    registry.runs.set(300, { status: 'completed', attempt: 1, conclusion: 'failure' });
+    registry.workflowJobs.set('acme/app', [runJob(83, 'cancelled'), runJob(84, 'failure')]);
+    registry.refuseReruns =
+      'GitHub: could not re-run (403): This workflow run is not complete yet, so it cannot be re-run';
+    const readRun = registry.readRun.bind(registry);
+    registry.readRun = async (run) => {
+      const read = await readRun(run);
+      registry.runs.set(300, { status: 'in_progress', attempt: 2, conclusion: null });
+      return read;
+    };
+
+    // Act
+    const [outcome] = await runBatch(rerun(83));
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'retry', reason: 'run 300 was re-run meanwhile' });
+  });
+
   it('lets a message go when the run moved on and GitHub no longer lists its job', async () => {
     const { registry, runBatch } = scalerHarness();
     registry.runs.set(300, { status: 'completed', attempt: 2, conclusion: 'success' });
