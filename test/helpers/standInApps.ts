@@ -1,7 +1,10 @@
 import { generateKeyPairSync, type KeyObject, verify as verifySignature } from 'node:crypto';
 
-/** Installation IDs of the App after the first are the first App's, plus this for each App after it. */
-const INSTALLATION_ID_STEP = 1000;
+/**
+ * Installation IDs of the Apps after the first are the first App's plus this for each App after it:
+ * far above any ID a test or GitHub's example payloads give the first App.
+ */
+const INSTALLATION_ID_STEP = 1_000_000_000_000;
 
 export interface StandInApp {
   appId: number;
@@ -12,7 +15,7 @@ export interface StandInApp {
 /**
  * The GitHub Apps the stand-in knows, all installed on the same accounts: App 1 first, then any a
  * test adds. Each App has its own key, and its own installation IDs for those accounts (App 1's, plus
- * 1000 for App 2, 2000 for App 3…), as GitHub gives every installation its own ID.
+ * 10¹² for App 2, 2 × 10¹² for App 3…), as GitHub gives every installation its own ID.
  */
 export class StandInApps {
   private readonly publicKeys: KeyObject[] = [];
@@ -31,11 +34,15 @@ export class StandInApps {
     };
   }
 
-  /** The App whose valid JWT the authorization header carries (its `iss`), or undefined. */
+  /**
+   * The App whose valid JWT the authorization header carries, or undefined. An `iss` that is no App
+   * added here is taken for the first App, whatever ID a test's config gives it.
+   */
   appOfJwt(authorization: string): number | undefined {
     const [header, payload, signature] = authorization.replace(/^bearer /i, '').split('.');
     if (!header || !payload || !signature) return undefined;
-    const appId = Number(issuerOf(payload));
+    const issuer = Number(issuerOf(payload));
+    const appId = issuer > 1 && issuer <= this.publicKeys.length ? issuer : 1;
     const publicKey = this.publicKeys[appId - 1];
     if (!publicKey) return undefined;
     const valid = verifySignature(
