@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const MEASURED = ['webhook', 'scaler'] as const;
 
 export interface FunctionBundle {
   name: (typeof MEASURED)[number];
+  /** The module Lambda imports at init; the chunks it loads on first use sit beside it. */
   path: string;
+  /** All the bundle's files: what the deploy ships. */
   bytes: number;
 }
 
@@ -30,11 +32,8 @@ export function synthBundles(outDir: string): FunctionBundle[] {
       resource.Properties.Description?.startsWith(`eks-runner-autoscaler ${candidate}:`),
     );
     if (resource.Type !== 'AWS::Lambda::Function' || !name) return [];
-    const path = join(
-      outDir,
-      `asset.${String(resource.Properties.Code?.S3Key).replace('.zip', '')}`,
-      'index.mjs',
-    );
-    return [{ name, path, bytes: statSync(path).size }];
+    const directory = join(outDir, `asset.${String(resource.Properties.Code?.S3Key).replace('.zip', '')}`);
+    const bytes = readdirSync(directory).reduce((sum, file) => sum + statSync(join(directory, file)).size, 0);
+    return [{ name, path: join(directory, 'index.mjs'), bytes }];
   });
 }
