@@ -1,10 +1,11 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { dirname } from 'node:path';
+import { AssetHashType, type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { VpcPlacement } from './clusterConnection.ts';
+import { functionBundling } from './functionBundling.ts';
 
 export interface AutoscalerFunctionProps {
   /** The entry point under `functions/`. */
@@ -23,11 +24,11 @@ export interface AutoscalerFunctionProps {
 }
 
 /**
- * A function of the autoscaler: Node 24 on arm64, bundled by the local esbuild as one minified ESM
- * file (no Docker), with its own log group and a role that may write only to that log group.
+ * A function of the autoscaler: Node 24 on arm64, bundled by the local esbuild (functionBundling.ts),
+ * with its own log group and a role that may write only to that log group.
  */
 export class AutoscalerFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: AutoscalerFunctionProps) {
@@ -58,9 +59,13 @@ export class AutoscalerFunction extends Construct {
       );
     }
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      // The package root: esbuild resolves the entry's imports there. Only the bundle is hashed.
+      code: lambda.Code.fromAsset(dirname(dirname(props.entry)), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: functionBundling(props.entry),
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -72,16 +77,6 @@ export class AutoscalerFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       ...props.vpcPlacement,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        minify: true,
-        mainFields: ['module', 'main'],
-        // Some bundled CommonJS dependencies call require(); ESM has no require of its own.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        externalModules: [],
-      },
     });
   }
 }

@@ -1,7 +1,8 @@
-import { EKSClient } from '@aws-sdk/client-eks';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
+import { environmentCredentials } from './awsApi.ts';
 import { eksCoreApi } from './eksCoreApi.ts';
+import { eksDescribeCluster } from './eksDescribeCluster.ts';
 import { KubernetesRunnerCluster } from './kubernetesRunnerCluster.ts';
 
 /** The configured EKS cluster's API, as the functions reach it with their own role. */
@@ -12,8 +13,12 @@ export function eksClusterApi(
   const clusterName = config.cluster.name;
   // The construct always writes the name into the functions' config, from the config or its `cluster` prop.
   if (!clusterName) throw new Error('the configuration names no cluster (cluster.name)');
-  const eks = new EKSClient({ region });
-  return eksCoreApi({ clusterName, region, eks, credentials: eks.config.credentials });
+  return eksCoreApi({
+    clusterName,
+    region,
+    describeCluster: eksDescribeCluster(),
+    credentials: environmentCredentials(),
+  });
 }
 
 /** The runner namespace of the configured EKS cluster. */

@@ -1,11 +1,12 @@
-import { ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { type KubernetesObject, type KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 import {
   ClusterUnreachableError,
   describeObject,
   type ObjectApplier,
   type UnreachableBecause,
 } from '../cluster/prerequisitesResource.ts';
+import { AwsApiError } from './awsApi.ts';
 import { kubernetesError, statusOf } from './kubernetesErrors.ts';
 
 /** The field manager our server-side applies are recorded under. */
@@ -54,7 +55,7 @@ function failure(error: unknown, action: string): Error {
  * somewhere under the client's own error), or the API server does not know (401) or allow (403) us.
  */
 function unreachableBecause(error: unknown): UnreachableBecause | undefined {
-  if (error instanceof ResourceNotFoundException) return 'cluster-gone';
+  if (error instanceof AwsApiError && error.code === 'ResourceNotFoundException') return 'cluster-gone';
   const status = statusOf(error);
   if (status === 401) return 'identity-unknown';
   if (status === 403) return 'forbidden';

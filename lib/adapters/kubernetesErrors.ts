@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { AutoscalerError } from '../errors.ts';
 
 export function statusOf(error: unknown): number | undefined {

@@ -1,14 +1,16 @@
-import {
-  type ConfigurationOptions,
-  type CoreV1Api,
-  PatchStrategy,
-  type RequestContext,
-  setHeaderOptions,
-  type V1ConfigMap,
-  type V1Pod,
-  type V1Secret,
+import type {
+  ConfigurationOptions,
+  CoreV1Api,
+  RequestContext,
+  V1ConfigMap,
+  V1Pod,
+  V1Secret,
 } from '@kubernetes/client-node';
+// The library's small modules, not its index: the index loads all of it, which the scaler would pay
+// at its start rather than on first use (see eksCoreApi.ts).
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
+import { setHeaderOptions } from '@kubernetes/client-node/dist/middleware.js';
+import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 import { AutoscalerError } from '../errors.ts';
 import { infrastructureKill } from '../pod/infrastructureKill.ts';
 import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';

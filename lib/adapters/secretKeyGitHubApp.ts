@@ -3,14 +3,12 @@ import { AutoscalerError } from '../errors.ts';
 import type { Metrics, RunnerRegistry, WebhookDeliveryLog } from '../ports.ts';
 import type { GitHubAppUsage } from './gitHubAppUsage.ts';
 import type { GitHubPushback } from './gitHubPushback.ts';
-import { GitHubRunnerRegistry } from './githubRunnerRegistry.ts';
-import { GitHubWebhookDeliveries } from './githubWebhookDeliveries.ts';
 import { readSecretString } from './secretsManager.ts';
 
 /**
  * The GitHub App of a function whose private key is in Secrets Manager. The key is read on first
  * use, and again after a failed read, so an empty secret fails work (which is retried), not the
- * function's start.
+ * function's start. Octokit is loaded then too, while the key is on the wire, not at the start.
  */
 export function secretKeyGitHubApp(options: {
   github: GitHubSettings;
@@ -28,15 +26,26 @@ export function secretKeyGitHubApp(options: {
     });
     return privateKey;
   };
-  const once = <T>(create: (privateKey: string) => T) => {
+  const once = <T, Module>(
+    load: () => Promise<Module>,
+    create: (module: Module, privateKey: string) => T,
+  ) => {
     let made: T | undefined;
     return async () => {
-      made ??= create(await key());
+      if (made) return made;
+      const [module, privateKey] = await Promise.all([load(), key()]);
+      made ??= create(module, privateKey);
       return made;
     };
   };
-  const registry = once((privateKey) => new GitHubRunnerRegistry({ ...options, privateKey }));
-  const deliveries = once((privateKey) => new GitHubWebhookDeliveries({ ...options, privateKey }));
+  const registry = once(
+    () => import('./githubRunnerRegistry.ts'),
+    ({ GitHubRunnerRegistry }, privateKey) => new GitHubRunnerRegistry({ ...options, privateKey }),
+  );
+  const deliveries = once(
+    () => import('./githubWebhookDeliveries.ts'),
+    ({ GitHubWebhookDeliveries }, privateKey) => new GitHubWebhookDeliveries({ ...options, privateKey }),
+  );
   return {
     registry: {
       register: async (request) => (await registry()).register(request),

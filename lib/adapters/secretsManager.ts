@@ -1,4 +1,4 @@
-import { awsJsonApi } from './awsJsonApi.ts';
+import { awsJsonApi } from './awsApi.ts';
 
 const call = awsJsonApi({ service: 'secretsmanager', jsonVersion: '1.1', targetPrefix: 'secretsmanager' });
 

@@ -1,6 +1,6 @@
 import type { JobMessage } from '../jobMessage.ts';
 import type { JobQueue } from '../ports.ts';
-import { awsJsonApi } from './awsJsonApi.ts';
+import { awsJsonApi } from './awsApi.ts';
 
 /** JobQueue on SQS: the job queue, and its dead-letter queue for messages the scaler gives up on. */
 export class SqsJobQueue implements JobQueue {

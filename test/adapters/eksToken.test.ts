@@ -1,8 +1,9 @@
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eksCoreApi } from '../../lib/adapters/eksCoreApi.ts';
+import { type EksCluster, eksDescribeCluster } from '../../lib/adapters/eksDescribeCluster.ts';
 import { createEksToken } from '../../lib/adapters/eksToken.ts';
+import { startEksStandIn } from '../helpers/localAws.ts';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -52,25 +53,28 @@ describe('createEksToken', () => {
 });
 
 describe('eksCoreApi', () => {
-  const eks = mockClient(EKSClient);
-  afterEach(() => eks.reset());
+  const clusters: Record<string, EksCluster> = {};
+  let eks: Awaited<ReturnType<typeof startEksStandIn>>;
+  beforeAll(async () => {
+    eks = await startEksStandIn(clusters);
+  });
+  afterAll(() => eks.stop());
+  const access = (clusterName: string) => ({
+    clusterName,
+    region: 'eu-west-1',
+    describeCluster: eksDescribeCluster({ environment: eks.environment }),
+    credentials,
+  });
 
   it('describes the cluster once and renews the client before the token expires', async () => {
     // Prepare
-    eks.on(DescribeClusterCommand).resolves({
-      cluster: {
-        endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
-        certificateAuthority: { data: 'Q0E=' },
-      },
-    });
+    clusters['build-cluster'] = {
+      endpoint: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com',
+      certificateAuthority: { data: 'Q0E=' },
+    };
+    const describedBefore = eks.calls();
     let clock = signingDate;
-    const api = eksCoreApi({
-      clusterName: 'build-cluster',
-      region: 'eu-west-1',
-      eks: new EKSClient({ region: 'eu-west-1' }),
-      credentials,
-      now: () => clock,
-    });
+    const api = eksCoreApi({ ...access('build-cluster'), now: () => clock });
 
     // Act
     const first = await api();
@@ -79,31 +83,23 @@ describe('eksCoreApi', () => {
     const renewed = await api();
 
     // Assess
+    expect(first).toBeInstanceOf(CoreV1Api);
     expect(sameWindow).toBe(first);
     expect(renewed).not.toBe(first);
-    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(1);
+    expect(eks.calls() - describedBefore).toBe(1);
   });
 
   it('fails with a retryable error while the cluster has no endpoint, and asks again next time', async () => {
     // Prepare
-    eks
-      .on(DescribeClusterCommand)
-      .resolvesOnce({ cluster: { status: 'CREATING' } })
-      .resolves({
-        cluster: { endpoint: 'https://x.eks.amazonaws.com', certificateAuthority: { data: 'Q0E=' } },
-      });
-    const api = eksCoreApi({
-      clusterName: 'c',
-      region: 'eu-west-1',
-      eks: new EKSClient({ region: 'eu-west-1' }),
-      credentials,
-    });
+    clusters.c = { status: 'CREATING' };
+    const api = eksCoreApi(access('c'));
 
     // Act / Assess
     await expect(api()).rejects.toMatchObject({
       retryable: true,
       message: expect.stringContaining('no endpoint'),
     });
-    await expect(api()).resolves.toBeDefined();
+    clusters.c = { endpoint: 'https://x.eks.amazonaws.com', certificateAuthority: { data: 'Q0E=' } };
+    await expect(api()).resolves.toBeInstanceOf(CoreV1Api);
   });
 });

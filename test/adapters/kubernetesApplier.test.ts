@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eksApi } from '../../lib/adapters/eksCoreApi.ts';
+import { eksDescribeCluster } from '../../lib/adapters/eksDescribeCluster.ts';
 import { KubernetesApplier } from '../../lib/adapters/kubernetesApplier.ts';
+import { startEksStandIn } from '../helpers/localAws.ts';
 
 const daemonSet = {
   apiVersion: 'apps/v1',
@@ -94,16 +94,13 @@ describe('KubernetesApplier', () => {
 
   it('says the cluster is gone when EKS no longer has it', async () => {
     // Prepare
-    const eks = mockClient(EKSClient);
-    eks
-      .on(DescribeClusterCommand)
-      .rejects(new ResourceNotFoundException({ message: 'No cluster found for name: gone.', $metadata: {} }));
+    const eks = await startEksStandIn({});
     const applier = new KubernetesApplier(
       eksApi(
         {
           clusterName: 'gone',
           region: 'eu-west-1',
-          eks: new EKSClient({ region: 'eu-west-1' }),
+          describeCluster: eksDescribeCluster({ environment: eks.environment }),
           credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
         },
         (kubeConfig) => KubernetesObjectApi.makeApiClient(kubeConfig),
@@ -112,7 +109,7 @@ describe('KubernetesApplier', () => {
 
     // Act
     const error = await applier.remove(daemonSet).catch((caught: unknown) => caught);
-    eks.restore();
+    await eks.stop();
 
     // Assess
     expect(error).toMatchObject({

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFauxqs } from 'fauxqs';
+import type { EksCluster } from '../../lib/adapters/eksDescribeCluster.ts';
 
 /** fauxqs, a real SQS protocol on loopback, with a job queue and a dead-letter queue. */
 export async function startLocalSqs() {
@@ -23,15 +24,17 @@ export async function startLocalSqs() {
 
 /** Environment that points the functions' AWS calls at loopback peers, with throwaway credentials. */
 export function localAwsEnvironment(endpoints: {
-  sqs: string;
+  sqs?: string;
   secretsManager?: string;
+  eks?: string;
 }): Record<string, string> {
   return {
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
     AWS_SECRET_ACCESS_KEY: 'local-secret',
-    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    ...(endpoints.sqs && { AWS_ENDPOINT_URL_SQS: endpoints.sqs }),
     ...(endpoints.secretsManager && { AWS_ENDPOINT_URL_SECRETSMANAGER: endpoints.secretsManager }),
+    ...(endpoints.eks && { AWS_ENDPOINT_URL_EKS: endpoints.eks }),
   };
 }
 
@@ -71,6 +74,51 @@ export async function startSecretsManagerStandIn(secrets: Record<string, string>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls: () => calls,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * EKS's DescribeCluster (`GET /clusters/{name}`) on loopback. It answers only SigV4-signed calls, and
+ * a cluster it does not hold as EKS does: 404 with the error type in `x-amzn-errortype`. Tests may
+ * change `clusters` between calls.
+ */
+export async function startEksStandIn(clusters: Record<string, EksCluster>) {
+  let calls = 0;
+  const server = createServer((request, response) => {
+    request.resume();
+    const signed = /^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/[\w-]+\/eks\/aws4_request/.test(
+      request.headers.authorization ?? '',
+    );
+    const name = /^\/clusters\/([\w-]+)$/.exec(request.url ?? '')?.[1];
+    if (!signed || request.method !== 'GET' || !name) {
+      response
+        .writeHead(403, { 'x-amzn-errortype': 'InvalidSignatureException' })
+        .end('{"message":"unsigned or unknown request"}');
+      return;
+    }
+    calls += 1;
+    const cluster = clusters[name];
+    if (!cluster) {
+      response
+        .writeHead(404, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.eks/',
+        })
+        .end(JSON.stringify({ message: `No cluster found for name: ${name}.` }));
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ cluster: { name, ...cluster } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    endpoint,
+    /** What the functions' environment would be, pointed at this stand-in. */
+    environment: localAwsEnvironment({ eks: endpoint }),
     calls: () => calls,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
