@@ -4,11 +4,11 @@ import middy from '@middy/core';
 import { eksRunnerCluster } from '../lib/adapters/eksRunnerCluster.ts';
 import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { recordRunnerCensus, takeRunnerCensus } from '../lib/census/takeRunnerCensus.ts';
-import { parseConfigText } from '../lib/config/loadConfig.ts';
-import { ENV, requireEnv } from '../lib/environment.ts';
+import { requireEnv } from '../lib/environment.ts';
+import { functionConfig } from './functionConfig.ts';
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-census' });
-const config = parseConfigText(requireEnv(ENV.config), ENV.config);
+const config = functionConfig();
 const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
 const cluster = eksRunnerCluster(config, requireEnv('AWS_REGION'));
 

@@ -8,13 +8,13 @@ import { KubernetesRedeliveryLedger } from '../lib/adapters/kubernetesRedelivery
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
-import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
 import { reconcileRunners } from '../lib/reconciler/reconcileRunners.ts';
 import { redeliverFailedWebhooks } from '../lib/reconciler/redeliverFailedWebhooks.ts';
+import { functionConfig } from './functionConfig.ts';
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-reconciler' });
-const config = parseConfigText(requireEnv(ENV.config), ENV.config);
+const config = functionConfig();
 const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
 const gitHubApp = secretKeyGitHubApps({
   github: config.github,

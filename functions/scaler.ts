@@ -6,12 +6,12 @@ import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { secretKeyGitHubApps } from '../lib/adapters/gitHubApps.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
-import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
 import { createScalerHandler } from '../lib/scaler/createScalerHandler.ts';
+import { functionConfig } from './functionConfig.ts';
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-scaler' });
-const config = parseConfigText(requireEnv(ENV.config), ENV.config);
+const config = functionConfig();
 const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
 
 /** SQS entry point: each record is one job message. */

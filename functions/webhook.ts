@@ -6,12 +6,12 @@ import { EmfMetrics, publishMetrics } from '../lib/adapters/emfMetrics.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import { SecretsManagerWebhookSecrets } from '../lib/adapters/secretsManagerWebhookSecrets.ts';
 import { SqsJobQueue } from '../lib/adapters/sqsJobQueue.ts';
-import { parseConfigText } from '../lib/config/loadConfig.ts';
 import { ENV, requireEnv } from '../lib/environment.ts';
 import { createWebhookHandler, type WebhookRequest } from '../lib/webhook/handleWebhookRequest.ts';
+import { functionConfig } from './functionConfig.ts';
 
 const logger = new Logger({ serviceName: 'eks-runner-autoscaler-webhook' });
-const config = parseConfigText(requireEnv(ENV.config), ENV.config);
+const config = functionConfig();
 const metrics = new EmfMetrics({ namespace: config.monitoring.metricsNamespace });
 const handleWebhook = createWebhookHandler({
   config,

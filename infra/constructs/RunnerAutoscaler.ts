@@ -1,11 +1,11 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
-import { ENV } from '../../lib/environment.ts';
+import { CONFIG_FILE, ENV } from '../../lib/environment.ts';
 import { AutoscalerAlarms } from './AutoscalerAlarms.ts';
 import { AutoscalerDashboard } from './AutoscalerDashboard.ts';
 import { AutoscalerFunction } from './autoscalerFunction.ts';
@@ -17,11 +17,6 @@ import { GitHubAppSecrets } from './GitHubAppSecrets.ts';
 import { JobQueue } from './JobQueue.ts';
 import type { RunnerAutoscalerProps } from './RunnerAutoscalerProps.ts';
 
-/** Lambda allows 4 KB of environment variables in all. */
-const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
-/** Room for the other variables: queue URLs and secret ARNs. */
-const OTHER_VARIABLES_BYTES = 400;
-
 export type { RunnerAutoscalerProps };
 
 /**
@@ -32,6 +27,8 @@ export type { RunnerAutoscalerProps };
  */
 export class RunnerAutoscaler extends Construct {
   readonly webhookUrl: string;
+  /** The validated configuration the functions run with, bundled with each one's code. */
+  readonly functionConfig: AutoscalerConfig;
   readonly jobQueue: JobQueue;
   readonly webhook: AutoscalerFunction;
   readonly scaler: AutoscalerFunction;
@@ -55,7 +52,9 @@ export class RunnerAutoscaler extends Construct {
       webhookSecret: props.webhookSecret,
     });
     this.jobQueue = new JobQueue(this, 'Queue', { scalerTimeout });
-    const configJson = JSON.stringify(config);
+    this.functionConfig = config;
+    // Bundled beside each function's code: Lambda's 4 KB of environment cannot hold it.
+    const configFiles = { [CONFIG_FILE]: JSON.stringify(config) };
 
     this.webhook = new AutoscalerFunction(this, 'Webhook', {
       entry: functionEntry('webhook'),
@@ -65,10 +64,10 @@ export class RunnerAutoscaler extends Construct {
       // Its URL is public: this bounds what forged requests can take of the account's concurrency.
       reservedConcurrentExecutions: config.webhook.reservedConcurrency,
       environment: {
-        [ENV.config]: configJson,
         [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
         [ENV.webhookSecretArn]: this.secrets.webhookSecret.secretArn,
       },
+      files: configFiles,
     });
     this.jobQueue.queue.grantSendMessages(this.webhook.role);
     this.secrets.webhookSecret.grantRead(this.webhook.role);
@@ -78,7 +77,7 @@ export class RunnerAutoscaler extends Construct {
     });
     this.webhookUrl = functionUrl.url;
 
-    const deployment = { config, configJson, connection };
+    const deployment = { config, configFiles, connection };
     this.scaler = this.podManagingFunction(
       'scaler',
       'creates and removes runner pods for queued jobs',
@@ -99,7 +98,8 @@ export class RunnerAutoscaler extends Construct {
       entry: functionEntry('census'),
       description: 'eks-runner-autoscaler census: counts runner pods by class, phase and problem',
       timeout: Duration.seconds(30),
-      environment: { [ENV.config]: configJson },
+      environment: {},
+      files: configFiles,
       vpcPlacement: connection.vpcPlacement,
     });
     new ClusterAccess(this, 'CensusClusterAccess', {
@@ -155,14 +155,6 @@ export class RunnerAutoscaler extends Construct {
       functions,
       alarms: this.alarms.alarms,
     });
-
-    const environmentBytes = Buffer.byteLength(configJson) + OTHER_VARIABLES_BYTES;
-    if (environmentBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
-      Annotations.of(this).addError(
-        `the configuration takes about ${environmentBytes} bytes of Lambda environment, over Lambda's ` +
-          `${LAMBDA_ENVIRONMENT_LIMIT_BYTES}-byte limit: use fewer or smaller runner classes`,
-      );
-    }
   }
 
   /**
@@ -173,15 +165,19 @@ export class RunnerAutoscaler extends Construct {
     name: 'scaler' | 'reconciler',
     does: string,
     timeout: Duration,
-    deployment: { config: AutoscalerConfig; configJson: string; connection: ClusterConnection },
+    deployment: {
+      config: AutoscalerConfig;
+      configFiles: Record<string, string>;
+      connection: ClusterConnection;
+    },
   ): AutoscalerFunction {
     const id = name[0]?.toUpperCase() + name.slice(1);
     const fn = new AutoscalerFunction(this, id, {
       entry: functionEntry(name),
       description: `eks-runner-autoscaler ${name}: ${does}`,
       timeout,
+      files: deployment.configFiles,
       environment: {
-        [ENV.config]: deployment.configJson,
         [ENV.jobQueueUrl]: this.jobQueue.queue.queueUrl,
         [ENV.deadLetterQueueUrl]: this.jobQueue.deadLetterQueue.queueUrl,
         [ENV.privateKeySecretArn]: this.secrets.privateKey.secretArn,

@@ -13,6 +13,8 @@ export interface AutoscalerFunctionProps {
   readonly description: string;
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
+  /** Files bundled beside the code, by name, such as the configuration. @default none */
+  readonly files?: Record<string, string>;
   /** @default 512 */
   readonly memorySize?: number;
   /** Most invocations at once, reserved from the account's concurrency. @default none (the shared pool) */
@@ -63,7 +65,7 @@ export class AutoscalerFunction extends Construct {
       // The package root: esbuild resolves the entry's imports there. Only the bundle is hashed.
       code: lambda.Code.fromAsset(dirname(dirname(props.entry)), {
         assetHashType: AssetHashType.OUTPUT,
-        bundling: functionBundling(props.entry),
+        bundling: functionBundling(props.entry, props.files),
       }),
       handler: 'index.handler',
       description: props.description,

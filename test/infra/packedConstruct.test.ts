@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ENV } from '../../lib/environment.ts';
+import { CONFIG_FILE, ENV } from '../../lib/environment.ts';
 import { exampleConfigInput } from '../helpers/factories.ts';
 
 const run = promisify(execFile);
@@ -117,16 +117,22 @@ describe('the packed package, installed into another CDK app', () => {
       Array(4).fill({ SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0endpoint'] }),
     );
     const variables = functions.map(
-      ({ Properties }) => (Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+      ({ Properties }) =>
+        (Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
     );
     expect(variables.filter((each) => each[ENV.privateKeySecretArn] === PRIVATE_KEY_ARN)).toHaveLength(2);
-    const configs = variables.flatMap((each) =>
-      each[ENV.config] ? [JSON.parse(String(each[ENV.config]))] : [],
-    );
-    expect(configs.map(({ cluster }) => cluster.name)).toEqual(Array(4).fill('platform-cluster'));
+    const configs: { cluster: { name?: string } }[] = [];
     for (const { Properties } of functions) {
-      const asset = String((Properties.Code as { S3Key: string }).S3Key).replace('.zip', '');
-      expect(statSync(join(outdir, `asset.${asset}`, 'index.mjs')).size).toBeGreaterThan(10_000);
+      const asset = join(
+        outdir,
+        `asset.${String((Properties.Code as { S3Key: string }).S3Key).replace('.zip', '')}`,
+      );
+      expect(statSync(join(asset, 'index.mjs')).size).toBeGreaterThan(10_000);
+      if (existsSync(join(asset, CONFIG_FILE)))
+        configs.push(JSON.parse(readFileSync(join(asset, CONFIG_FILE), 'utf8')));
     }
+    // The four functions of the autoscaler carry their config in their bundle, not their environment.
+    expect(configs.map(({ cluster }) => cluster.name)).toEqual(Array(4).fill('platform-cluster'));
+    expect(variables.filter((each) => ENV.config in each)).toEqual([]);
   });
 });
