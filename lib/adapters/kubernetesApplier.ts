@@ -1,5 +1,6 @@
 import { ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { type KubernetesObject, type KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { type KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { ApiObject } from '../cluster/clusterManifests.ts';
 import {
   ClusterUnreachableError,
   describeObject,
@@ -23,7 +24,7 @@ export class KubernetesApplier implements ObjectApplier {
     this.api = api;
   }
 
-  async apply(object: KubernetesObject): Promise<void> {
+  async apply(object: ApiObject): Promise<void> {
     try {
       const api = await this.api();
       await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
@@ -32,7 +33,7 @@ export class KubernetesApplier implements ObjectApplier {
     }
   }
 
-  async remove(object: KubernetesObject): Promise<void> {
+  async remove(object: ApiObject): Promise<void> {
     try {
       const api = await this.api();
       await api.delete(object);

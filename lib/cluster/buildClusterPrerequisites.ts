@@ -1,8 +1,13 @@
-import type { KubernetesObject, V1DaemonSet, V1Namespace, V1PriorityClass } from '@kubernetes/client-node';
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
 import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
 import { runnerPriorityClassName } from '../pod/runnerNames.ts';
+import type {
+  ApiObject,
+  DaemonSetManifest,
+  NamespaceManifest,
+  PriorityClassManifest,
+} from './clusterManifests.ts';
 import { JANITOR_IDLE_MINUTES, JANITOR_INTERVAL_SECONDS, JANITOR_SCRIPT } from './runnerRootJanitor.ts';
 
 /** Where the node-level Docker daemon keeps its images and containers, on the node. */
@@ -17,7 +22,7 @@ export const DOCKERD_NAME_PREFIX = 'eks-runner-autoscaler-dockerd';
  */
 export function buildClusterPrerequisites(
   config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>,
-): KubernetesObject[] {
+): ApiObject[] {
   const placements = new Map<string, RunnerClass>();
   for (const runnerClass of config.runnerClasses.filter(({ containerMode }) => containerMode === 'dood')) {
     const key = JSON.stringify([
@@ -36,7 +41,7 @@ export function buildClusterPrerequisites(
   return [runnerNamespace(config), ...priorityClasses, ...daemonSets];
 }
 
-export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): V1Namespace {
+export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): NamespaceManifest {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -44,7 +49,7 @@ export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): V1Na
   };
 }
 
-function runnerPriorityClass(runnerClassName: string, priority: number): V1PriorityClass {
+function runnerPriorityClass(runnerClassName: string, priority: number): PriorityClassManifest {
   return {
     apiVersion: 'scheduling.k8s.io/v1',
     kind: 'PriorityClass',
@@ -59,7 +64,7 @@ function runnerPriorityClass(runnerClassName: string, priority: number): V1Prior
   };
 }
 
-function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): V1DaemonSet {
+function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): DaemonSetManifest {
   const name = `${DOCKERD_NAME_PREFIX}-${runnerClass.name}`;
   const labels = { [LABEL.managedBy]: MANAGED_BY, 'app.kubernetes.io/name': name };
   const socketDirectory =

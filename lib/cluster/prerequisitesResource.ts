@@ -1,8 +1,8 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { errorMessage } from '../errors.ts';
 import type { Log } from '../ports.ts';
 import { settleBeforeDeadline } from '../util/deadline.ts';
 import { CLUSTER_ADMIN_CONTEXT_KEY } from './buildPrerequisitesAccess.ts';
+import type { ApiObject } from './clusterManifests.ts';
 
 /** The part of a CloudFormation custom resource request this resource reads. */
 export interface CustomResourceEvent {
@@ -27,9 +27,9 @@ export interface CustomResourceResponse {
 
 export interface ObjectApplier {
   /** Server-side applies the object, creating it if need be. */
-  apply(object: KubernetesObject): Promise<void>;
+  apply(object: ApiObject): Promise<void>;
   /** Deletes the object; one already gone counts as deleted. */
-  remove(object: KubernetesObject): Promise<void>;
+  remove(object: ApiObject): Promise<void>;
 }
 
 /** Why the cluster cannot be asked to act. */
@@ -105,13 +105,13 @@ export async function handlePrerequisitesEvent(
     LogicalResourceId: event.LogicalResourceId,
   });
   const inTime = (work: Promise<void>) => settleBeforeDeadline(deadline, work, noAnswerInTime);
-  const remove = (object: KubernetesObject) => inTime(applier.remove(object));
+  const remove = (object: ApiObject) => inTime(applier.remove(object));
   try {
-    const objects = JSON.parse(event.ResourceProperties.Objects) as KubernetesObject[];
+    const objects = JSON.parse(event.ResourceProperties.Objects) as ApiObject[];
     if (event.RequestType === 'Delete')
       return answer('SUCCESS', await removeAllButNamespace(objects, remove, log));
     for (const object of objects) await inTime(applier.apply(object));
-    const previous = JSON.parse(event.OldResourceProperties?.Objects ?? '[]') as KubernetesObject[];
+    const previous = JSON.parse(event.OldResourceProperties?.Objects ?? '[]') as ApiObject[];
     const dropped = previous.filter((old) => !objects.some((object) => sameObject(object, old)));
     const { error } = await removeLastFirst(dropped.filter(isNotNamespace), remove);
     if (error !== undefined) throw error;
@@ -123,8 +123,8 @@ export async function handlePrerequisitesEvent(
 
 /** Says what it removed, or what it left behind when the cluster cannot be asked; rejects on any other error. */
 async function removeAllButNamespace(
-  objects: readonly KubernetesObject[],
-  remove: (object: KubernetesObject) => Promise<void>,
+  objects: readonly ApiObject[],
+  remove: (object: ApiObject) => Promise<void>,
   log: Log,
 ): Promise<string> {
   const { left, error } = await removeLastFirst(objects.filter(isNotNamespace), remove);
@@ -138,9 +138,9 @@ async function removeAllButNamespace(
 
 /** Removes the objects last first, so what lives in another goes before it; says which were left if one fails. */
 async function removeLastFirst(
-  objects: readonly KubernetesObject[],
-  remove: (object: KubernetesObject) => Promise<void>,
-): Promise<{ left: KubernetesObject[]; error?: unknown }> {
+  objects: readonly ApiObject[],
+  remove: (object: ApiObject) => Promise<void>,
+): Promise<{ left: ApiObject[]; error?: unknown }> {
   const left = [...objects];
   for (const object of [...objects].reverse()) {
     try {
@@ -169,20 +169,18 @@ function failureReason(error: unknown): string {
   );
 }
 
-function isNotNamespace(object: KubernetesObject): boolean {
+function isNotNamespace(object: ApiObject): boolean {
   return object.kind !== 'Namespace';
 }
 
-function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {
+function sameObject(a: ApiObject, b: ApiObject): boolean {
   return (
-    a.kind === b.kind &&
-    a.metadata?.name === b.metadata?.name &&
-    a.metadata?.namespace === b.metadata?.namespace
+    a.kind === b.kind && a.metadata.name === b.metadata.name && a.metadata.namespace === b.metadata.namespace
   );
 }
 
 /** `DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux-docker`, `PriorityClass …`. */
-export function describeObject(object: KubernetesObject): string {
-  const namespace = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
-  return `${object.kind} ${namespace}${object.metadata?.name}`;
+export function describeObject(object: ApiObject): string {
+  const namespace = object.metadata.namespace ? `${object.metadata.namespace}/` : '';
+  return `${object.kind} ${namespace}${object.metadata.name}`;
 }

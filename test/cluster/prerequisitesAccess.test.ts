@@ -8,6 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
 import { buildPrerequisitesAccess } from '../../lib/cluster/buildPrerequisitesAccess.ts';
+import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { prerequisitesEvent } from '../helpers/customResourceEvents.ts';
 import { testConfig } from '../helpers/factories.ts';
@@ -144,9 +145,7 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
     await installPrerequisitesAccess();
     const applier = applierAs('prerequisites');
     const core = coreApi('prerequisites');
-    const daemonSet = buildClusterPrerequisites(config).find(
-      ({ kind }) => kind === 'DaemonSet',
-    ) as KubernetesObject;
+    const daemonSet = buildClusterPrerequisites(config).find(({ kind }) => kind === 'DaemonSet') as ApiObject;
 
     // Act
     const attempts = {

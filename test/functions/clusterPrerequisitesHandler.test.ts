@@ -1,6 +1,6 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
+import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
 import {
   ClusterUnreachableError,
   type CustomResourceEvent,
@@ -39,17 +39,17 @@ class ScriptedCluster implements ObjectApplier {
     return this;
   }
 
-  async apply(object: KubernetesObject): Promise<void> {
+  async apply(object: ApiObject): Promise<void> {
     await this.answerFor(object);
     this.applied.push(describeObject(object));
   }
 
-  async remove(object: KubernetesObject): Promise<void> {
+  async remove(object: ApiObject): Promise<void> {
     await this.answerFor(object);
     this.removed.push(describeObject(object));
   }
 
-  private answerFor(object: KubernetesObject): Promise<void> {
+  private answerFor(object: ApiObject): Promise<void> {
     const answer = this.answers.get(describeObject(object));
     if (answer === 'no answer') return new Promise(() => {});
     return answer ? Promise.reject(answer) : Promise.resolve();
