@@ -228,6 +228,12 @@ export interface RunnerRegistry {
   /** Whether GitHub says the runner runs a job; an absent runner does not. */
   isBusy(runner: RunnerRef): Promise<boolean>;
   readJob(job: JobRef): Promise<JobState>;
+  /**
+   * Whether the organisation's runner group our runners join (`github.runnerGroupId`) may run jobs of
+   * the repository (`owner/name`), as GitHub applies the group's repository access. Answers may be a
+   * few minutes old.
+   */
+  runnerGroupOpenTo(installationId: number, org: string, repository: string): Promise<boolean>;
   /** The accounts the App is installed on (the first 100). */
   installations(): Promise<AppInstallation[]>;
   /** The runners of a scope, reading at most `maxPages` pages of 100. */

@@ -23,6 +23,7 @@ import {
   type GitHubClientOptions,
   gitHubError,
 } from './gitHubClient.ts';
+import { RunnerGroupAccess } from './githubRunnerGroups.ts';
 import {
   jobStatusOf,
   listRunJobs,
@@ -52,10 +53,12 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   private app: GitHubClient | undefined;
   private readonly registrationTokens = new Map<string, Promise<{ token: string; renewAt: number }>>();
   private readonly now: () => Date;
+  private readonly runnerGroups: RunnerGroupAccess;
 
   constructor(options: GitHubRunnerRegistryOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
+    this.runnerGroups = new RunnerGroupAccess(this.now);
   }
 
   async register(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
@@ -134,6 +137,11 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         return { status: 'absent', runnerName: null };
       throw gitHubError(error, `read job ${job.jobId}`);
     }
+  }
+
+  runnerGroupOpenTo(installationId: number, org: string, repository: string): Promise<boolean> {
+    const { runnerGroupId } = this.options.github;
+    return this.runnerGroups.isOpenTo(this.client(installationId), org, runnerGroupId, repository);
   }
 
   async listRepositories(installationId: number, maxPages: number): Promise<string[]> {
