@@ -1,12 +1,8 @@
 import { ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { type KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { ApiObject } from '../cluster/clusterManifests.ts';
-import {
-  ClusterUnreachableError,
-  describeObject,
-  type ObjectApplier,
-  type UnreachableBecause,
-} from '../cluster/prerequisitesResource.ts';
+import { ClusterUnreachableError, type UnreachableBecause } from '../cluster/clusterUnreachable.ts';
+import { describeObject, type ObjectApplier } from '../cluster/prerequisitesResource.ts';
 import { kubernetesError, statusOf } from './kubernetesErrors.ts';
 
 /** The field manager our server-side applies are recorded under. */

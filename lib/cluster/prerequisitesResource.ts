@@ -3,6 +3,8 @@ import type { Log } from '../ports.ts';
 import { settleBeforeDeadline } from '../util/deadline.ts';
 import { CLUSTER_ADMIN_CONTEXT_KEY } from './buildPrerequisitesAccess.ts';
 import type { ApiObject } from './clusterManifests.ts';
+import { ClusterUnreachableError } from './clusterUnreachable.ts';
+import { TIMER_CLOCK, untilAccessTakesEffect, type WaitClock } from './untilAccessTakesEffect.ts';
 
 /** The part of a CloudFormation custom resource request this resource reads. */
 export interface CustomResourceEvent {
@@ -32,27 +34,11 @@ export interface ObjectApplier {
   remove(object: ApiObject): Promise<void>;
 }
 
-/** Why the cluster cannot be asked to act. */
-export type UnreachableBecause = 'cluster-gone' | 'no-answer' | 'identity-unknown' | 'forbidden';
-
-/**
- * What an ObjectApplier rejects with when the cluster cannot be asked to act: EKS has no such
- * cluster, nothing answers at its endpoint, or the API server does not know this identity (401: its
- * access entry is gone) or does not allow it (403).
- */
-export class ClusterUnreachableError extends Error {
-  override name = 'ClusterUnreachableError';
-  readonly because: UnreachableBecause;
-
-  constructor(because: UnreachableBecause, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.because = because;
-  }
-}
-
 export interface PrerequisitesPorts {
   applier: ObjectApplier;
   log: Log;
+  /** What the wait for a new access entry runs on (see untilAccessTakesEffect). @default timers */
+  clock?: WaitClock;
 }
 
 /**
@@ -87,14 +73,16 @@ export function createPrerequisitesHandler(
  * list to apply. Create and Update apply it, and an Update removes what the new list dropped. Delete
  * removes everything but the namespace, which may still hold the runners of jobs in flight.
  *
- * Any error becomes a FAILED answer with its reason, and so does the deadline passing: the stack
+ * The cluster refusing this identity at first (401, 403) is waited out for a bounded time, since
+ * the deploy makes its EKS access entry just before (untilAccessTakesEffect). Any other error becomes
+ * a FAILED answer with its reason, and so does the deadline passing: the stack
  * rolls back instead of waiting an hour. Except on Delete when the cluster cannot be asked (it is
  * gone, or no longer knows or allows us, or does not answer in time): what is left is logged and the
  * answer is SUCCESS, since a failed Delete would block deleting the stack, and retrying cannot help.
  */
 export async function handlePrerequisitesEvent(
   event: CustomResourceEvent,
-  { applier, log, deadline }: PrerequisitesPorts & { deadline: AbortSignal },
+  { applier, log, deadline, clock = TIMER_CLOCK }: PrerequisitesPorts & { deadline: AbortSignal },
 ): Promise<CustomResourceResponse> {
   const answer = (Status: CustomResourceResponse['Status'], Reason: string): CustomResourceResponse => ({
     Status,
@@ -110,7 +98,11 @@ export async function handlePrerequisitesEvent(
     const objects = JSON.parse(event.ResourceProperties.Objects) as ApiObject[];
     if (event.RequestType === 'Delete')
       return answer('SUCCESS', await removeAllButNamespace(objects, remove, log));
-    for (const object of objects) await inTime(applier.apply(object));
+    // The function's access entry is made just before: until the first object applies, a refusal may
+    // be EKS not having applied it yet. After that, one is final.
+    const [first, ...rest] = objects;
+    if (first) await inTime(untilAccessTakesEffect(() => applier.apply(first), { clock, log }));
+    for (const object of rest) await inTime(applier.apply(object));
     const previous = JSON.parse(event.OldResourceProperties?.Objects ?? '[]') as ApiObject[];
     const dropped = previous.filter((old) => !objects.some((object) => sameObject(object, old)));
     const { error } = await removeLastFirst(dropped.filter(isNotNamespace), remove);

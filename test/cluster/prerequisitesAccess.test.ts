@@ -12,7 +12,13 @@ import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { prerequisitesEvent } from '../helpers/customResourceEvents.ts';
 import { testConfig } from '../helpers/factories.ts';
-import { applierAs, coreApi, handlePrerequisitesAs, kubeConfigOf } from './clusterClients.ts';
+import {
+  applierAs,
+  coreApi,
+  handlePrerequisitesAs,
+  kubeConfigOf,
+  waitsPassAtOnce,
+} from './clusterClients.ts';
 import { PREREQUISITES_NAMESPACE } from './controlPlaneIdentities.ts';
 
 const base = testConfig();
@@ -96,6 +102,33 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
       Reason: expect.stringMatching(
         /apply Namespace prerequisites-narrow failed \(403\).*a deploy with -c prerequisitesClusterAdmin=true/,
       ),
+    });
+  });
+
+  it('is refused at first while its access takes effect, and applies once it has', async () => {
+    // Prepare: the rights arrive after the second refusal, as an EKS access entry applies seconds
+    // after it is made.
+    const objects = buildClusterPrerequisites(config);
+    let refusals = 0;
+    const rightsArrive = waitsPassAtOnce(async (wait) => {
+      refusals = wait;
+      if (wait === 2) await installPrerequisitesAccess();
+    });
+
+    // Act
+    const created = await handlePrerequisitesAs(
+      'prerequisites',
+      prerequisitesEvent('Create', objects),
+      rightsArrive,
+    );
+
+    // Assess
+    expect(refusals).toBe(2);
+    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 3 objects, removed 0' });
+    expect(await prerequisitesInCluster()).toEqual({
+      daemonSets: ['eks-runner-autoscaler-dockerd-narrow-docker'],
+      priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
+      namespace: 'Active',
     });
   });
 

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
 import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
+import { ClusterUnreachableError, type UnreachableBecause } from '../../lib/cluster/clusterUnreachable.ts';
 import {
-  ClusterUnreachableError,
   type CustomResourceEvent,
   type CustomResourceResponse,
   createPrerequisitesHandler,
   describeObject,
   type ObjectApplier,
   PREREQUISITES_DEADLINE_MARGIN_MS,
-  type UnreachableBecause,
 } from '../../lib/cluster/prerequisitesResource.ts';
+import { ACCESS_TAKES_EFFECT_MS } from '../../lib/cluster/untilAccessTakesEffect.ts';
 import { AutoscalerError } from '../../lib/errors.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { prerequisitesEvent } from '../helpers/customResourceEvents.ts';
@@ -32,10 +32,11 @@ const DAEMON_SET = 'DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux
 class ScriptedCluster implements ObjectApplier {
   readonly applied: string[] = [];
   readonly removed: string[] = [];
-  private readonly answers = new Map<string, Error | 'no answer'>();
+  private readonly answers = new Map<string, { answer: Error | 'no answer'; times: number }>();
 
-  answer(object: string, answer: Error | 'no answer'): this {
-    this.answers.set(object, answer);
+  /** The object's calls get this answer, the first `times` of them only when given. */
+  answer(object: string, answer: Error | 'no answer', times = Number.POSITIVE_INFINITY): this {
+    this.answers.set(object, { answer, times });
     return this;
   }
 
@@ -50,23 +51,36 @@ class ScriptedCluster implements ObjectApplier {
   }
 
   private answerFor(object: ApiObject): Promise<void> {
-    const answer = this.answers.get(describeObject(object));
+    const scripted = this.answers.get(describeObject(object));
+    const answer = scripted && scripted.times > 0 ? scripted.answer : undefined;
+    if (scripted) scripted.times -= 1;
     if (answer === 'no answer') return new Promise(() => {});
     return answer ? Promise.reject(answer) : Promise.resolve();
   }
 }
 
+/** The handler, on a clock whose waits pass at once and are recorded. */
 function prerequisitesHandler(cluster: ObjectApplier) {
   const log = captureLog();
   const responses: CustomResourceResponse[] = [];
+  const waits: number[] = [];
+  let now = 0;
+  const clock = {
+    now: () => now,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+      now += ms;
+    },
+  };
   const handler = createPrerequisitesHandler({
     applier: cluster,
     log,
+    clock,
     respond: async (_url, response) => {
       responses.push(response);
     },
   });
-  return { handler, log, responses };
+  return { handler, log, responses, waits };
 }
 
 const event = (RequestType: CustomResourceEvent['RequestType']) => prerequisitesEvent(RequestType, OBJECTS);
@@ -183,6 +197,87 @@ describe('the cluster prerequisites custom resource', () => {
         Status: 'FAILED',
         Reason: expect.stringMatching(
           /^ClusterUnreachableError: Kubernetes apply Namespace github-runners failed \(403\).*a deploy with -c prerequisitesClusterAdmin=true installs/,
+        ),
+      }),
+    ]);
+  });
+
+  it.each<UnreachableBecause>(['identity-unknown', 'forbidden'])(
+    'waits for a new access entry to take effect while the cluster refuses the first object (%s)',
+    async (because) => {
+      // Prepare: EKS applies the function's access entry after three refused calls.
+      const refused = new ClusterUnreachableError(
+        because,
+        'Kubernetes apply Namespace github-runners failed',
+      );
+      const cluster = new ScriptedCluster().answer('Namespace github-runners', refused, 3);
+      const { handler, log, responses, waits } = prerequisitesHandler(cluster);
+
+      // Act
+      await handler(event('Create'), lambdaContext());
+
+      // Assess
+      expect(responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
+      expect(cluster.applied).toEqual(['Namespace github-runners', PRIORITY_CLASS, DAEMON_SET]);
+      expect(waits).toEqual([1000, 2000, 4000]);
+      expect(
+        log.lines
+          .filter(({ message }) => message.includes('access entry'))
+          .map(({ attributes }) => attributes),
+      ).toEqual([
+        { because, waitedSeconds: 0, retryInMs: 1000 },
+        { because, waitedSeconds: 1, retryInMs: 2000 },
+        { because, waitedSeconds: 3, retryInMs: 4000 },
+      ]);
+    },
+  );
+
+  it('fails a Create the cluster keeps refusing once an access entry had time to apply, saying how long it waited', async () => {
+    // Prepare
+    const unknown = new ClusterUnreachableError(
+      'identity-unknown',
+      'Kubernetes apply Namespace github-runners failed (401): Unauthorized',
+    );
+    const { handler, responses, waits } = prerequisitesHandler(
+      new ScriptedCluster().answer('Namespace github-runners', unknown),
+    );
+
+    // Act
+    await handler(event('Create'), lambdaContext());
+
+    // Assess
+    expect(waits.reduce((total, ms) => total + ms, 0)).toBeLessThanOrEqual(ACCESS_TAKES_EFFECT_MS);
+    expect(waits).toEqual([1000, 2000, 4000, 8000, ...Array(10).fill(10_000)]);
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        Reason:
+          'ClusterUnreachableError: Kubernetes apply Namespace github-runners failed (401): Unauthorized; ' +
+          'still refused after 15 tries over 115 s, longer than an EKS access entry takes to apply',
+      }),
+    ]);
+  });
+
+  it('takes a refusal after the first object applied as final, at once', async () => {
+    // Prepare
+    const forbidden = new ClusterUnreachableError(
+      'forbidden',
+      `Kubernetes apply ${PRIORITY_CLASS} failed (403)`,
+    );
+    const { handler, responses, waits } = prerequisitesHandler(
+      new ScriptedCluster().answer(PRIORITY_CLASS, forbidden),
+    );
+
+    // Act
+    await handler(event('Create'), lambdaContext());
+
+    // Assess
+    expect(waits).toEqual([]);
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(
+          /^ClusterUnreachableError: Kubernetes apply PriorityClass .*\(403\)\. The prerequisites function/,
         ),
       }),
     ]);
