@@ -2,6 +2,7 @@ import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.t
 import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
 import { runnerPriorityClassName } from '../pod/runnerNames.ts';
+import { buildRunnerPodPolicy } from './buildRunnerPodPolicy.ts';
 import type {
   ApiObject,
   DaemonSetManifest,
@@ -16,8 +17,9 @@ export const DOCKERD_NAME_PREFIX = 'eks-runner-autoscaler-dockerd';
 
 /**
  * What the cluster needs before the first runner: the runner namespace, the PriorityClass of each
- * class with a `priority`, and for `dood` classes a Docker daemon on their nodes, since EKS nodes run
- * containerd only. One DaemonSet serves every `dood` class with the same nodes and socket. Pure: the
+ * class with a `priority`, the admission policy that holds the pods made there to what the classes
+ * need (buildRunnerPodPolicy), and for `dood` classes a Docker daemon on their nodes, since EKS nodes
+ * run containerd only. One DaemonSet serves every `dood` class with the same nodes and socket. Pure: the
  * deploy applies these with server-side apply.
  */
 export function buildClusterPrerequisites(
@@ -38,7 +40,7 @@ export function buildClusterPrerequisites(
   const priorityClasses = config.runnerClasses.flatMap(({ name, priority }) =>
     priority === undefined ? [] : [runnerPriorityClass(name, priority)],
   );
-  return [runnerNamespace(config), ...priorityClasses, ...daemonSets];
+  return [runnerNamespace(config), ...priorityClasses, ...buildRunnerPodPolicy(config), ...daemonSets];
 }
 
 export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): NamespaceManifest {

@@ -1,6 +1,7 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
 import { runnerNamespace } from './buildClusterPrerequisites.ts';
+import { runnerPodPolicyName } from './buildRunnerPodPolicy.ts';
 import type { ApiObject, RbacSubject, RoleBindingManifest, RoleManifest } from './clusterManifests.ts';
 
 /**
@@ -18,8 +19,8 @@ export function prerequisitesGroup(namespace: string): string {
 
 /**
  * The rights of the prerequisites function, which are exactly what applying and removing the objects
- * of buildClusterPrerequisites takes, bound to its group: the runner namespace (by name), any
- * PriorityClass, and DaemonSets in the runner namespace. With the namespace first, as the
+ * of buildClusterPrerequisites takes, bound to its group: the runner namespace and its pods'
+ * admission policy and binding (by name), any PriorityClass, and DaemonSets in the runner namespace. With the namespace first, as the
  * RoleBinding lives in it.
  *
  * Server-side apply needs `patch`, and also `create` when the object is new, which the API server
@@ -45,6 +46,12 @@ export function buildPrerequisitesAccess(config: Pick<AutoscalerConfig, 'cluster
       {
         apiGroups: ['scheduling.k8s.io'],
         resources: ['priorityclasses'],
+        verbs: ['create', 'patch', 'delete'],
+      },
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+        resourceNames: [runnerPodPolicyName(namespace)],
         verbs: ['create', 'patch', 'delete'],
       },
     ],

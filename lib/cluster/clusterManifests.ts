@@ -63,3 +63,29 @@ export interface RoleBindingManifest extends ApiObject {
   roleRef: { apiGroup: string; kind: 'Role' | 'ClusterRole'; name: string };
   subjects: RbacSubject[];
 }
+
+export interface ValidatingAdmissionPolicyManifest extends ApiObject {
+  apiVersion: 'admissionregistration.k8s.io/v1';
+  kind: 'ValidatingAdmissionPolicy';
+  spec: {
+    failurePolicy: 'Fail';
+    matchConstraints: {
+      namespaceSelector: { matchLabels: Record<string, string> };
+      resourceRules: {
+        apiGroups: string[];
+        apiVersions: string[];
+        operations: 'CREATE'[];
+        resources: string[];
+      }[];
+    };
+    matchConditions: { name: string; expression: string }[];
+    variables: { name: string; expression: string }[];
+    validations: { expression: string; message: string; reason: 'Forbidden' }[];
+  };
+}
+
+export interface ValidatingAdmissionPolicyBindingManifest extends ApiObject {
+  apiVersion: 'admissionregistration.k8s.io/v1';
+  kind: 'ValidatingAdmissionPolicyBinding';
+  spec: { policyName: string; validationActions: 'Deny'[] };
+}

@@ -108,7 +108,7 @@ function prepareRunnerRootContainer(
 }
 
 /** A native sidecar (an init container that keeps running), so the pod still completes when the runner exits. */
-function dockerdSidecar(runnerClass: RunnerClass, runnerRoot: string): Container {
+export function dockerdSidecar(runnerClass: RunnerClass, runnerRoot: string): Container {
   return {
     name: 'dockerd',
     image: runnerClass.dindImage,

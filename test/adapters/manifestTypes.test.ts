@@ -9,6 +9,8 @@ import type {
   V1Role,
   V1RoleBinding,
   V1Secret,
+  V1ValidatingAdmissionPolicy,
+  V1ValidatingAdmissionPolicyBinding,
 } from '@kubernetes/client-node';
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
@@ -17,6 +19,8 @@ import type {
   PriorityClassManifest,
   RoleBindingManifest,
   RoleManifest,
+  ValidatingAdmissionPolicyBindingManifest,
+  ValidatingAdmissionPolicyManifest,
 } from '../../lib/cluster/clusterManifests.ts';
 import type { PodManifest, PodStatusView, SecretManifest } from '../../lib/pod/podManifest.ts';
 
@@ -36,6 +40,8 @@ describe("lib's manifest types", () => {
     expectTypeOf<RoleManifest & { kind: 'ClusterRole' }>().toExtend<V1ClusterRole>();
     expectTypeOf<RoleBindingManifest & { kind: 'RoleBinding' }>().toExtend<V1RoleBinding>();
     expectTypeOf<RoleBindingManifest & { kind: 'ClusterRoleBinding' }>().toExtend<V1ClusterRoleBinding>();
+    expectTypeOf<ValidatingAdmissionPolicyManifest>().toExtend<V1ValidatingAdmissionPolicy>();
+    expectTypeOf<ValidatingAdmissionPolicyBindingManifest>().toExtend<V1ValidatingAdmissionPolicyBinding>();
   });
 
   it("read what the API server's pod status holds", () => {

@@ -124,7 +124,7 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
 
     // Assess
     expect(refusals).toBe(2);
-    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 3 objects, removed 0' });
+    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 0' });
     expect(await prerequisitesInCluster()).toEqual({
       daemonSets: ['eks-runner-autoscaler-dockerd-narrow-docker'],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
@@ -150,13 +150,13 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
 
     // Assess
     expect(rbac.Status).toBe('SUCCESS');
-    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 3 objects, removed 0' });
+    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 0' });
     expect(afterCreate).toEqual({
       daemonSets: ['eks-runner-autoscaler-dockerd-narrow-docker'],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
       namespace: 'Active',
     });
-    expect(updated).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 2 objects, removed 2' });
+    expect(updated).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 4 objects, removed 2' });
     expect(afterUpdate).toEqual({
       daemonSets: [],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-2500'],
