@@ -81,29 +81,11 @@ describe('planReplacement', () => {
     const job = jobMessage({ jobId: 1 });
     const other = jobMessage({ jobId: 2 });
     const own = tookRunner('linux-small-2');
+    const planFor = (status: JobState['status']) =>
+      planReplacement(job, runnerPodFor(job), { own, taken: { job: other, status } }, WHY, MAX_REPLACEMENTS);
 
     // Act
-    const replaced = planReplacement(
-      job,
-      runnerPodFor(job),
-      { own, taken: { job: other, status: 'queued' } },
-      WHY,
-      MAX_REPLACEMENTS,
-    );
-    const parked = planReplacement(
-      job,
-      runnerPodFor(job),
-      { own, taken: { job: other, status: 'waiting' } },
-      WHY,
-      MAX_REPLACEMENTS,
-    );
-    const notQueued = planReplacement(
-      job,
-      runnerPodFor(job),
-      { own, taken: { job: other, status: 'completed' } },
-      WHY,
-      MAX_REPLACEMENTS,
-    );
+    const [replaced, parked, notQueued] = (['queued', 'waiting', 'completed'] as const).map(planFor);
 
     // Assess
     expect(replaced).toMatchObject({
