@@ -27,6 +27,10 @@ const OBJECTS = buildClusterPrerequisites({
 });
 const PRIORITY_CLASS = 'PriorityClass eks-runner-autoscaler-linux-small-priority-1000';
 const DAEMON_SET = 'DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux-docker';
+const POLICY = [
+  'ValidatingAdmissionPolicy eks-runner-autoscaler-runner-pods-github-runners',
+  'ValidatingAdmissionPolicyBinding eks-runner-autoscaler-runner-pods-github-runners',
+];
 
 /** The cluster at the port: each object's call succeeds unless the test scripted its answer. */
 class ScriptedCluster implements ObjectApplier {
@@ -104,14 +108,17 @@ describe('the cluster prerequisites custom resource', () => {
       expect(responses).toEqual([
         expect.objectContaining({
           Status: 'SUCCESS',
-          Reason: `left in the cluster, which cannot be reached: ${PRIORITY_CLASS}, ${DAEMON_SET} (and the namespace, kept on every Delete). ${unreachable(because).message}`,
+          Reason: `left in the cluster, which cannot be reached: ${[PRIORITY_CLASS, ...POLICY, DAEMON_SET].join(', ')} (and the namespace, kept on every Delete). ${unreachable(because).message}`,
         }),
       ]);
       expect(log.lines.filter(({ level }) => level === 'warn')).toEqual([
         {
           level: 'warn',
           message: 'cluster prerequisites left behind',
-          attributes: { leftBehind: [PRIORITY_CLASS, DAEMON_SET], reason: unreachable(because).message },
+          attributes: {
+            leftBehind: [PRIORITY_CLASS, ...POLICY, DAEMON_SET],
+            reason: unreachable(because).message,
+          },
         },
       ]);
     },
@@ -152,7 +159,7 @@ describe('the cluster prerequisites custom resource', () => {
 
     // Assess
     expect(Date.now() - startedAt).toBeLessThan(timeLeftMs);
-    expect(cluster.removed).toEqual([DAEMON_SET]);
+    expect(cluster.removed).toEqual([DAEMON_SET, ...[...POLICY].reverse()]);
     expect(responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
     expect(log.lines.find(({ level }) => level === 'warn')?.attributes).toEqual({
       leftBehind: [PRIORITY_CLASS],
@@ -218,7 +225,7 @@ describe('the cluster prerequisites custom resource', () => {
 
       // Assess
       expect(responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
-      expect(cluster.applied).toEqual(['Namespace github-runners', PRIORITY_CLASS, DAEMON_SET]);
+      expect(cluster.applied).toEqual(['Namespace github-runners', PRIORITY_CLASS, ...POLICY, DAEMON_SET]);
       expect(waits).toEqual([1000, 2000, 4000]);
       expect(
         log.lines
