@@ -9,6 +9,8 @@ import { coreApi, handlePrerequisitesAs, kubeConfigOf } from './clusterClients.t
 import { waitFor } from './controlPlane.ts';
 
 const NAMESPACE = 'policy-test';
+/** A deployment with a `none` class only. */
+const NONE_ONLY_NAMESPACE = 'policy-none-only';
 const base = testConfig();
 const classOf = (mode: RunnerClass['containerMode']) =>
   base.runnerClasses.find(({ containerMode }) => containerMode === mode) as RunnerClass;
@@ -23,19 +25,19 @@ const config: AutoscalerConfig = {
     classOf('dind'),
   ],
 };
-const settings = {
-  namespace: NAMESPACE,
-  registrationMode: 'jit',
-  registrationUrl: 'https://github.com/acme',
-} as const;
-const runnerPodOf = (runnerClass: RunnerClass, jobId: number): V1Pod =>
-  buildRunnerPod(jobMessage({ jobId, runnerClass: runnerClass.name }), runnerClass, settings);
+const runnerPodOf = (runnerClass: RunnerClass, jobId: number, namespace = NAMESPACE): V1Pod =>
+  buildRunnerPod(jobMessage({ jobId, runnerClass: runnerClass.name }), runnerClass, {
+    namespace,
+    registrationMode: 'jit',
+    registrationUrl: 'https://github.com/acme',
+  });
 const [small, docker, dind] = config.runnerClasses as [RunnerClass, RunnerClass, RunnerClass];
 
 /** What the API server answers the scaler's identity for the pod: `admitted`, or the policy's message. */
 async function asScaler(pod: V1Pod): Promise<string> {
   const api = kubeConfigOf('scaler').makeApiClient(CoreV1Api);
-  return api.createNamespacedPod({ namespace: NAMESPACE, body: pod, dryRun: 'All' }).then(
+  const namespace = pod.metadata?.namespace ?? '';
+  return api.createNamespacedPod({ namespace, body: pod, dryRun: 'All' }).then(
     () => 'admitted',
     (error: { code?: number; body?: string }) => {
       const message = (JSON.parse(error.body ?? '{}') as { message?: string }).message ?? '';
@@ -44,40 +46,51 @@ async function asScaler(pod: V1Pod): Promise<string> {
   );
 }
 
-beforeAll(async () => {
-  // The deploy's prerequisites, and the scaler's rights in the namespace, as EKS's edit policy gives.
+/**
+ * The deploy's prerequisites in the namespace, and the scaler's rights there, as EKS's edit policy
+ * gives; then waits for the API server to load the policy and the RoleBinding (until then an
+ * escalation is admitted, or refused by RBAC).
+ */
+async function deploy(deployment: AutoscalerConfig) {
+  const { namespace } = deployment.cluster;
   const applied = await handlePrerequisitesAs(
     'admin',
-    prerequisitesEvent('Create', buildClusterPrerequisites(config)),
+    prerequisitesEvent('Create', buildClusterPrerequisites(deployment)),
   );
   expect(applied.Status).toBe('SUCCESS');
-  const rbac = kubeConfigOf('admin').makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: 'scaler-edit' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-      subjects: [
-        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'eks-runner-autoscaler-scaler' },
-      ],
-    },
+  await kubeConfigOf('admin')
+    .makeApiClient(RbacAuthorizationV1Api)
+    .createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: 'scaler-edit' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+        subjects: [
+          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'eks-runner-autoscaler-scaler' },
+        ],
+      },
+    });
+  const pod = runnerPodOf(small, 1, namespace);
+  const escalated = { ...pod, spec: { ...pod.spec, hostPID: true } } as V1Pod;
+  await waitFor(
+    `the runner pod policy of ${namespace} to be loaded`,
+    async () => (await asScaler(escalated)).includes('denied request'),
+    20_000,
+  );
+}
+
+beforeAll(async () => {
+  await deploy(config);
+  await deploy({
+    ...config,
+    cluster: { ...config.cluster, namespace: NONE_ONLY_NAMESPACE },
+    runnerClasses: [small],
   });
   // A service account a pod could run as, with rights the runners must not have.
   await coreApi('admin').createNamespacedServiceAccount({
     namespace: NAMESPACE,
     body: { metadata: { name: 'builder' } },
   });
-  // The API server takes a moment to load a new policy, and the scaler's RoleBinding: until then an
-  // escalation is admitted, or refused by RBAC.
-  const escalated = {
-    ...runnerPodOf(small, 1),
-    spec: { ...runnerPodOf(small, 1).spec, hostPID: true },
-  } as V1Pod;
-  await waitFor(
-    'the runner pod policy to be loaded',
-    async () => (await asScaler(escalated)).includes('denied request'),
-    20_000,
-  );
 });
 
 describe("the runner pods' admission policy, on a real kube-apiserver", { timeout: 60_000 }, () => {
@@ -147,6 +160,26 @@ describe("the runner pods' admission policy, on a real kube-apiserver", { timeou
       nodeRoot: expect.stringMatching(/^403: .*may mount a node path only for a dood class/),
       otherServiceAccount: expect.stringMatching(/^403: .*runs as the default service account only/),
     });
+  });
+
+  it('follows the config: where no class is dind or dood, no pod is privileged or mounts a node path', async () => {
+    // Act
+    const answers = await Promise.all(
+      [
+        runnerPodOf(small, 8, NONE_ONLY_NAMESPACE),
+        runnerPodOf(dind, 9, NONE_ONLY_NAMESPACE),
+        runnerPodOf(docker, 10, NONE_ONLY_NAMESPACE),
+      ].map(asScaler),
+    );
+
+    // Assess
+    expect(answers).toEqual([
+      'admitted',
+      expect.stringMatching(
+        /^403: .*may be privileged only as a dind class's Docker sidecar, and no class is dind/,
+      ),
+      expect.stringMatching(/^403: .*may mount a node path only for a dood class.*, and no class is dood/),
+    ]);
   });
 
   it('leaves pods elsewhere alone', async () => {
