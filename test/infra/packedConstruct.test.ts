@@ -65,9 +65,10 @@ describe('the packed package, installed into another CDK app', () => {
     await run('npm', ['pack', '--silent', '--pack-destination', packed], { cwd: REPO });
     const [tarball] = readdirSync(packed).filter((name) => name.endsWith('.tgz'));
     const consumer = mkdtempSync(join(tmpdir(), 'eks-runner-autoscaler-consumer-'));
+    // Removing the consumer's node_modules takes more than the default 10 s on a busy machine.
     onTestFinished(() => {
       for (const folder of [packed, consumer]) rmSync(folder, { recursive: true, force: true });
-    });
+    }, 120_000);
     const dependencies = Object.fromEntries(
       ['aws-cdk-lib', 'constructs', 'esbuild', '@types/node'].map((name) => [name, installedVersion(name)]),
     );
