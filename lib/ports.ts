@@ -2,8 +2,8 @@
  * The interfaces the core needs from the outside world. Each adapter in `lib/adapters/` implements one;
  * Lambda, the local mode and the tests each pass in their own.
  */
-import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { JobMessage } from './jobMessage.ts';
+import type { PodManifest, SecretManifest } from './pod/podManifest.ts';
 import type { RunnerScope } from './runners/runnerScope.ts';
 import type {
   InfrastructureKillReason,
@@ -75,7 +75,7 @@ export type AnnotationPatch = Record<string, string | null>;
  */
 export interface RunnerCluster {
   /** Creates the pod, or reports that a pod of that name already exists. */
-  createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }>;
+  createPod(pod: PodManifest): Promise<{ created: RunnerPod } | { exists: true }>;
   readPod(name: string): Promise<RunnerPod | undefined>;
   /** Every runner pod in the namespace. */
   listPods(): Promise<RunnerPod[]>;
@@ -86,7 +86,7 @@ export interface RunnerCluster {
    */
   reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>>;
   /** Creates the Secret, replacing any left over from an earlier pod of the same name. */
-  createSecret(secret: V1Secret): Promise<void>;
+  createSecret(secret: SecretManifest): Promise<void>;
   /** The Secret's owner pod (UID) and annotations, or undefined when there is none. */
   readSecret(
     name: string,
@@ -233,6 +233,12 @@ export interface RunnerRegistry {
   /** Whether GitHub says the runner runs a job; an absent runner does not. */
   isBusy(runner: RunnerRef): Promise<boolean>;
   readJob(job: JobRef): Promise<JobState>;
+  /**
+   * Whether the organisation's runner group our runners join (`github.runnerGroupId`) may run jobs of
+   * the repository (`owner/name`), as GitHub applies the group's repository access. Answers may be a
+   * few minutes old.
+   */
+  runnerGroupOpenTo(installationId: number, org: string, repository: string): Promise<boolean>;
   /** The accounts the App is installed on (the first 100). */
   installations(): Promise<AppInstallation[]>;
   /** The runners of a scope, reading at most `maxPages` pages of 100. */

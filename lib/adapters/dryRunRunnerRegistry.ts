@@ -12,7 +12,7 @@ import type {
 
 /**
  * A RunnerRegistry that talks to nobody, for `--dry-run`: every registration succeeds, every runner
- * is idle, every job still queued, there are no installations, repositories or runs, and nothing is re-run.
+ * is idle, every job still queued and every runner group open to it, there are no installations, repositories or runs, and nothing is re-run.
  */
 export class DryRunRunnerRegistry implements RunnerRegistry {
   private nextRunnerId = 1;
@@ -31,6 +31,10 @@ export class DryRunRunnerRegistry implements RunnerRegistry {
 
   async readJob(): Promise<JobState> {
     return { status: 'queued', runnerName: null };
+  }
+
+  async runnerGroupOpenTo(): Promise<boolean> {
+    return true;
   }
 
   async installations(): Promise<AppInstallation[]> {

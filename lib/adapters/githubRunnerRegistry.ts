@@ -26,6 +26,7 @@ import {
   gitHubError,
 } from './gitHubClient.ts';
 import { GitHubPushback } from './gitHubPushback.ts';
+import { RunnerGroupAccess } from './githubRunnerGroups.ts';
 import {
   jobStatusOf,
   listRunJobs,
@@ -59,12 +60,14 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   /** Shared by the App's clients: a push-back on one installation's call holds the route for all. */
   private readonly pushback: GitHubPushback;
   private readonly usage: GitHubAppUsage;
+  private readonly runnerGroups: RunnerGroupAccess;
 
   constructor(options: GitHubRunnerRegistryOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
     this.pushback = options.pushback ?? new GitHubPushback();
     this.usage = options.usage ?? new GitHubAppUsage();
+    this.runnerGroups = new RunnerGroupAccess(this.now);
   }
 
   async register(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
@@ -143,6 +146,11 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
         return { status: 'absent', runnerName: null };
       throw gitHubError(error, `read job ${job.jobId}`);
     }
+  }
+
+  runnerGroupOpenTo(installationId: number, org: string, repository: string): Promise<boolean> {
+    const { runnerGroupId } = this.options.github;
+    return this.runnerGroups.isOpenTo(this.client(installationId), org, runnerGroupId, repository);
   }
 
   async listRepositories(installationId: number, maxPages: number): Promise<string[]> {

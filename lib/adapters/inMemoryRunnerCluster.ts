@@ -1,5 +1,6 @@
 import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import { LABEL } from '../pod/labels.ts';
+import type { PodManifest, SecretManifest } from '../pod/podManifest.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
 import type { AnnotationPatch, KilledRunner, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
@@ -30,8 +31,8 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     this.now = options.now ?? (() => new Date());
   }
 
-  async createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }> {
-    const name = pod.metadata?.name ?? '';
+  async createPod(pod: PodManifest): Promise<{ created: RunnerPod } | { exists: true }> {
+    const { name } = pod.metadata;
     if (this.pods.has(name)) return { exists: true };
     const stored: V1Pod = {
       ...pod,
@@ -45,7 +46,7 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     };
     const runnerPod = toRunnerPod(stored);
     this.pods.set(name, { pod: stored, runnerPod });
-    const labels = pod.metadata?.labels ?? {};
+    const labels = pod.metadata.labels ?? {};
     this.report({
       action: 'create-pod',
       pod: name,
@@ -80,8 +81,8 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     return allocation.granted;
   }
 
-  async createSecret(secret: V1Secret): Promise<void> {
-    this.secrets.set(secret.metadata?.name ?? '', secret);
+  async createSecret(secret: SecretManifest): Promise<void> {
+    this.secrets.set(secret.metadata.name, secret);
   }
 
   async readSecret(name: string) {

@@ -1,11 +1,8 @@
-import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubernetesObjectApi } from '@kubernetes/client-node';
 import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
-import {
-  ClusterUnreachableError,
-  describeObject,
-  type ObjectApplier,
-  type UnreachableBecause,
-} from '../cluster/prerequisitesResource.ts';
+import type { ApiObject } from '../cluster/clusterManifests.ts';
+import { ClusterUnreachableError, type UnreachableBecause } from '../cluster/clusterUnreachable.ts';
+import { describeObject, type ObjectApplier } from '../cluster/prerequisitesResource.ts';
 import { AwsApiError } from './awsApi.ts';
 import { kubernetesError, statusOf } from './kubernetesErrors.ts';
 
@@ -24,7 +21,7 @@ export class KubernetesApplier implements ObjectApplier {
     this.api = api;
   }
 
-  async apply(object: KubernetesObject): Promise<void> {
+  async apply(object: ApiObject): Promise<void> {
     try {
       const api = await this.api();
       await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
@@ -33,7 +30,7 @@ export class KubernetesApplier implements ObjectApplier {
     }
   }
 
-  async remove(object: KubernetesObject): Promise<void> {
+  async remove(object: ApiObject): Promise<void> {
     try {
       const api = await this.api();
       await api.delete(object);

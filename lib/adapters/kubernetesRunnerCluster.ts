@@ -14,6 +14,7 @@ import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 import { AutoscalerError } from '../errors.ts';
 import { infrastructureKill } from '../pod/infrastructureKill.ts';
 import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
+import type { PodManifest, SecretManifest } from '../pod/podManifest.ts';
 import { podProblem } from '../pod/podProblem.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
 import type { AnnotationPatch, KilledRunner, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
@@ -50,7 +51,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     this.killedRunners = new KubernetesKilledRunners({ ...options, requestOptions: this.requestOptions });
   }
 
-  async createPod(pod: V1Pod): Promise<{ created: RunnerPod } | { exists: true }> {
+  async createPod(pod: PodManifest): Promise<{ created: RunnerPod } | { exists: true }> {
     try {
       const created = await (await this.api()).createNamespacedPod(
         { namespace: this.namespace, body: pod },
@@ -59,7 +60,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
       return { created: toRunnerPod(created) };
     } catch (error) {
       if (statusOf(error) === 409) return { exists: true };
-      throw kubernetesError(error, `create pod ${pod.metadata?.name}`);
+      throw kubernetesError(error, `create pod ${pod.metadata.name}`);
     }
   }
 
@@ -160,9 +161,9 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     }
   }
 
-  async createSecret(secret: V1Secret): Promise<void> {
+  async createSecret(secret: SecretManifest): Promise<void> {
     const api = await this.api();
-    const name = secret.metadata?.name ?? '';
+    const { name } = secret.metadata;
     try {
       await api.createNamespacedSecret({ namespace: this.namespace, body: secret }, this.requestOptions);
     } catch (error) {

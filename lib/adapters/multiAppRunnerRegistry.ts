@@ -54,6 +54,8 @@ export class MultiAppRunnerRegistry implements RunnerRegistry {
     this.through(job.installationId, 'read', (registry, installationId) =>
       registry.readJob({ ...job, installationId }),
     );
+  runnerGroupOpenTo: RunnerRegistry['runnerGroupOpenTo'] = (installationId, org, repository) =>
+    this.through(installationId, 'read', (registry, id) => registry.runnerGroupOpenTo(id, org, repository));
   installations: RunnerRegistry['installations'] = () => this.installationsOf(this.first);
   listRunners: RunnerRegistry['listRunners'] = (installationId, scope, maxPages) =>
     this.through(installationId, 'read', (registry, id) => registry.listRunners(id, scope, maxPages));

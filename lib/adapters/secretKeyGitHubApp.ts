@@ -52,6 +52,8 @@ export function secretKeyGitHubApp(options: {
       deregister: async (runner) => (await registry()).deregister(runner),
       isBusy: async (runner) => (await registry()).isBusy(runner),
       readJob: async (job) => (await registry()).readJob(job),
+      runnerGroupOpenTo: async (installationId, org, repository) =>
+        (await registry()).runnerGroupOpenTo(installationId, org, repository),
       installations: async () => (await registry()).installations(),
       listRunners: async (installationId, scope, maxPages) =>
         (await registry()).listRunners(installationId, scope, maxPages),

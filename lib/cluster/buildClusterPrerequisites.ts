@@ -1,8 +1,14 @@
-import type { KubernetesObject, V1DaemonSet, V1Namespace, V1PriorityClass } from '@kubernetes/client-node';
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
 import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
 import { runnerPriorityClassName } from '../pod/runnerNames.ts';
+import { buildRunnerPodPolicy } from './buildRunnerPodPolicy.ts';
+import type {
+  ApiObject,
+  DaemonSetManifest,
+  NamespaceManifest,
+  PriorityClassManifest,
+} from './clusterManifests.ts';
 import { JANITOR_IDLE_MINUTES, JANITOR_INTERVAL_SECONDS, JANITOR_SCRIPT } from './runnerRootJanitor.ts';
 
 /** Where the node-level Docker daemon keeps its images and containers, on the node. */
@@ -11,13 +17,14 @@ export const DOCKERD_NAME_PREFIX = 'eks-runner-autoscaler-dockerd';
 
 /**
  * What the cluster needs before the first runner: the runner namespace, the PriorityClass of each
- * class with a `priority`, and for `dood` classes a Docker daemon on their nodes, since EKS nodes run
- * containerd only. One DaemonSet serves every `dood` class with the same nodes and socket. Pure: the
+ * class with a `priority`, the admission policy that holds the pods made there to what the classes
+ * need (buildRunnerPodPolicy), and for `dood` classes a Docker daemon on their nodes, since EKS nodes
+ * run containerd only. One DaemonSet serves every `dood` class with the same nodes and socket. Pure: the
  * deploy applies these with server-side apply.
  */
 export function buildClusterPrerequisites(
   config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>,
-): KubernetesObject[] {
+): ApiObject[] {
   const placements = new Map<string, RunnerClass>();
   for (const runnerClass of config.runnerClasses.filter(({ containerMode }) => containerMode === 'dood')) {
     const key = JSON.stringify([
@@ -33,10 +40,10 @@ export function buildClusterPrerequisites(
   const priorityClasses = config.runnerClasses.flatMap(({ name, priority }) =>
     priority === undefined ? [] : [runnerPriorityClass(name, priority)],
   );
-  return [runnerNamespace(config), ...priorityClasses, ...daemonSets];
+  return [runnerNamespace(config), ...priorityClasses, ...buildRunnerPodPolicy(config), ...daemonSets];
 }
 
-export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): V1Namespace {
+export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): NamespaceManifest {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -44,7 +51,7 @@ export function runnerNamespace(config: Pick<AutoscalerConfig, 'cluster'>): V1Na
   };
 }
 
-function runnerPriorityClass(runnerClassName: string, priority: number): V1PriorityClass {
+function runnerPriorityClass(runnerClassName: string, priority: number): PriorityClassManifest {
   return {
     apiVersion: 'scheduling.k8s.io/v1',
     kind: 'PriorityClass',
@@ -59,7 +66,7 @@ function runnerPriorityClass(runnerClassName: string, priority: number): V1Prior
   };
 }
 
-function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): V1DaemonSet {
+function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): DaemonSetManifest {
   const name = `${DOCKERD_NAME_PREFIX}-${runnerClass.name}`;
   const labels = { [LABEL.managedBy]: MANAGED_BY, 'app.kubernetes.io/name': name };
   const socketDirectory =

@@ -1,14 +1,8 @@
-import type {
-  KubernetesObject,
-  RbacV1Subject,
-  V1ClusterRole,
-  V1ClusterRoleBinding,
-  V1Role,
-  V1RoleBinding,
-} from '@kubernetes/client-node';
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
 import { runnerNamespace } from './buildClusterPrerequisites.ts';
+import { runnerPodPolicyName } from './buildRunnerPodPolicy.ts';
+import type { ApiObject, RbacSubject, RoleBindingManifest, RoleManifest } from './clusterManifests.ts';
 
 /**
  * The CDK context key of a deploy in which the prerequisites function is cluster-admin, and installs
@@ -25,8 +19,8 @@ export function prerequisitesGroup(namespace: string): string {
 
 /**
  * The rights of the prerequisites function, which are exactly what applying and removing the objects
- * of buildClusterPrerequisites takes, bound to its group: the runner namespace (by name), any
- * PriorityClass, and DaemonSets in the runner namespace. With the namespace first, as the
+ * of buildClusterPrerequisites takes, bound to its group: the runner namespace and its pods'
+ * admission policy and binding (by name), any PriorityClass, and DaemonSets in the runner namespace. With the namespace first, as the
  * RoleBinding lives in it.
  *
  * Server-side apply needs `patch`, and also `create` when the object is new, which the API server
@@ -35,15 +29,15 @@ export function prerequisitesGroup(namespace: string): string {
  * while these objects can change only in a deploy that makes the function cluster-admin: they are
  * not limited by name.
  */
-export function buildPrerequisitesAccess(config: Pick<AutoscalerConfig, 'cluster'>): KubernetesObject[] {
+export function buildPrerequisitesAccess(config: Pick<AutoscalerConfig, 'cluster'>): ApiObject[] {
   const { namespace } = config.cluster;
   const labels = { [LABEL.managedBy]: MANAGED_BY };
   const clusterWideName = `eks-runner-autoscaler-prerequisites-${namespace}`;
   const namespacedName = 'eks-runner-autoscaler-prerequisites';
-  const subjects: RbacV1Subject[] = [
+  const subjects: RbacSubject[] = [
     { apiGroup: RBAC_GROUP, kind: 'Group', name: prerequisitesGroup(namespace) },
   ];
-  const clusterRole: V1ClusterRole = {
+  const clusterRole: RoleManifest = {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'ClusterRole',
     metadata: { name: clusterWideName, labels },
@@ -54,22 +48,28 @@ export function buildPrerequisitesAccess(config: Pick<AutoscalerConfig, 'cluster
         resources: ['priorityclasses'],
         verbs: ['create', 'patch', 'delete'],
       },
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+        resourceNames: [runnerPodPolicyName(namespace)],
+        verbs: ['create', 'patch', 'delete'],
+      },
     ],
   };
-  const clusterRoleBinding: V1ClusterRoleBinding = {
+  const clusterRoleBinding: RoleBindingManifest = {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'ClusterRoleBinding',
     metadata: { name: clusterWideName, labels },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: clusterWideName },
     subjects,
   };
-  const role: V1Role = {
+  const role: RoleManifest = {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'Role',
     metadata: { name: namespacedName, namespace, labels },
     rules: [{ apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['create', 'patch', 'delete'] }],
   };
-  const roleBinding: V1RoleBinding = {
+  const roleBinding: RoleBindingManifest = {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'RoleBinding',
     metadata: { name: namespacedName, namespace, labels },

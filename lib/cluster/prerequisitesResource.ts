@@ -1,8 +1,10 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { errorMessage } from '../errors.ts';
 import type { Log } from '../ports.ts';
 import { settleBeforeDeadline } from '../util/deadline.ts';
 import { CLUSTER_ADMIN_CONTEXT_KEY } from './buildPrerequisitesAccess.ts';
+import type { ApiObject } from './clusterManifests.ts';
+import { ClusterUnreachableError } from './clusterUnreachable.ts';
+import { TIMER_CLOCK, untilAccessTakesEffect, type WaitClock } from './untilAccessTakesEffect.ts';
 
 /** The part of a CloudFormation custom resource request this resource reads. */
 export interface CustomResourceEvent {
@@ -27,32 +29,16 @@ export interface CustomResourceResponse {
 
 export interface ObjectApplier {
   /** Server-side applies the object, creating it if need be. */
-  apply(object: KubernetesObject): Promise<void>;
+  apply(object: ApiObject): Promise<void>;
   /** Deletes the object; one already gone counts as deleted. */
-  remove(object: KubernetesObject): Promise<void>;
-}
-
-/** Why the cluster cannot be asked to act. */
-export type UnreachableBecause = 'cluster-gone' | 'no-answer' | 'identity-unknown' | 'forbidden';
-
-/**
- * What an ObjectApplier rejects with when the cluster cannot be asked to act: EKS has no such
- * cluster, nothing answers at its endpoint, or the API server does not know this identity (401: its
- * access entry is gone) or does not allow it (403).
- */
-export class ClusterUnreachableError extends Error {
-  override name = 'ClusterUnreachableError';
-  readonly because: UnreachableBecause;
-
-  constructor(because: UnreachableBecause, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.because = because;
-  }
+  remove(object: ApiObject): Promise<void>;
 }
 
 export interface PrerequisitesPorts {
   applier: ObjectApplier;
   log: Log;
+  /** What the wait for a new access entry runs on (see untilAccessTakesEffect). @default timers */
+  clock?: WaitClock;
 }
 
 /**
@@ -87,14 +73,16 @@ export function createPrerequisitesHandler(
  * list to apply. Create and Update apply it, and an Update removes what the new list dropped. Delete
  * removes everything but the namespace, which may still hold the runners of jobs in flight.
  *
- * Any error becomes a FAILED answer with its reason, and so does the deadline passing: the stack
+ * The cluster refusing this identity at first (401, 403) is waited out for a bounded time, since
+ * the deploy makes its EKS access entry just before (untilAccessTakesEffect). Any other error becomes
+ * a FAILED answer with its reason, and so does the deadline passing: the stack
  * rolls back instead of waiting an hour. Except on Delete when the cluster cannot be asked (it is
  * gone, or no longer knows or allows us, or does not answer in time): what is left is logged and the
  * answer is SUCCESS, since a failed Delete would block deleting the stack, and retrying cannot help.
  */
 export async function handlePrerequisitesEvent(
   event: CustomResourceEvent,
-  { applier, log, deadline }: PrerequisitesPorts & { deadline: AbortSignal },
+  { applier, log, deadline, clock = TIMER_CLOCK }: PrerequisitesPorts & { deadline: AbortSignal },
 ): Promise<CustomResourceResponse> {
   const answer = (Status: CustomResourceResponse['Status'], Reason: string): CustomResourceResponse => ({
     Status,
@@ -105,13 +93,17 @@ export async function handlePrerequisitesEvent(
     LogicalResourceId: event.LogicalResourceId,
   });
   const inTime = (work: Promise<void>) => settleBeforeDeadline(deadline, work, noAnswerInTime);
-  const remove = (object: KubernetesObject) => inTime(applier.remove(object));
+  const remove = (object: ApiObject) => inTime(applier.remove(object));
   try {
-    const objects = JSON.parse(event.ResourceProperties.Objects) as KubernetesObject[];
+    const objects = JSON.parse(event.ResourceProperties.Objects) as ApiObject[];
     if (event.RequestType === 'Delete')
       return answer('SUCCESS', await removeAllButNamespace(objects, remove, log));
-    for (const object of objects) await inTime(applier.apply(object));
-    const previous = JSON.parse(event.OldResourceProperties?.Objects ?? '[]') as KubernetesObject[];
+    // The function's access entry is made just before: until the first object applies, a refusal may
+    // be EKS not having applied it yet. After that, one is final.
+    const [first, ...rest] = objects;
+    if (first) await inTime(untilAccessTakesEffect(() => applier.apply(first), { clock, log }));
+    for (const object of rest) await inTime(applier.apply(object));
+    const previous = JSON.parse(event.OldResourceProperties?.Objects ?? '[]') as ApiObject[];
     const dropped = previous.filter((old) => !objects.some((object) => sameObject(object, old)));
     const { error } = await removeLastFirst(dropped.filter(isNotNamespace), remove);
     if (error !== undefined) throw error;
@@ -123,8 +115,8 @@ export async function handlePrerequisitesEvent(
 
 /** Says what it removed, or what it left behind when the cluster cannot be asked; rejects on any other error. */
 async function removeAllButNamespace(
-  objects: readonly KubernetesObject[],
-  remove: (object: KubernetesObject) => Promise<void>,
+  objects: readonly ApiObject[],
+  remove: (object: ApiObject) => Promise<void>,
   log: Log,
 ): Promise<string> {
   const { left, error } = await removeLastFirst(objects.filter(isNotNamespace), remove);
@@ -138,9 +130,9 @@ async function removeAllButNamespace(
 
 /** Removes the objects last first, so what lives in another goes before it; says which were left if one fails. */
 async function removeLastFirst(
-  objects: readonly KubernetesObject[],
-  remove: (object: KubernetesObject) => Promise<void>,
-): Promise<{ left: KubernetesObject[]; error?: unknown }> {
+  objects: readonly ApiObject[],
+  remove: (object: ApiObject) => Promise<void>,
+): Promise<{ left: ApiObject[]; error?: unknown }> {
   const left = [...objects];
   for (const object of [...objects].reverse()) {
     try {
@@ -169,20 +161,18 @@ function failureReason(error: unknown): string {
   );
 }
 
-function isNotNamespace(object: KubernetesObject): boolean {
+function isNotNamespace(object: ApiObject): boolean {
   return object.kind !== 'Namespace';
 }
 
-function sameObject(a: KubernetesObject, b: KubernetesObject): boolean {
+function sameObject(a: ApiObject, b: ApiObject): boolean {
   return (
-    a.kind === b.kind &&
-    a.metadata?.name === b.metadata?.name &&
-    a.metadata?.namespace === b.metadata?.namespace
+    a.kind === b.kind && a.metadata.name === b.metadata.name && a.metadata.namespace === b.metadata.namespace
   );
 }
 
 /** `DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux-docker`, `PriorityClass …`. */
-export function describeObject(object: KubernetesObject): string {
-  const namespace = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
-  return `${object.kind} ${namespace}${object.metadata?.name}`;
+export function describeObject(object: ApiObject): string {
+  const namespace = object.metadata.namespace ? `${object.metadata.namespace}/` : '';
+  return `${object.kind} ${namespace}${object.metadata.name}`;
 }

@@ -1,8 +1,8 @@
-import type { V1Container, V1EnvVar, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { GitHubSettings, RunnerClass } from '../config/autoscalerConfig.ts';
 import type { JobMessage } from '../jobMessage.ts';
 import { PROTECTED_FROM_DISRUPTION } from './disruption.ts';
 import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
+import type { Container, EnvVar, PodManifest, Volume, VolumeMount } from './podManifest.ts';
 import { runnerPodName, runnerPriorityClassName, runnerSecretName } from './runnerNames.ts';
 import { type RunnerPodRegistration, runnerPodRegistration } from './runnerPodRegistration.ts';
 import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
@@ -32,7 +32,7 @@ export function buildRunnerPod(
   job: JobMessage,
   runnerClass: RunnerClass,
   settings: RunnerPodSettings,
-): V1Pod {
+): PodManifest {
   const name = job.podName ?? runnerPodName(runnerClass.name, job.jobId);
   const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
   const registration = runnerPodRegistration(runnerSecretName(name), settings.registrationMode, {
@@ -85,7 +85,7 @@ function prepareRunnerRootContainer(
   runnerClass: RunnerClass,
   runnerRoot: string,
   registration: RunnerPodRegistration,
-): V1Container {
+): Container {
   const steps = [
     FORGET_EARLIER_RUNNER,
     'cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/"',
@@ -108,7 +108,7 @@ function prepareRunnerRootContainer(
 }
 
 /** A native sidecar (an init container that keeps running), so the pod still completes when the runner exits. */
-function dockerdSidecar(runnerClass: RunnerClass, runnerRoot: string): V1Container {
+export function dockerdSidecar(runnerClass: RunnerClass, runnerRoot: string): Container {
   return {
     name: 'dockerd',
     image: runnerClass.dindImage,
@@ -134,7 +134,7 @@ function runnerContainer(
   runnerClass: RunnerClass,
   runnerRoot: string,
   registration: RunnerPodRegistration,
-): V1Container {
+): Container {
   return {
     name: 'runner',
     image: runnerClass.image,
@@ -180,7 +180,7 @@ function letJobFinish(gracePeriodSeconds: number): string[] {
   ];
 }
 
-function dockerHostEnv(runnerClass: RunnerClass): V1EnvVar[] {
+function dockerHostEnv(runnerClass: RunnerClass): EnvVar[] {
   switch (runnerClass.containerMode) {
     case 'dood':
       return [{ name: 'DOCKER_HOST', value: `unix://${POD_DOCKER_SOCKET}` }];
@@ -191,7 +191,7 @@ function dockerHostEnv(runnerClass: RunnerClass): V1EnvVar[] {
   }
 }
 
-function dockerMounts(runnerClass: RunnerClass): V1VolumeMount[] {
+function dockerMounts(runnerClass: RunnerClass): VolumeMount[] {
   switch (runnerClass.containerMode) {
     case 'dood':
       return [{ name: 'docker-socket', mountPath: POD_DOCKER_SOCKET }];
@@ -202,7 +202,7 @@ function dockerMounts(runnerClass: RunnerClass): V1VolumeMount[] {
   }
 }
 
-function volumes(runnerClass: RunnerClass, runnerRoot: string): V1Volume[] {
+function volumes(runnerClass: RunnerClass, runnerRoot: string): Volume[] {
   switch (runnerClass.containerMode) {
     case 'dood':
       return [

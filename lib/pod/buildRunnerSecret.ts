@@ -1,6 +1,6 @@
-import type { V1Secret } from '@kubernetes/client-node';
 import type { RunnerRegistration } from '../ports.ts';
 import { ANNOTATION, LABEL, MANAGED_BY } from './labels.ts';
+import type { SecretManifest } from './podManifest.ts';
 import { runnerSecretName } from './runnerNames.ts';
 import { SECRET_KEY } from './runnerPodRegistration.ts';
 
@@ -11,7 +11,7 @@ import { SECRET_KEY } from './runnerPodRegistration.ts';
 export function buildRunnerSecret(
   pod: { name: string; uid: string; namespace: string; runnerClassName: string },
   registration: RunnerRegistration,
-): V1Secret {
+): SecretManifest {
   return {
     apiVersion: 'v1',
     kind: 'Secret',

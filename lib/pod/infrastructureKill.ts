@@ -1,5 +1,5 @@
-import type { V1Pod } from '@kubernetes/client-node';
 import type { InfrastructureKillReason } from '../telemetry/metricCatalog.ts';
+import type { PodStatusView } from './podManifest.ts';
 
 /** The reasons Kubernetes gives on a pod's `DisruptionTarget` condition, and what each means for us. */
 const DISRUPTION_TARGET_REASONS: Record<string, InfrastructureKillReason> = {
@@ -27,7 +27,9 @@ const FAILED_POD_REASONS: Record<string, InfrastructureKillReason> = {
  * still terminates. Undefined for the job's own ends: the runner container exiting or OOM-killed
  * (the job's steps run in it), or the job's deadline (`DeadlineExceeded`). Pure.
  */
-export function infrastructureKill(pod: V1Pod): InfrastructureKillReason | undefined {
+export function infrastructureKill(pod: {
+  status?: PodStatusView | undefined;
+}): InfrastructureKillReason | undefined {
   const status = pod.status ?? {};
   const disruption = (status.conditions ?? []).find(
     (condition) => condition.type === 'DisruptionTarget' && condition.status === 'True',

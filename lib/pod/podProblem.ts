@@ -1,13 +1,13 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { PodProblem } from '../telemetry/metricCatalog.ts';
+import type { ContainerStatusView, PodStatusView } from './podManifest.ts';
 
 const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const CONFIG_ERROR = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 /** Why a runner pod failed or cannot start, folded into what an operator acts on; undefined if healthy. */
-export function podProblem(pod: V1Pod): PodProblem | undefined {
+export function podProblem(pod: { status?: PodStatusView | undefined }): PodProblem | undefined {
   const status = pod.status ?? {};
-  const containers: V1ContainerStatus[] = [
+  const containers: ContainerStatusView[] = [
     ...(status.initContainerStatuses ?? []),
     ...(status.containerStatuses ?? []),
   ];

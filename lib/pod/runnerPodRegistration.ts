@@ -1,5 +1,5 @@
-import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { GitHubSettings } from '../config/autoscalerConfig.ts';
+import type { EnvVar, Volume, VolumeMount } from './podManifest.ts';
 
 /** Keys of the runner Secret. */
 export const SECRET_KEY = { jitConfig: 'jit-config', registrationToken: 'registration-token' } as const;
@@ -11,12 +11,12 @@ const TOKEN_FILE = `${TOKEN_HAND_OVER_DIR}/token`;
 /** How a runner pod takes its registration from the runner Secret. */
 export interface RunnerPodRegistration {
   runnerCommand: string[];
-  runnerEnv: V1EnvVar[];
-  runnerMounts: V1VolumeMount[];
+  runnerEnv: EnvVar[];
+  runnerMounts: VolumeMount[];
   /** Shell steps the prepare-runner-root init container runs, as root, after it prepared the root. */
   prepareSteps: string[];
-  prepareMounts: V1VolumeMount[];
-  volumes: V1Volume[];
+  prepareMounts: VolumeMount[];
+  volumes: Volume[];
 }
 
 export function runnerPodRegistration(

@@ -21,7 +21,7 @@ const STEP_COST = {
   'rerun-killed': 0,
   'remember-killed': 0,
   'replace-if-queued': 2,
-  'remove-if-spare': 3,
+  'remove-if-spare': 4,
 } as const;
 
 export interface ReconcilerContext {

@@ -1,3 +1,4 @@
+import type { JobMessage } from '../jobMessage.ts';
 import {
   isProtectedFromDisruption,
   OPEN_TO_DISRUPTION,
@@ -7,7 +8,7 @@ import { jobOfPod } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import type { RunnerPod } from '../ports.ts';
 import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
-import { runnerScopeForJob } from '../runners/runnerScope.ts';
+import { type RunnerScope, runnerScopeForJob } from '../runners/runnerScope.ts';
 import { parkJobWaitingForApproval } from './parkJobWaitingForApproval.ts';
 import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts';
 
@@ -20,6 +21,9 @@ import type { ReconcilerContext, ReconcileSummary } from './reconcileRunners.ts'
  * A runner whose own job GitHub holds for an approval goes the same way, once the job is put back to
  * be looked at again (see parkJobWaitingForApproval): an approval can take days, and the runner
  * would hold its class's place all that time.
+ *
+ * So does one whose own job GitHub queues, but would never give it: its runner group may not run the
+ * job's repository (the group was changed after the pod was made, say).
  *
  * While GitHub still queues its own job (a concurrency group holds it, say), the runner stays, but is
  * opened to the node autoscaler, so an idle runner does not keep a node alive, unless GitHub calls it
@@ -41,7 +45,8 @@ export async function removeIdleSpare(
     name: pod.name,
     id: runnerId ? Number(runnerId) : undefined,
   };
-  if (status === 'queued' || status === 'in_progress') {
+  const neverItsRunner = status === 'queued' && !(await runnerGroupMayRun(job, runner.scope, context));
+  if ((status === 'queued' && !neverItsRunner) || status === 'in_progress') {
     // Opened only while it waits for its own job; one kept for a job whose runner was taken
     // (its own ran elsewhere) is about to take a job. GitHub is asked first: the in_progress of a
     // job this runner took may be lost, or still on its way.
@@ -64,4 +69,25 @@ export async function removeIdleSpare(
     unchangedSince: pod.resourceVersion,
   });
   if (removed && !waiting) summary.removedSpares += 1;
+  if (removed && neverItsRunner) {
+    context.metrics.record('JobsNoRunnerGroupOpen', 1, { RunnerClass: job.runnerClass });
+    context.log.warn('removed an idle runner whose job the runner group may not run', {
+      podName: pod.name,
+      jobId: job.jobId,
+      repository: job.repository,
+    });
+  }
+}
+
+/**
+ * Whether GitHub may give the job this runner at all: an organisation runner only serves the
+ * repositories its runner group is open to (see runnerGroupClosed). When GitHub cannot say, it may.
+ */
+async function runnerGroupMayRun(
+  job: JobMessage,
+  scope: RunnerScope,
+  context: Pick<ReconcilerContext, 'registry'>,
+): Promise<boolean> {
+  if (scope.kind !== 'org') return true;
+  return context.registry.runnerGroupOpenTo(job.installationId, scope.org, job.repository).catch(() => true);
 }

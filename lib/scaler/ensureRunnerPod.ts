@@ -10,6 +10,7 @@ import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../r
 import { secondsBetween } from '../util/secondsBetween.ts';
 import { done, failed, handOverLater, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { capacityRetryDelaySeconds } from './retryDelay.ts';
+import { runnerGroupClosed } from './runnerGroupClosed.ts';
 import { findRunnerClass, type ScalerContext } from './scalerContext.ts';
 
 /** A gated pod without its Secret this old was left by a scaler that died or was cut off mid-way; it is replaced. */
@@ -36,6 +37,8 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
     return done(`job ${message.jobId} is ${status} on GitHub already; no runner made`);
 
   const scope = runnerScopeForJob(message, context.config.github);
+  const noRunnerGroup = await runnerGroupClosed(message, scope, context);
+  if (noRunnerGroup) return noRunnerGroup;
   const pod = buildRunnerPod(message, runnerClass, {
     namespace: context.config.cluster.namespace,
     registrationMode: context.config.github.registrationMode,

@@ -40,6 +40,11 @@ export const METRICS = {
    * look that finds it still waiting (see parkWaitingJob).
    */
   JobsWaitingForApproval: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /**
+   * Jobs given no runner because the runner group our runners join may not run their repository's
+   * jobs (see runnerGroupClosed): such a job would hold a runner and a place until it gave up.
+   */
+  JobsNoRunnerGroupOpen: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** Jobs queued again by the reconciler because their runner pod could not start. */
   RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */

@@ -102,7 +102,13 @@ describe('KubernetesRunnerCluster when the API server fails', () => {
   it('makes a conflict a retryable error, also where a create already fell back to a replace', async () => {
     // Prepare: every write conflicts, as when another writer keeps winning.
     fault = { status: 409 };
-    const secret = { metadata: { name: 'linux-1-runner' }, stringData: { token: 't' } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name: 'linux-1-runner' },
+      stringData: { token: 't' },
+    } as const;
 
     // Act
     const error = await clusterAt(url)

@@ -7,6 +7,7 @@ import {
   type CustomResourceResponse,
   handlePrerequisitesEvent,
 } from '../../lib/cluster/prerequisitesResource.ts';
+import type { WaitClock } from '../../lib/cluster/untilAccessTakesEffect.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 
 export type Identity = 'scaler' | 'admin' | 'prerequisites';
@@ -36,15 +37,34 @@ export function applierAs(identity: Identity): KubernetesApplier {
   return new KubernetesApplier(async () => api);
 }
 
+/**
+ * A clock for the wait for access to take effect on which each wait asked for passes at once, after
+ * `onWait` (given the number of the wait, from 1) has run: the real API server is asked again at once.
+ */
+export function waitsPassAtOnce(onWait: (wait: number) => Promise<void> = async () => {}): WaitClock {
+  let now = 0;
+  let waits = 0;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      waits += 1;
+      await onWait(waits);
+      now += ms;
+    },
+  };
+}
+
 /** The cluster prerequisites custom resource's handling of the event, as the identity. */
 export function handlePrerequisitesAs(
   identity: Identity,
   event: CustomResourceEvent,
+  clock = waitsPassAtOnce(),
 ): Promise<CustomResourceResponse> {
   return handlePrerequisitesEvent(event, {
     applier: applierAs(identity),
     log: captureLog(),
     deadline: AbortSignal.timeout(50_000),
+    clock,
   });
 }
 

@@ -10,7 +10,7 @@ import { LABEL, MANAGED_BY } from '../../lib/pod/labels.ts';
 import { prerequisitesEvent } from '../helpers/customResourceEvents.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { coreApi, handlePrerequisitesAs, kubeConfigOf } from './clusterClients.ts';
-import { FAKE_NODES } from './controlPlane.ts';
+import { FAKE_NODES, waitFor } from './controlPlane.ts';
 
 const base = testConfig();
 const docker = base.runnerClasses.find(({ containerMode }) => containerMode === 'dood') as RunnerClass;
@@ -103,7 +103,7 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     expect(after['eks-runner-autoscaler-dockerd-linux-docker']).toBe(
       before['eks-runner-autoscaler-dockerd-linux-docker'],
     );
-    expect(shrunk).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 2 objects, removed 1' });
+    expect(shrunk).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 4 objects, removed 1' });
     expect((await daemonSets()).map((set) => set.metadata?.name)).toEqual([
       'eks-runner-autoscaler-dockerd-linux-docker',
     ]);
@@ -138,18 +138,24 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     // Act
     const created = await handlePrerequisitesAs('admin', prerequisitesEvent('Create', first));
     const classesAt1000 = await ours();
-    const pod = await coreApi('admin').createNamespacedPod({
-      namespace: 'prerequisites-test',
-      body: buildRunnerPod(
-        jobMessage({ runnerClass: small.name }),
-        at(1000).runnerClasses[0] as RunnerClass,
-        {
-          namespace: 'prerequisites-test',
-          registrationMode: 'jit',
-          registrationUrl: 'https://github.com/acme',
-        },
-      ),
-    });
+    const runnerPod = buildRunnerPod(
+      jobMessage({ runnerClass: small.name }),
+      at(1000).runnerClasses[0] as RunnerClass,
+      {
+        namespace: 'prerequisites-test',
+        registrationMode: 'jit',
+        registrationUrl: 'https://github.com/acme',
+      },
+    );
+    // The API server takes a moment to load the runner pods' policy, changed to admit the class.
+    const create = (dryRun?: 'All') =>
+      coreApi('admin').createNamespacedPod({ namespace: 'prerequisites-test', body: runnerPod, dryRun });
+    await waitFor(
+      'the runner pod policy to admit the new PriorityClass',
+      async () => Boolean(await create('All')),
+      20_000,
+    );
+    const pod = await create();
     const changed = await handlePrerequisitesAs(
       'admin',
       prerequisitesEvent('Update', buildClusterPrerequisites(at(2000)), first),
@@ -164,7 +170,7 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
       'eks-runner-autoscaler-linux-small-priority-1000',
       1000,
     ]);
-    expect(changed).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 2 objects, removed 1' });
+    expect(changed).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 4 objects, removed 1' });
     expect(classesAt2000).toEqual([['eks-runner-autoscaler-linux-small-priority-2000', 2000, 'Never']]);
     expect(await ours()).toEqual([]);
   });

@@ -87,6 +87,9 @@ export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: 
         `--secure-port=${await freePort()}`,
         // Fake nodes send no heartbeats; the lifecycle controller would evict their pods.
         '--controllers=*,-node-lifecycle-controller',
+        // Each controller as its own service account, as on EKS: the runner pods' admission policy
+        // tells the DaemonSet controller's pods by it.
+        '--use-service-account-credentials',
         `--service-account-private-key-file=${join(dir, 'sa.key')}`,
         `--root-ca-file=${join(dir, 'certs', 'apiserver.crt')}`,
       ]),

@@ -2,8 +2,9 @@ import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig, type KubernetesObject, KubernetesObjectApi, loadAllYaml } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, loadAllYaml } from '@kubernetes/client-node';
 import { KubernetesApplier } from '../../lib/adapters/kubernetesApplier.ts';
+import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
 import { adminRequest, type ControlPlaneAccess, controlPlaneBinaries, waitFor } from './controlPlane.ts';
 import { freePort, reportLastOutput, spawnLogged, stopProcesses } from './processes.ts';
 
@@ -81,7 +82,7 @@ export async function startKarpenter(
 async function applyCustomResourceDefinitions(controlPlane: ControlPlaneAccess, crdDir: string) {
   const definitions = readdirSync(crdDir)
     .filter((file) => file.endsWith('.yaml'))
-    .flatMap((file) => loadAllYaml(readFileSync(join(crdDir, file), 'utf8')) as KubernetesObject[]);
+    .flatMap((file) => loadAllYaml(readFileSync(join(crdDir, file), 'utf8')) as ApiObject[]);
   const applier = applierFor(controlPlane);
   for (const definition of definitions) await applier.apply(definition);
   for (const definition of definitions) {

@@ -8,10 +8,17 @@ import {
 import { describe, expect, it } from 'vitest';
 import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
 import { buildPrerequisitesAccess } from '../../lib/cluster/buildPrerequisitesAccess.ts';
+import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { prerequisitesEvent } from '../helpers/customResourceEvents.ts';
 import { testConfig } from '../helpers/factories.ts';
-import { applierAs, coreApi, handlePrerequisitesAs, kubeConfigOf } from './clusterClients.ts';
+import {
+  applierAs,
+  coreApi,
+  handlePrerequisitesAs,
+  kubeConfigOf,
+  waitsPassAtOnce,
+} from './clusterClients.ts';
 import { PREREQUISITES_NAMESPACE } from './controlPlaneIdentities.ts';
 
 const base = testConfig();
@@ -98,6 +105,33 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
     });
   });
 
+  it('is refused at first while its access takes effect, and applies once it has', async () => {
+    // Prepare: the rights arrive after the second refusal, as an EKS access entry applies seconds
+    // after it is made.
+    const objects = buildClusterPrerequisites(config);
+    let refusals = 0;
+    const rightsArrive = waitsPassAtOnce(async (wait) => {
+      refusals = wait;
+      if (wait === 2) await installPrerequisitesAccess();
+    });
+
+    // Act
+    const created = await handlePrerequisitesAs(
+      'prerequisites',
+      prerequisitesEvent('Create', objects),
+      rightsArrive,
+    );
+
+    // Assess
+    expect(refusals).toBe(2);
+    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 0' });
+    expect(await prerequisitesInCluster()).toEqual({
+      daemonSets: ['eks-runner-autoscaler-dockerd-narrow-docker'],
+      priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
+      namespace: 'Active',
+    });
+  });
+
   it('applies, changes and removes the prerequisites with those rights alone, keeping the namespace', async () => {
     // Prepare
     const rbac = await installPrerequisitesAccess();
@@ -116,13 +150,13 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
 
     // Assess
     expect(rbac.Status).toBe('SUCCESS');
-    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 3 objects, removed 0' });
+    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 0' });
     expect(afterCreate).toEqual({
       daemonSets: ['eks-runner-autoscaler-dockerd-narrow-docker'],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
       namespace: 'Active',
     });
-    expect(updated).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 2 objects, removed 2' });
+    expect(updated).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 4 objects, removed 2' });
     expect(afterUpdate).toEqual({
       daemonSets: [],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-2500'],
@@ -144,9 +178,7 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
     await installPrerequisitesAccess();
     const applier = applierAs('prerequisites');
     const core = coreApi('prerequisites');
-    const daemonSet = buildClusterPrerequisites(config).find(
-      ({ kind }) => kind === 'DaemonSet',
-    ) as KubernetesObject;
+    const daemonSet = buildClusterPrerequisites(config).find(({ kind }) => kind === 'DaemonSet') as ApiObject;
 
     // Act
     const attempts = {

@@ -1,11 +1,11 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
 import type { CustomResourceEvent } from '../../lib/cluster/prerequisitesResource.ts';
 
 /** A CloudFormation request to the cluster prerequisites custom resource, with its `Objects` (and the old ones). */
 export function prerequisitesEvent(
   RequestType: CustomResourceEvent['RequestType'],
-  objects: readonly KubernetesObject[],
-  old?: readonly KubernetesObject[],
+  objects: readonly ApiObject[],
+  old?: readonly ApiObject[],
 ): CustomResourceEvent {
   return {
     RequestType,

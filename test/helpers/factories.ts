@@ -6,6 +6,9 @@ import type {
 } from '../../lib/config/autoscalerConfig.ts';
 import { parseConfig } from '../../lib/config/loadConfig.ts';
 import { JOB_MESSAGE_SCHEMA_VERSION, type JobMessage } from '../../lib/jobMessage.ts';
+import { ANNOTATION } from '../../lib/pod/labels.ts';
+import { runnerPodNameOf } from '../../lib/pod/runnerNames.ts';
+import type { RunnerPod } from '../../lib/ports.ts';
 
 export const exampleConfigInput = (): AutoscalerConfigInput =>
   JSON.parse(readFileSync(new URL('../../autoscaler.config.example.json', import.meta.url), 'utf8'));
@@ -57,6 +60,23 @@ export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
     failures: 0,
     replacements: 0,
     waitingChecks: 0,
+    ...overrides,
+  };
+}
+
+/** A runner pod as the cluster reports it, made for the job: started, not killed, no runner ID. */
+export function runnerPodFor(job: JobMessage, overrides: Partial<RunnerPod> = {}): RunnerPod {
+  return {
+    name: runnerPodNameOf(job),
+    uid: `uid-${job.jobId}`,
+    runnerClass: job.runnerClass,
+    phase: 'Failed',
+    problem: 'failed',
+    createdAt: new Date('2026-11-28T10:00:05Z'),
+    gated: false,
+    deleting: false,
+    annotations: { [ANNOTATION.job]: JSON.stringify(job) },
+    resourceVersion: '1',
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StandInApps } from './standInApps.ts';
 import { type SecondaryLimit, StandInSecondaryLimit } from './standInSecondaryLimit.ts';
+import { StandInRunnerGroups } from './standInRunnerGroups.ts';
 import { StandInWorkflows } from './standInWorkflows.ts';
 
 interface StandInRunner {
@@ -64,6 +65,7 @@ export async function startGitHubStandIn() {
     onRerun?: (repository: string, rerunJobIds: number[]) => number[];
   } = {};
   const workflows = new StandInWorkflows(hooks);
+  const runnerGroups = new StandInRunnerGroups();
   /** Faults drawn afresh for every request whose "METHOD /path" matches. */
   const randomFaults: { route: RegExp; share: number; fault: () => InjectedFault }[] = [];
   let secondaryLimit: StandInSecondaryLimit | undefined;
@@ -174,6 +176,7 @@ export async function startGitHubStandIn() {
     if (!authorization.startsWith('token ghs_installation')) return send(401, { message: 'Bad credentials' });
 
     if (workflows.answer(method, url, send)) return;
+    if (runnerGroups.answer(method, url, send)) return;
 
     const scoped = /^\/(orgs\/[^/]+|repos\/[^/]+\/[^/]+)\/actions\/runners(\/.*)?$/.exec(path);
     if (!scoped?.[1]) return send(404, { message: 'Not Found' });
@@ -296,6 +299,8 @@ export async function startGitHubStandIn() {
      * them; its run, labels and creation time stay as first set (run 1, `self-hosted`, now).
      */
     setJob: workflows.setJob,
+    /** The organisation's runner groups, and which repositories are public, as a test sets them. */
+    runnerGroups,
     setBusy: (name: string, busy: boolean) => {
       for (const runner of runners.values()) if (runner.name === name) runner.busy = busy;
     },

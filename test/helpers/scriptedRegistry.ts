@@ -58,6 +58,13 @@ export class ScriptedRegistry implements RunnerRegistry {
     return { status: this.jobs.get(job.jobId) ?? 'queued', runnerName, runnerId };
   }
 
+  /** The repositories (`owner/name`) the runner group is closed to; it is open to every other. */
+  readonly closedToRepositories = new Set<string>();
+
+  async runnerGroupOpenTo(_installationId: number, _org: string, repository: string): Promise<boolean> {
+    return !this.closedToRepositories.has(repository);
+  }
+
   /** The ID of the latest runner registered under each name, as GitHub names a job's runner by. */
   readonly runnerIds = new Map<string, number>();
 

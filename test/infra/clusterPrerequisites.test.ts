@@ -30,6 +30,8 @@ describe('cluster prerequisites', () => {
     const { resource, names } = onlyResource(template, OBJECTS);
     expect(names).toEqual([
       'Namespace/github-runners',
+      'ValidatingAdmissionPolicy/eks-runner-autoscaler-runner-pods-github-runners',
+      'ValidatingAdmissionPolicyBinding/eks-runner-autoscaler-runner-pods-github-runners',
       'DaemonSet/eks-runner-autoscaler-dockerd-linux-docker',
     ]);
     expect(resource).toMatchObject({

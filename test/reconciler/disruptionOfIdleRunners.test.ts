@@ -51,6 +51,29 @@ describe('disruption of idle runners', () => {
     expect(await disruption(cluster, 67)).toEqual(['true', 'false']);
   });
 
+  it('removes an idle runner whose queued job its runner group may not run, and keeps it while GitHub cannot say', async () => {
+    // Prepare: 68 and 69 were made before their repositories' access changed; GitHub queues both.
+    const { cluster, registry, metrics, runBatch, reconcile, advance } = reconcilerHarness();
+    await runBatch(jobMessage({ jobId: 68, repository: 'acme/secret' }), jobMessage({ jobId: 69 }));
+    for (const jobId of [68, 69]) cluster.setPhase(runnerFor(jobId), 'Running');
+    registry.closedToRepositories.add('acme/secret');
+    const openTo = registry.runnerGroupOpenTo.bind(registry);
+    registry.runnerGroupOpenTo = (installationId, org, repository) =>
+      repository === 'acme/app'
+        ? Promise.reject(new Error('GitHub: 502'))
+        : openTo(installationId, org, repository);
+    advance(10 * MINUTE);
+
+    // Act
+    const summary = await reconcile();
+
+    // Assess
+    expect(summary).toMatchObject({ removedSpares: 1, openedToDisruption: 1 });
+    expect([...cluster.pods.keys()]).toEqual([runnerFor(69)]);
+    expect(registry.deregistered.map(({ name }) => name)).toEqual([runnerFor(68)]);
+    expect(metrics.total('JobsNoRunnerGroupOpen', { RunnerClass: 'linux-small' })).toBe(1);
+  });
+
   it('protects an opened runner again when a job starts on it', async () => {
     // Prepare
     const { cluster, runBatch, reconcile, advance } = reconcilerHarness();

@@ -237,13 +237,14 @@ describe('reconciler', () => {
 
     // Assess
     expect(offMinute).toMatchObject({ removedGhosts: 0, gitHubCalls: 0 });
-    // Five calls: the installations, the runners, one deregistration, and runner 18's job and
-    // runner, as a possible spare; its job still waits, so it is opened to disruption instead.
+    // Six calls: the installations, the runners, one deregistration, and runner 18's job, whether
+    // its runner group may run it, and its runner, as a possible spare; its job still waits, so it is
+    // opened to disruption instead.
     expect(sweepMinute).toMatchObject({
       removedGhosts: 1,
       removedSpares: 0,
       openedToDisruption: 1,
-      gitHubCalls: 5,
+      gitHubCalls: 6,
     });
     expect(registry.deregistered.map(({ name, installationId }) => [name, installationId])).toEqual([
       [runnerFor(17), 42],

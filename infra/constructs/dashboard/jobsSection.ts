@@ -6,7 +6,7 @@ const ALARM_COLOUR = '#d62728';
 
 /**
  * How long jobs wait for a runner, the longest wait of a job still queued, the jobs held for an
- * approval, and how many jobs run.
+ * approval or given no runner since no runner group serves them, and how many jobs run.
  */
 export const jobsSection: DashboardSection = {
   title: 'Jobs',
@@ -72,6 +72,14 @@ export const jobsSection: DashboardSection = {
               { RunnerClass: name },
               { statistic: 'Sum', label: name, period: approvalLooks },
             ),
+          ),
+        }),
+      ],
+      [
+        graph({
+          title: 'Jobs given no runner: the runner group may not run their repository',
+          left: classes.map(({ name }) =>
+            metric('JobsNoRunnerGroupOpen', { RunnerClass: name }, { statistic: 'Sum', label: name }),
           ),
         }),
       ],
