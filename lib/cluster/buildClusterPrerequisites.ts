@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1DaemonSet, V1Namespace, V1PriorityClass } from '@kubernetes/client-node';
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
-import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
+import { DOCKER_SOCKET_GROUP_ID, RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
 import { runnerPriorityClassName } from '../pod/runnerNames.ts';
 import { JANITOR_IDLE_MINUTES, JANITOR_INTERVAL_SECONDS, JANITOR_SCRIPT } from './runnerRootJanitor.ts';
@@ -83,7 +83,12 @@ function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: st
               name: 'dockerd',
               image,
               command: ['dockerd'],
-              args: [`--host=unix://${runnerClass.dockerSocketPath}`, `--data-root=${DOCKERD_DATA_ROOT}`],
+              args: [
+                `--host=unix://${runnerClass.dockerSocketPath}`,
+                `--data-root=${DOCKERD_DATA_ROOT}`,
+                // The runner pods join this group (DOCKER_SOCKET_GROUP_ID); they run as the runner user.
+                `--group=${DOCKER_SOCKET_GROUP_ID}`,
+              ],
               env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],
               securityContext: { privileged: true },
               resources: { requests: { cpu: '100m', memory: '256Mi' } },

@@ -99,9 +99,16 @@ function restoreIptables(command: 'iptables' | 'ip6tables', saved: string): void
   execFileSync(`${command}-restore`, [], { input: saved });
 }
 
-/** A cgroup folder goes with rmdir once its processes are gone; its children first. */
+/**
+ * A cgroup folder goes with rmdir once its processes are gone; its children first. Processes still
+ * in a cgroup the node made are the node's containers, left by a run that died: they are killed.
+ */
 function removeCgroup(dir: string): void {
   for (const child of subfolders(dir)) removeCgroup(join(dir, child));
+  for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {}
   for (let attempt = 0; ; attempt += 1) {
     try {
       rmdirSync(dir);

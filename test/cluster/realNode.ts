@@ -49,10 +49,12 @@ export async function startRealNode(
   const processes: ChildProcess[] = [];
   const stop = async () => {
     try {
-      await stopNode(processes);
-      deleteBridges();
-      restoreHostState(before);
-      rmSync(HOST_STATE_FILE);
+      // The host is put back even when the node did not stop cleanly: its processes are gone by then.
+      await stopNode(processes).finally(() => {
+        deleteBridges();
+        restoreHostState(before);
+        rmSync(HOST_STATE_FILE);
+      });
     } finally {
       lock.kill();
     }
@@ -223,20 +225,22 @@ async function stopNode(processes: ChildProcess[]): Promise<void> {
   if (kubelet) await stopProcesses([kubelet]);
   if (containerd && containerd.exitCode === null) {
     const ctr = ['--address', join(NODE_DIR, 'containerd.sock'), '--namespace', 'k8s.io'];
-    const tasks = execFileSync('ctr', [...ctr, 'tasks', 'ls', '-q'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean);
-    for (const task of tasks)
+    const tasks = () =>
+      execFileSync('ctr', [...ctr, 'tasks', 'ls', '-q'], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
+    for (const task of tasks())
       execFileSync('ctr', [...ctr, 'tasks', 'kill', '-a', '-s', 'SIGKILL', task], { stdio: 'ignore' });
-    for (const task of tasks)
-      await waitFor(
-        `container ${task} to stop`,
-        async () => {
+    // containerd's CRI plugin deletes a task once it has exited; a task it has not is deleted here.
+    await waitFor(
+      'the containers to stop',
+      async () => {
+        for (const task of tasks())
           execFileSync('ctr', [...ctr, 'tasks', 'delete', task], { stdio: 'ignore' });
-          return true;
-        },
-        30_000,
-      );
+        return true;
+      },
+      30_000,
+    ).catch(() => undefined);
     await stopProcesses([containerd]);
   }
   for (const pid of processesUsing(NODE_DIR)) process.kill(pid, 'SIGKILL');

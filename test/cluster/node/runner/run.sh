@@ -38,7 +38,7 @@ case "${STAND_IN_LABEL_RULE:-runner-file}" in
   runner-file) label=$(lowercase_sha6 < "$root/.runner") ;;
   *) say "unknown STAND_IN_LABEL_RULE ${STAND_IN_LABEL_RULE}"; exit 2 ;;
 esac
-say "root $root, container label $label"
+say "root $root, container label $label, uid $(id -u)"
 mkdir -p "$work/_temp/_github_home" "$work/_temp/_github_workflow" "$work/_actions" "$work/_tool"
 script=${STAND_IN_JOB_SCRIPT:-true}
 
