@@ -2,14 +2,15 @@
 # Makes the real node's images locally, as `docker save` tarballs (no registry is reachable), into the
 # folder given: pause (compiled from the Kubernetes module's build/pause/linux/pause.c), busybox
 # (Debian's busybox-static), a runner image with the actions-runner layout whose run.sh is a test
-# stand-in (node/runner/), and a Docker daemon image carrying Debian's dockerd. Rebuilt when this
+# stand-in (node/runner/), and a Docker daemon image carrying Debian's dockerd, started as docker:dind
+# starts it (node/dockerd/). Rebuilt when this
 # script or the stand-in changes (the marker hashes them). Every name is under localhost/.
 set -euo pipefail
 
 OUT="$1"
 HERE=$(cd "$(dirname "$0")" && pwd)
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.34.2}"
-MARKER="$OUT/.complete-$(cat "$0" "$HERE"/node/runner/* | cksum | cut -d' ' -f1)"
+MARKER="$OUT/.complete-$(cat "$0" "$HERE"/node/*/* | cksum | cut -d' ' -f1)"
 REPOSITORY=localhost/eks-runner-autoscaler
 LIB=/usr/lib/x86_64-linux-gnu
 
@@ -113,7 +114,8 @@ for name in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6
   ln -sf xtables-nft-multi "$ROOT/usr/sbin/$name"
 done
 mkdir -p "$ROOT/var/lib/docker" "$ROOT/etc/docker"
-save_image "$REPOSITORY/dockerd:20.10" "$ROOT" "{$PATH_ENV,\"Entrypoint\":[\"dockerd\"]}"
+install -D -m 0755 "$HERE/node/dockerd/dockerd-entrypoint.sh" "$ROOT/usr/local/bin/dockerd-entrypoint.sh"
+save_image "$REPOSITORY/dockerd:20.10" "$ROOT" "{$PATH_ENV,\"Entrypoint\":[\"dockerd-entrypoint.sh\"]}"
 
 touch "$MARKER"
 say "made the node images in $(( $(date +%s) - started )) s"
