@@ -13,9 +13,13 @@ export const REAL_NODE_NAMESPACE = 'real-node-runners';
 
 /**
  * The example config's class of `mode`, placed on the real node and running the stand-in runner
- * image; `dood` classes use the locally made daemon image, on a socket of the tests' own.
+ * image; `dood` classes use the locally made daemon image, on a socket of the tests' own. A test
+ * changes the class with `overrides`.
  */
-export function realNodeConfig(mode: RunnerClass['containerMode']): AutoscalerConfig {
+export function realNodeConfig(
+  mode: RunnerClass['containerMode'],
+  overrides: Partial<RunnerClass> = {},
+): AutoscalerConfig {
   const base = testConfig();
   const runnerClass = base.runnerClasses.find(({ containerMode }) => containerMode === mode);
   if (!runnerClass) throw new Error(`no ${mode} class in the example config`);
@@ -34,6 +38,7 @@ export function realNodeConfig(mode: RunnerClass['containerMode']): AutoscalerCo
         resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '512Mi' } },
         maxJobDurationSeconds: 600,
         terminationGracePeriodSeconds: 30,
+        ...overrides,
       },
     ],
   };
