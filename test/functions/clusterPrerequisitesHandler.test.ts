@@ -27,6 +27,7 @@ const OBJECTS = buildClusterPrerequisites({
 });
 const PRIORITY_CLASS = 'PriorityClass eks-runner-autoscaler-linux-small-priority-1000';
 const DAEMON_SET = 'DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux-docker';
+const JANITOR = 'DaemonSet github-runners/eks-runner-autoscaler-janitor-linux-docker';
 
 /** The cluster at the port: each object's call succeeds unless the test scripted its answer. */
 class ScriptedCluster implements ObjectApplier {
@@ -127,7 +128,7 @@ describe('the cluster prerequisites custom resource', () => {
   });
 
   it('answers a Delete the cluster stops answering before the function times out, leaving only what it had not removed', async () => {
-    // Prepare: the daemon goes, then the cluster stops answering.
+    // Prepare: the daemon and the janitor go, then the cluster stops answering.
     const cluster = new ScriptedCluster().answer(PRIORITY_CLASS, 'no answer');
     const { handler, log, responses } = prerequisitesHandler(cluster);
     const timeLeftMs = PREREQUISITES_DEADLINE_MARGIN_MS + 300;
@@ -138,7 +139,7 @@ describe('the cluster prerequisites custom resource', () => {
 
     // Assess
     expect(Date.now() - startedAt).toBeLessThan(timeLeftMs);
-    expect(cluster.removed).toEqual([DAEMON_SET]);
+    expect(cluster.removed.sort()).toEqual([DAEMON_SET, JANITOR]);
     expect(responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
     expect(log.lines.find(({ level }) => level === 'warn')?.attributes).toEqual({
       leftBehind: [PRIORITY_CLASS],

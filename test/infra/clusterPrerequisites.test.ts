@@ -31,6 +31,7 @@ describe('cluster prerequisites', () => {
     expect(names).toEqual([
       'Namespace/github-runners',
       'DaemonSet/eks-runner-autoscaler-dockerd-linux-docker',
+      'DaemonSet/eks-runner-autoscaler-janitor-linux-docker',
     ]);
     expect(resource).toMatchObject({
       Properties: {

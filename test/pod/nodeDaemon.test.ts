@@ -10,7 +10,7 @@ const settings = {
   registrationUrl: 'https://github.com/acme',
 } as const;
 
-describe('the node Docker socket and the dood runner', () => {
+describe('the node Docker daemon of dood classes', () => {
   it('gives the socket a group, and every dood runner pod joins that group', () => {
     // Prepare
     const config = testConfig();
@@ -34,5 +34,34 @@ describe('the node Docker socket and the dood runner', () => {
 
     // Assess
     expect(pod.spec?.securityContext).toBeUndefined();
+  });
+
+  it('stays as it is when the runner image changes: only the janitor beside it is rolled', () => {
+    // Prepare
+    const config = testConfig();
+    const newImage = {
+      ...config,
+      runnerClasses: config.runnerClasses.map((runnerClass) => ({ ...runnerClass, image: 'runner:next' })),
+    };
+    const daemonSets = (objects: ReturnType<typeof buildClusterPrerequisites>) =>
+      Object.fromEntries(
+        objects.filter(({ kind }) => kind === 'DaemonSet').map((object) => [object.metadata?.name, object]),
+      );
+
+    // Act
+    const before = daemonSets(buildClusterPrerequisites(config));
+    const after = daemonSets(buildClusterPrerequisites(newImage));
+
+    // Assess
+    expect(Object.keys(after)).toEqual([
+      'eks-runner-autoscaler-dockerd-linux-docker',
+      'eks-runner-autoscaler-janitor-linux-docker',
+    ]);
+    expect(after['eks-runner-autoscaler-dockerd-linux-docker']).toEqual(
+      before['eks-runner-autoscaler-dockerd-linux-docker'],
+    );
+    expect(after['eks-runner-autoscaler-janitor-linux-docker']).not.toEqual(
+      before['eks-runner-autoscaler-janitor-linux-docker'],
+    );
   });
 });
