@@ -24,7 +24,7 @@ describe('container modes on the real node', { timeout: 180_000 }, () => {
 
     it('lets the runner (uid 1001) start its job container through the node daemon socket', async () => {
       // Act
-      const name = await startRunnerPod(config, job);
+      const name = await startRunnerPod(config, [job]);
       const runner = await finishedRunner(REAL_NODE_NAMESPACE, name);
 
       // Assess
@@ -39,7 +39,7 @@ describe('container modes on the real node', { timeout: 180_000 }, () => {
 
     it('lets the runner (uid 1001) start its job container through the sidecar socket, once the daemon is up', async () => {
       // Act
-      const name = await startRunnerPod(config, job);
+      const name = await startRunnerPod(config, [job]);
       const runner = await finishedRunner(REAL_NODE_NAMESPACE, name);
 
       // Assess

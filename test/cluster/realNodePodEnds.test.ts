@@ -58,7 +58,7 @@ describe('runner pods ending on the real node, as the reconciler and the census 
     const greedy = standInJob({ script: `awk 'BEGIN { s = "x"; while (1) s = s s }'` });
 
     // Act
-    const name = await startRunnerPod(config, greedy);
+    const name = await startRunnerPod(config, [greedy]);
     const { pod, census } = await seenWhenSettled(config, name, (phase) => phase === 'Failed');
 
     // Assess
@@ -73,7 +73,7 @@ describe('runner pods ending on the real node, as the reconciler and the census 
     const endless = standInJob({ script: 'sleep 600' });
 
     // Act
-    const name = await startRunnerPod(config, endless);
+    const name = await startRunnerPod(config, [endless]);
     const { pod, census } = await seenWhenSettled(config, name, (phase) => phase === 'Failed');
 
     // Assess
@@ -89,7 +89,7 @@ describe('runner pods ending on the real node, as the reconciler and the census 
     const config = realNodeConfig('dind', { name: 'real-no-daemon', dindImage: REAL_NODE.images.busybox });
 
     // Act
-    const name = await startRunnerPod(config, standInJob({ script: 'true' }));
+    const name = await startRunnerPod(config, [standInJob({ script: 'true' })]);
     const { pod, census } = await seenWhenSettled(config, name, (_, problem) => problem !== undefined);
 
     // Assess

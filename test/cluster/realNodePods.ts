@@ -1,6 +1,7 @@
 /** Runner pods run for real on the real node (realNode.ts), and what the tests read back from them. */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
+import type { ObjectApplier } from '../../lib/cluster/prerequisitesResource.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { buildRunnerPod } from '../../lib/pod/buildRunnerPod.ts';
 import { buildRunnerSecret } from '../../lib/pod/buildRunnerSecret.ts';
@@ -45,8 +46,10 @@ export function realNodeConfig(
 }
 
 /** Applies the deploy's prerequisites for `config` as the prerequisites function would. */
-export async function applyPrerequisites(config: AutoscalerConfig): Promise<void> {
-  const applier = applierAs('admin');
+export async function applyPrerequisites(
+  config: AutoscalerConfig,
+  applier: ObjectApplier = applierAs('admin'),
+): Promise<void> {
   for (const object of buildClusterPrerequisites(config)) await applier.apply(object);
 }
 
@@ -73,7 +76,11 @@ export function standInJob(job: {
  * Creates the runner pod `buildRunnerPod` makes for a new job, changed by `changes`, with its JIT
  * Secret, and releases it as the scaler does. Returns its name.
  */
-export async function startRunnerPod(config: AutoscalerConfig, ...changes: PodChange[]): Promise<string> {
+export async function startRunnerPod(
+  config: AutoscalerConfig,
+  changes: PodChange[],
+  api: CoreV1Api = coreApi('admin'),
+): Promise<string> {
   const [runnerClass] = config.runnerClasses as [RunnerClass];
   const pod = buildRunnerPod(
     jobMessage({ jobId: uniqueJobId(), runnerClass: runnerClass.name }),
@@ -85,7 +92,6 @@ export async function startRunnerPod(config: AutoscalerConfig, ...changes: PodCh
     },
   );
   for (const change of changes) change(pod);
-  const api = coreApi('admin');
   const namespace = config.cluster.namespace;
   const created = await api.createNamespacedPod({ namespace, body: pod });
   const name = created.metadata?.name ?? '';

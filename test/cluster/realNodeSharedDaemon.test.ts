@@ -34,15 +34,17 @@ const sharedRootAsInTheSeed: PodChange = (pod) => {
 
 async function twoOverlappingJobs(labelRule: 'root-path' | 'runner-file', ...changes: PodChange[]) {
   const image = REAL_NODE.images.busybox;
-  const first = await startRunnerPod(config, standInJob({ image, labelRule, script: firstJob }), ...changes);
+  const first = await startRunnerPod(config, [
+    standInJob({ image, labelRule, script: firstJob }),
+    ...changes,
+  ]);
   const firstJobContainer = (
     await untilLogged(REAL_NODE_NAMESPACE, first, /job container (\w+) started/)
   ).match(/job container (\w+) started/)?.[1];
-  const second = await startRunnerPod(
-    config,
+  const second = await startRunnerPod(config, [
     standInJob({ image, labelRule, script: secondJob }),
     ...changes,
-  );
+  ]);
   return {
     names: [first, second],
     firstJobContainer,
