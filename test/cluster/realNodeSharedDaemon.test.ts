@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RUNNER_ROOT_PARENT } from '../../lib/pod/buildRunnerPod.ts';
+import { coreApi } from './clusterClients.ts';
+import { waitFor } from './controlPlane.ts';
 import { REAL_NODE } from './realNodeNames.ts';
 import {
   applyPrerequisites,
@@ -94,4 +97,31 @@ describe('two dood runners sharing the node Docker daemon', { timeout: 180_000 }
       expect(readFileSync(`${RUNNER_ROOT_PARENT}/${second}/_work/owner`, 'utf8')).toBe('job-B\n');
     },
   );
+
+  it('known limit: a runner killed mid-job leaves its job container running on the node daemon', async () => {
+    // Prepare
+    const image = REAL_NODE.images.busybox;
+    const name = await startRunnerPod(config, [standInJob({ image, script: 'sleep 600' })]);
+    const jobContainer = (await untilLogged(REAL_NODE_NAMESPACE, name, /job container (\w+) started/)).match(
+      /job container (\w+) started/,
+    )?.[1];
+
+    // Act: the runner gets no chance to stop its containers (the stand-in ignores SIGTERM).
+    const api = coreApi('admin');
+    await api.deleteNamespacedPod({ namespace: REAL_NODE_NAMESPACE, name, gracePeriodSeconds: 0 });
+    await waitFor(`${name} to be gone`, () =>
+      api.readNamespacedPod({ namespace: REAL_NODE_NAMESPACE, name }).then(
+        () => false,
+        () => true,
+      ),
+    );
+
+    // Assess: only a later runner with the same label would remove it, and labels are unique per runner.
+    const running = execFileSync(
+      'docker',
+      ['--host', `unix://${config.runnerClasses[0]?.dockerSocketPath}`, 'ps', '--quiet', '--no-trunc'],
+      { encoding: 'utf8' },
+    );
+    expect(running).toContain(jobContainer);
+  });
 });
