@@ -80,7 +80,10 @@ PATH_ENV='"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 
 # pause: the sandbox of every pod, from the Kubernetes release's own source.
 PAUSE_SOURCE="$(go env GOMODCACHE 2>/dev/null)/k8s.io/kubernetes@v${KUBERNETES_VERSION}/build/pause/linux/pause.c"
-[ -f "$PAUSE_SOURCE" ] || { say "error: $PAUSE_SOURCE is missing (build-control-plane.sh downloads it)"; exit 1; }
+if [ ! -f "$PAUSE_SOURCE" ]; then
+  (cd "$WORK" && GOFLAGS=-mod=mod go mod download "k8s.io/kubernetes@v${KUBERNETES_VERSION}") >&2 \
+    || { say "error: could not download k8s.io/kubernetes v${KUBERNETES_VERSION} for pause.c"; exit 1; }
+fi
 mkdir -p "$WORK/pause"
 gcc -Os -static -DVERSION=v3.10-eks-runner-autoscaler -o "$WORK/pause/pause" "$PAUSE_SOURCE"
 save_image "$REPOSITORY/pause:3.10" "$WORK/pause" '{"Entrypoint":["/pause"],"User":"65535:65535"}'
