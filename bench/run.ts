@@ -18,6 +18,7 @@ import { runBurst } from './burst.ts';
 import { runEndToEnd } from './e2e.ts';
 import { measureModuleInit } from './measureModuleInit.ts';
 import { measureDeployedWebhook, measureOwnWork, measureSqsRoundTrip } from './measureWebhook.ts';
+import { measureRunnerRootCopy } from './runnerRoot.ts';
 import { round, spread } from './statistics.ts';
 import { synthBundles } from './synthBundles.ts';
 
@@ -194,6 +195,21 @@ try {
         ),
       },
     },
+    runnerRoot: {
+      note: 'prepare-runner-root of a dood pod on the real node (test/cluster/realNode.ts), stand-in runner image',
+      copySeconds: figure(
+        burst.runnerRootCopies.map((r) => r.seconds),
+        2,
+      ),
+      bytesPerPod: figure(
+        burst.runnerRootCopies.map((r) => r.bytes),
+        0,
+      ),
+      filesPerPod: figure(
+        burst.runnerRootCopies.map((r) => r.files),
+        0,
+      ),
+    },
     targets: { ownWorkMicros: 150, p99Ms: 2, moduleInitMs: 60, deliveriesPerSecondVsBestPeer: 1.3 },
     peersFromIssue2: {
       note: 'measured by the issue author on this kind of machine; not re-run here',
@@ -270,6 +286,11 @@ try {
     ],
     ['e2e: completed -> pod gone p50', `${results.e2e.completedToGoneMs.p50.median} ms`, ''],
     [
+      'runner root copy, real node',
+      `${results.runnerRoot.copySeconds.median} s (${results.runnerRoot.copySeconds.min}–${results.runnerRoot.copySeconds.max}), ${results.runnerRoot.bytesPerPod.median} B, ${results.runnerRoot.filesPerPod.median} files`,
+      '',
+    ],
+    [
       'bare SQS send p50',
       `${results.webhook.sqsSendRoundTripMs.p50.median} ms (${results.webhook.sqsSendRoundTripMs.p50.min}–${results.webhook.sqsSendRoundTripMs.p50.max})`,
       '',
@@ -332,7 +353,9 @@ async function measureOnControlPlane() {
         }),
       );
     }
-    return { version: controlPlane.version, runs, e2eRuns };
+    progress(`runner root copy: ${RUNS} dood runner pods on the real node`);
+    const runnerRootCopies = await measureRunnerRootCopy(controlPlane, RUNS);
+    return { version: controlPlane.version, runs, e2eRuns, runnerRootCopies };
   } finally {
     await gitHub.close();
     await controlPlane.stop();

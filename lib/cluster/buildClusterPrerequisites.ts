@@ -1,6 +1,7 @@
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
-import { RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
+import { DOCKER_SOCKET_GROUP_ID, RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
+import type { PodSpec, Volume } from '../pod/podManifest.ts';
 import { runnerPriorityClassName } from '../pod/runnerNames.ts';
 import { buildRunnerPodPolicy } from './buildRunnerPodPolicy.ts';
 import type {
@@ -14,13 +15,14 @@ import { JANITOR_IDLE_MINUTES, JANITOR_INTERVAL_SECONDS, JANITOR_SCRIPT } from '
 /** Where the node-level Docker daemon keeps its images and containers, on the node. */
 export const DOCKERD_DATA_ROOT = '/var/lib/eks-runner-autoscaler/docker';
 export const DOCKERD_NAME_PREFIX = 'eks-runner-autoscaler-dockerd';
+export const JANITOR_NAME_PREFIX = 'eks-runner-autoscaler-janitor';
 
 /**
  * What the cluster needs before the first runner: the runner namespace, the PriorityClass of each
  * class with a `priority`, the admission policy that holds the pods made there to what the classes
  * need (buildRunnerPodPolicy), and for `dood` classes a Docker daemon on their nodes, since EKS nodes
- * run containerd only. One DaemonSet serves every `dood` class with the same nodes and socket. Pure: the
- * deploy applies these with server-side apply.
+ * run containerd only. One DaemonSet serves every `dood` class with the same nodes and socket, and one
+ * beside it runs the runner root janitor. Pure: the deploy applies these with server-side apply.
  */
 export function buildClusterPrerequisites(
   config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>,
@@ -34,9 +36,10 @@ export function buildClusterPrerequisites(
     ]);
     if (!placements.has(key)) placements.set(key, runnerClass);
   }
-  const daemonSets = [...placements.values()].map((runnerClass) =>
+  const daemonSets = [...placements.values()].flatMap((runnerClass) => [
     dockerdDaemonSet(runnerClass, config.cluster.namespace, config.cluster.dockerdImage),
-  );
+    janitorDaemonSet(runnerClass, config.cluster.namespace),
+  ]);
   const priorityClasses = config.runnerClasses.flatMap(({ name, priority }) =>
     priority === undefined ? [] : [runnerPriorityClass(name, priority)],
   );
@@ -66,11 +69,15 @@ function runnerPriorityClass(runnerClassName: string, priority: number): Priorit
   };
 }
 
-function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): DaemonSetManifest {
-  const name = `${DOCKERD_NAME_PREFIX}-${runnerClass.name}`;
+/** A DaemonSet on the nodes of `runnerClass`'s placement, named after the class. */
+function nodeDaemonSet(
+  prefix: string,
+  runnerClass: RunnerClass,
+  namespace: string,
+  podSpec: Pick<PodSpec, 'containers' | 'volumes' | 'priorityClassName'>,
+): DaemonSetManifest {
+  const name = `${prefix}-${runnerClass.name}`;
   const labels = { [LABEL.managedBy]: MANAGED_BY, 'app.kubernetes.io/name': name };
-  const socketDirectory =
-    runnerClass.dockerSocketPath.slice(0, runnerClass.dockerSocketPath.lastIndexOf('/')) || '/';
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -84,48 +91,78 @@ function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: st
           nodeSelector: runnerClass.nodeSelector,
           tolerations: runnerClass.tolerations,
           automountServiceAccountToken: false,
-          priorityClassName: 'system-node-critical',
-          containers: [
-            {
-              name: 'dockerd',
-              image,
-              command: ['dockerd'],
-              args: [`--host=unix://${runnerClass.dockerSocketPath}`, `--data-root=${DOCKERD_DATA_ROOT}`],
-              env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],
-              securityContext: { privileged: true },
-              resources: { requests: { cpu: '100m', memory: '256Mi' } },
-              volumeMounts: [
-                { name: 'socket', mountPath: socketDirectory },
-                { name: 'data', mountPath: DOCKERD_DATA_ROOT },
-                // Job containers bind-mount paths under the runners' roots: the daemon must see them
-                // at the same path as the runner pods do.
-                { name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT },
-              ],
-            },
-            {
-              // Removes the roots of runners that are gone, finished or killed (lib/pod/runnerRootLock.ts).
-              // It runs the runners' own image, which has the flock the runners lock with.
-              name: 'runner-root-janitor',
-              image: runnerClass.image,
-              command: ['sh', '-c', JANITOR_SCRIPT],
-              env: [
-                { name: 'RUNNER_ROOTS', value: RUNNER_ROOT_PARENT },
-                { name: 'IDLE_MINUTES', value: String(JANITOR_IDLE_MINUTES) },
-                { name: 'INTERVAL_SECONDS', value: String(JANITOR_INTERVAL_SECONDS) },
-              ],
-              // Job containers leave files owned by root in the runners' work folders.
-              securityContext: { runAsUser: 0, runAsNonRoot: false },
-              resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
-              volumeMounts: [{ name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT }],
-            },
-          ],
-          volumes: [
-            { name: 'socket', hostPath: { path: socketDirectory, type: 'DirectoryOrCreate' } },
-            { name: 'data', hostPath: { path: DOCKERD_DATA_ROOT, type: 'DirectoryOrCreate' } },
-            { name: 'runner-roots', hostPath: { path: RUNNER_ROOT_PARENT, type: 'DirectoryOrCreate' } },
-          ],
+          ...podSpec,
         },
       },
     },
   };
+}
+
+function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): DaemonSetManifest {
+  const socketDirectory =
+    runnerClass.dockerSocketPath.slice(0, runnerClass.dockerSocketPath.lastIndexOf('/')) || '/';
+  return nodeDaemonSet(DOCKERD_NAME_PREFIX, runnerClass, namespace, {
+    priorityClassName: 'system-node-critical',
+    containers: [
+      {
+        name: 'dockerd',
+        image,
+        command: ['dockerd'],
+        args: [
+          `--host=unix://${runnerClass.dockerSocketPath}`,
+          `--data-root=${DOCKERD_DATA_ROOT}`,
+          // The runner pods join this group (DOCKER_SOCKET_GROUP_ID); they run as the runner user.
+          `--group=${DOCKER_SOCKET_GROUP_ID}`,
+        ],
+        env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],
+        securityContext: { privileged: true },
+        resources: { requests: { cpu: '100m', memory: '256Mi' } },
+        volumeMounts: [
+          { name: 'socket', mountPath: socketDirectory },
+          { name: 'data', mountPath: DOCKERD_DATA_ROOT },
+          // Job containers bind-mount paths under the runners' roots: the daemon must see them
+          // at the same path as the runner pods do.
+          { name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT },
+        ],
+      },
+    ],
+    volumes: [
+      { name: 'socket', hostPath: { path: socketDirectory, type: 'DirectoryOrCreate' } },
+      { name: 'data', hostPath: { path: DOCKERD_DATA_ROOT, type: 'DirectoryOrCreate' } },
+      RUNNER_ROOTS_VOLUME,
+    ],
+  });
+}
+
+const RUNNER_ROOTS_VOLUME: Volume = {
+  name: 'runner-roots',
+  hostPath: { path: RUNNER_ROOT_PARENT, type: 'DirectoryOrCreate' },
+};
+
+/**
+ * Removes the roots of runners that are gone, finished or killed (lib/pod/runnerRootLock.ts), on the
+ * daemon's nodes. A DaemonSet of its own: it runs the runners' image, for the flock the runners lock
+ * with, and a new runner image must restart the janitor only, never the Docker daemon under running
+ * jobs (dockerd stopping kills their containers).
+ */
+function janitorDaemonSet(runnerClass: RunnerClass, namespace: string): DaemonSetManifest {
+  return nodeDaemonSet(JANITOR_NAME_PREFIX, runnerClass, namespace, {
+    containers: [
+      {
+        name: 'runner-root-janitor',
+        image: runnerClass.image,
+        command: ['sh', '-c', JANITOR_SCRIPT],
+        env: [
+          { name: 'RUNNER_ROOTS', value: RUNNER_ROOT_PARENT },
+          { name: 'IDLE_MINUTES', value: String(JANITOR_IDLE_MINUTES) },
+          { name: 'INTERVAL_SECONDS', value: String(JANITOR_INTERVAL_SECONDS) },
+        ],
+        // Job containers leave files owned by root in the runners' work folders.
+        securityContext: { runAsUser: 0, runAsNonRoot: false },
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+        volumeMounts: [{ name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT }],
+      },
+    ],
+    volumes: [RUNNER_ROOTS_VOLUME],
+  });
 }

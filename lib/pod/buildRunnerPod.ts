@@ -13,6 +13,15 @@ import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
  */
 export const RUNNER_ROOT_PARENT = '/var/lib/eks-runner-autoscaler/runners';
 
+/**
+ * The group a node Docker daemon gives its socket, and every `dood` runner pod joins: the docker
+ * group of ghcr.io/actions/actions-runner. Without it the socket is root's only (dockerd's default
+ * group `docker` rarely exists in a daemon image) and every docker call of the runner (uid 1001) is
+ * refused. The pod joins it explicitly, so the socket works whatever groups the runner image gives
+ * its user.
+ */
+export const DOCKER_SOCKET_GROUP_ID = 123;
+
 const DIND_SOCKET_DIR = '/var/run/dind';
 const POD_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -66,6 +75,9 @@ export function buildRunnerPod(
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       schedulingGates: [{ name: REGISTRATION_GATE }],
+      ...(runnerClass.containerMode === 'dood' && {
+        securityContext: { supplementalGroups: [DOCKER_SOCKET_GROUP_ID] },
+      }),
       nodeSelector: runnerClass.nodeSelector,
       tolerations: runnerClass.tolerations,
       ...(runnerClass.priority !== undefined && {

@@ -67,6 +67,8 @@ export interface PodSpec {
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
   priorityClassName?: string;
+  /** The groups every container's processes join, such as the Docker socket's for `dood`. */
+  securityContext?: { supplementalGroups?: number[] };
   initContainers?: Container[];
   containers: Container[];
   volumes?: Volume[];
@@ -87,6 +89,13 @@ export interface SecretManifest {
   stringData: Record<string, string>;
 }
 
+/** What the readings of a pod (podProblem) look at beside its status: whether it ends, and its sidecars. */
+export interface PodView {
+  metadata?: { deletionTimestamp?: unknown };
+  spec?: { initContainers?: { name: string; restartPolicy?: string }[] };
+  status?: PodStatusView | undefined;
+}
+
 /** What the readings of a pod (podProblem, infrastructureKill) look at in its status. */
 export interface PodStatusView {
   phase?: string;
@@ -98,6 +107,7 @@ export interface PodStatusView {
 
 export interface ContainerStatusView {
   name: string;
+  restartCount?: number;
   state?: ContainerStateView;
   lastState?: ContainerStateView;
 }

@@ -57,3 +57,55 @@ describe('podProblem', () => {
     expect(podProblem({ status })).toBe(problem);
   });
 });
+
+/** A dind pod whose dockerd sidecar is down between restarts, as a real kubelet reports it. */
+const sidecarDown = (reason: string, restartCount: number, pod: Partial<V1Pod> = {}): V1Pod => ({
+  metadata: pod.metadata ?? {},
+  spec: {
+    initContainers: [
+      { name: 'prepare-runner-root', image: 'runner' },
+      { name: 'dockerd', image: 'docker:28-dind', restartPolicy: 'Always' },
+    ],
+    containers: [{ name: 'runner', image: 'runner' }],
+  },
+  status: {
+    phase: 'Pending',
+    initContainerStatuses: [
+      {
+        name: 'prepare-runner-root',
+        image: 'runner',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { reason: 'Completed', exitCode: 0 } },
+      },
+      {
+        name: 'dockerd',
+        image: 'docker:28-dind',
+        imageID: '',
+        ready: false,
+        restartCount,
+        state: { terminated: { reason, exitCode: 128 } },
+      },
+    ],
+    ...pod.status,
+  },
+});
+
+describe('podProblem of a dind sidecar that is down', () => {
+  it.each([
+    ['cannot start (no dockerd in the image)', 'StartError', 'config-error'],
+    ['keeps exiting', 'Error', 'crash-loop'],
+    ['is killed for memory again and again', 'OOMKilled', 'oom-killed'],
+  ] as const)('reads a sidecar that %s as %s', (_, reason, problem) => {
+    expect(podProblem(sidecarDown(reason, 2))).toBe(problem);
+  });
+
+  it('reads nothing into a sidecar not yet restarted, one stopped as its pod is deleted, or one of a finished pod', () => {
+    expect(podProblem(sidecarDown('Error', 0))).toBeUndefined();
+    expect(
+      podProblem(sidecarDown('Error', 2, { metadata: { deletionTimestamp: new Date() } })),
+    ).toBeUndefined();
+    expect(podProblem(sidecarDown('Error', 2, { status: { phase: 'Succeeded' } }))).toBeUndefined();
+  });
+});

@@ -57,18 +57,21 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     expect((await daemonSets()).map((daemonSet) => daemonSet.metadata?.name).sort()).toEqual([
       'eks-runner-autoscaler-dockerd-docker-pinned',
       'eks-runner-autoscaler-dockerd-linux-docker',
+      'eks-runner-autoscaler-janitor-docker-pinned',
+      'eks-runner-autoscaler-janitor-linux-docker',
     ]);
-    const [linuxDocker] = (await daemonSets()).filter(
-      (set) => set.metadata?.name === 'eks-runner-autoscaler-dockerd-linux-docker',
-    );
-    expect(
-      linuxDocker?.spec?.template.spec?.containers.map(({ name, image, volumeMounts }) => [
-        name,
-        image,
-        volumeMounts?.map(({ mountPath }) => mountPath),
-      ]),
-    ).toEqual([
+    const containersOf = async (name: string) =>
+      (await daemonSets())
+        .find((set) => set.metadata?.name === name)
+        ?.spec?.template.spec?.containers.map(({ name, image, volumeMounts }) => [
+          name,
+          image,
+          volumeMounts?.map(({ mountPath }) => mountPath),
+        ]);
+    expect(await containersOf('eks-runner-autoscaler-dockerd-linux-docker')).toEqual([
       ['dockerd', 'docker:28-dind', ['/var/run', DOCKERD_DATA_ROOT, RUNNER_ROOT_PARENT]],
+    ]);
+    expect(await containersOf('eks-runner-autoscaler-janitor-linux-docker')).toEqual([
       ['runner-root-janitor', docker.image, [RUNNER_ROOT_PARENT]],
     ]);
     // The DaemonSet controller places a daemon on each node the classes' pods may use, and KWOK runs it.
@@ -77,6 +80,8 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     await expect.poll(ready, { timeout: 30_000 }).toEqual({
       'eks-runner-autoscaler-dockerd-docker-pinned': 1,
       'eks-runner-autoscaler-dockerd-linux-docker': FAKE_NODES.dockerPool,
+      'eks-runner-autoscaler-janitor-docker-pinned': 1,
+      'eks-runner-autoscaler-janitor-linux-docker': FAKE_NODES.dockerPool,
     });
   });
 
@@ -103,9 +108,10 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     expect(after['eks-runner-autoscaler-dockerd-linux-docker']).toBe(
       before['eks-runner-autoscaler-dockerd-linux-docker'],
     );
-    expect(shrunk).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 4 objects, removed 1' });
-    expect((await daemonSets()).map((set) => set.metadata?.name)).toEqual([
+    expect(shrunk).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 2' });
+    expect((await daemonSets()).map((set) => set.metadata?.name).sort()).toEqual([
       'eks-runner-autoscaler-dockerd-linux-docker',
+      'eks-runner-autoscaler-janitor-linux-docker',
     ]);
   });
 

@@ -18,6 +18,8 @@ export interface ControlPlaneAccess {
   scalerKubeconfig: string;
   /** The prerequisites function's identity, with no rights until its RBAC is applied (see writeTokenFile). */
   prerequisitesKubeconfig: string;
+  /** The real node's kubelet (realNode.ts). */
+  nodeKubeconfig: string;
   version: string;
 }
 
@@ -64,7 +66,10 @@ export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: 
         '--advertise-address=127.0.0.1',
         `--secure-port=${apiPort}`,
         `--cert-dir=${join(dir, 'certs')}`,
-        '--authorization-mode=RBAC',
+        // Node: the real node's kubelet is authorised as on any cluster (realNode.ts).
+        '--authorization-mode=Node,RBAC',
+        // Logs and exec reach the real node's kubelet on its node IP, which it reports as InternalIP.
+        '--kubelet-preferred-address-types=InternalIP',
         `--token-auth-file=${join(dir, 'tokens.csv')}`,
         '--service-account-issuer=https://kubernetes.default.svc',
         `--service-account-key-file=${join(dir, 'sa.pub')}`,
@@ -117,6 +122,7 @@ export async function startControlPlane(): Promise<ControlPlaneAccess & { stop: 
       adminKubeconfig,
       scalerKubeconfig: writeKubeconfig(dir, 'scaler', server, tokens.scaler),
       prerequisitesKubeconfig: writeKubeconfig(dir, 'prerequisites', server, tokens.prerequisites),
+      nodeKubeconfig: writeKubeconfig(dir, 'node', server, tokens.node),
       version,
     };
     return { ...access, stop };

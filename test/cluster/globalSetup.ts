@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { type ControlPlaneAccess, startControlPlane } from './controlPlane.ts';
 import { type KarpenterAccess, startKarpenter } from './karpenter.ts';
+import { startRealNode } from './realNode.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,14 +11,19 @@ declare module 'vitest' {
 }
 
 /**
- * Starts one real control plane, with Karpenter on it, for the whole test run and tears both down
+ * Starts one real control plane, with one real node (realNode.ts) and Karpenter on it, for the whole test run and tears both down
  * at the end, even on failure. Karpenter runs throughout rather than per test file, so that this
  * process, which handles interrupts, is the one that stops it.
  */
 export default async function setup(project: TestProject) {
   const controlPlane = await startControlPlane();
   const { stop: stopControlPlane, ...access } = controlPlane;
+  const realNode = await startRealNode(access).catch(async (error: unknown) => {
+    await stopControlPlane();
+    throw error;
+  });
   const karpenter = await startKarpenter(access).catch(async (error: unknown) => {
+    await realNode.stop();
     await stopControlPlane();
     throw error;
   });
@@ -25,6 +31,7 @@ export default async function setup(project: TestProject) {
   project.provide('controlPlane', access);
   project.provide('karpenter', karpenterAccess);
   const stop = async () => {
+    await realNode.stop();
     await stopKarpenter();
     await stopControlPlane();
   };

@@ -150,13 +150,16 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
 
     // Assess
     expect(rbac.Status).toBe('SUCCESS');
-    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 0' });
+    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 6 objects, removed 0' });
     expect(afterCreate).toEqual({
-      daemonSets: ['eks-runner-autoscaler-dockerd-narrow-docker'],
+      daemonSets: [
+        'eks-runner-autoscaler-dockerd-narrow-docker',
+        'eks-runner-autoscaler-janitor-narrow-docker',
+      ],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
       namespace: 'Active',
     });
-    expect(updated).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 4 objects, removed 2' });
+    expect(updated).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 4 objects, removed 3' });
     expect(afterUpdate).toEqual({
       daemonSets: [],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-2500'],

@@ -31,6 +31,7 @@ const POLICY = [
   'ValidatingAdmissionPolicy eks-runner-autoscaler-runner-pods-github-runners',
   'ValidatingAdmissionPolicyBinding eks-runner-autoscaler-runner-pods-github-runners',
 ];
+const JANITOR = 'DaemonSet github-runners/eks-runner-autoscaler-janitor-linux-docker';
 
 /** The cluster at the port: each object's call succeeds unless the test scripted its answer. */
 class ScriptedCluster implements ObjectApplier {
@@ -148,7 +149,7 @@ describe('the cluster prerequisites custom resource', () => {
   });
 
   it('answers a Delete the cluster stops answering before the function times out, leaving only what it had not removed', async () => {
-    // Prepare: the daemon goes, then the cluster stops answering.
+    // Prepare: the daemon and the janitor go, then the cluster stops answering.
     const cluster = new ScriptedCluster().answer(PRIORITY_CLASS, 'no answer');
     const { handler, log, responses } = prerequisitesHandler(cluster);
     const timeLeftMs = PREREQUISITES_DEADLINE_MARGIN_MS + 300;
@@ -159,7 +160,7 @@ describe('the cluster prerequisites custom resource', () => {
 
     // Assess
     expect(Date.now() - startedAt).toBeLessThan(timeLeftMs);
-    expect(cluster.removed).toEqual([DAEMON_SET, ...[...POLICY].reverse()]);
+    expect(cluster.removed).toEqual([JANITOR, DAEMON_SET, ...[...POLICY].reverse()]);
     expect(responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
     expect(log.lines.find(({ level }) => level === 'warn')?.attributes).toEqual({
       leftBehind: [PRIORITY_CLASS],
@@ -225,7 +226,13 @@ describe('the cluster prerequisites custom resource', () => {
 
       // Assess
       expect(responses.map(({ Status }) => Status)).toEqual(['SUCCESS']);
-      expect(cluster.applied).toEqual(['Namespace github-runners', PRIORITY_CLASS, ...POLICY, DAEMON_SET]);
+      expect(cluster.applied).toEqual([
+        'Namespace github-runners',
+        PRIORITY_CLASS,
+        ...POLICY,
+        DAEMON_SET,
+        JANITOR,
+      ]);
       expect(waits).toEqual([1000, 2000, 4000]);
       expect(
         log.lines

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StandInApps } from './standInApps.ts';
-import { type SecondaryLimit, StandInSecondaryLimit } from './standInSecondaryLimit.ts';
 import { StandInRunnerGroups } from './standInRunnerGroups.ts';
+import { type SecondaryLimit, StandInSecondaryLimit } from './standInSecondaryLimit.ts';
 import { StandInWorkflows } from './standInWorkflows.ts';
 
 interface StandInRunner {

@@ -33,6 +33,7 @@ describe('cluster prerequisites', () => {
       'ValidatingAdmissionPolicy/eks-runner-autoscaler-runner-pods-github-runners',
       'ValidatingAdmissionPolicyBinding/eks-runner-autoscaler-runner-pods-github-runners',
       'DaemonSet/eks-runner-autoscaler-dockerd-linux-docker',
+      'DaemonSet/eks-runner-autoscaler-janitor-linux-docker',
     ]);
     expect(resource).toMatchObject({
       Properties: {
