@@ -40,6 +40,12 @@ export const METRICS = {
    * look that finds it still waiting (see parkWaitingJob).
    */
   JobsWaitingForApproval: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Jobs a warm pool's runner took (its first `in_progress`): each tops the pool up. */
+  JobsServedByWarmRunners: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Census: the class's warm pool size now, as its schedules set it (0 without a pool). */
+  WarmPoolTarget: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Census: warm runners alive that took no job, as far as the cluster knows. */
+  WarmRunnersIdle: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** Jobs queued again by the reconciler because their runner pod could not start. */
   RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */

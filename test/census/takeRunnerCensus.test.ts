@@ -40,7 +40,7 @@ describe('runner census', () => {
     ];
 
     // Act
-    const census = takeRunnerCensus(pods, classes);
+    const census = takeRunnerCensus(pods, classes, new Date());
 
     // Assess
     expect(census).toEqual([
@@ -79,7 +79,7 @@ describe('runner census', () => {
     ];
 
     // Act
-    const census = takeRunnerCensus(pods, classes);
+    const census = takeRunnerCensus(pods, classes, new Date());
 
     // Assess
     expect(census.map(({ runnerClass, protected: count }) => [runnerClass, count])).toEqual([
@@ -97,6 +97,7 @@ describe('runner census', () => {
       takeRunnerCensus(
         [pod({}), pod({ phase: 'Pending', annotations: { ...PROTECTED_FROM_DISRUPTION } })],
         classes,
+        new Date(),
       ),
       metrics,
     );
