@@ -12,9 +12,11 @@ const LOOK_BACK_MS = 366 * 24 * 3600 * 1000;
 export function poolSizeAt(pool: Pick<PoolConfig, 'size' | 'timezone' | 'schedules'>, now: Date): number {
   let size = pool.size;
   let firedAt = now.getTime() - LOOK_BACK_MS;
+  // croner's previous runs are those before the reference: this one counts a run at `now`'s second.
+  const reference = new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000);
   for (const schedule of pool.schedules) {
     const cron = new Cron(schedule.cron, { mode: '5-part', timezone: pool.timezone, paused: true });
-    const [last] = cron.previousRuns(1, now);
+    const [last] = cron.previousRuns(1, reference);
     cron.stop();
     if (last && last.getTime() >= firedAt) {
       firedAt = last.getTime();
