@@ -2,6 +2,7 @@ import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { errorKind, errorMessage } from '../errors.ts';
 import { runningJobOfPod } from '../pod/jobOfPod.ts';
 import { keepWarmPools, type WarmPoolSummary } from '../pool/keepWarmPools.ts';
+import { warmRunnerOf } from '../pool/warmRunner.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { KILLED_RUNNER_KEPT_SECONDS, rememberKilledRunner } from '../runners/infrastructureKills.ts';
 import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
@@ -154,7 +155,11 @@ async function carryOut(
 ) {
   switch (step.kind) {
     case 'remove-finished':
-      if (await removeRunnerPod(context, step.pod, 'finished')) summary.removedFinished += 1;
+      if (!(await removeRunnerPod(context, step.pod, 'finished'))) return;
+      summary.removedFinished += 1;
+      // A warm runner finished: it served a job whose completed did not remove it.
+      if (warmRunnerOf(step.pod))
+        context.metrics.record('JobsServedByWarmRunners', 1, { RunnerClass: step.pod.runnerClass });
       return;
     case 'rerun-killed':
       return queueRerunOfKilledJob(step.pod, runningJobOfPod(step.pod), context, summary);

@@ -30,7 +30,7 @@ export async function recordRunnerTookJob(message: JobMessage, context: ScalerCo
       `${message.runnerName} is a newer runner of that name than the one job ${message.jobId} took`,
     );
   }
-  // A warm runner's first job: counted once, and its pool topped up unless the reconciler did.
+  // A warm runner's first job: its pool is topped up, unless the reconciler did.
   const warmFirstJob = warmRunnerOf(pod) !== undefined && !(ANNOTATION.runningJobId in pod.annotations);
   const topUp = isIdleWarmRunner(pod);
   const annotated = await context.cluster.annotatePod(pod, {
@@ -44,7 +44,6 @@ export async function recordRunnerTookJob(message: JobMessage, context: ScalerCo
   }
   if (!annotated) return done(`${message.runnerName} already gone`);
   if (!warmFirstJob) return done(`${message.runnerName} runs job ${message.jobId}`);
-  context.metrics.record('JobsServedByWarmRunners', 1, { RunnerClass: runner.runnerClassName });
   const toppedUp = topUp ? await topUpWarmPool(pod, message, context) : 'the reconciler topped its pool up';
   return done(`warm runner ${message.runnerName} runs job ${message.jobId}; ${toppedUp}`);
 }

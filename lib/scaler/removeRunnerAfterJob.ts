@@ -61,9 +61,15 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
   // A replacement may carry another pod's name: the job it was made for is on the pod itself.
   const takenJob = jobOfPod(pod);
   const takenJobId = takenJob?.jobId ?? ranOn.jobId;
+  // A warm runner was made for no job: the one made for this job is a spare now. The job is counted
+  // by the one delivery whose delete removed the warm runner.
+  if (warmRunnerOf(pod)) {
+    const removedWarm = await removeRunnerPod(context, pod, 'job-finished');
+    if (removedWarm) context.metrics.record('JobsServedByWarmRunners', 1, { RunnerClass: pod.runnerClass });
+    const removed = removedWarm ? `removed ${pod.name}` : `${pod.name} already gone`;
+    return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
+  }
   const removed = await removeRunner(pod, 'job-finished', context);
-  // A warm runner was made for no job: the one made for this job is a spare now.
-  if (warmRunnerOf(pod)) return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
   if (takenJobId === message.jobId) return done(removed);
   if (pod.annotations[ANNOTATION.ownJobFinished] === 'true') {
     return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);

@@ -40,7 +40,10 @@ export const METRICS = {
    * look that finds it still waiting (see parkWaitingJob).
    */
   JobsWaitingForApproval: { unit: 'Count', dimensions: ['RunnerClass'] },
-  /** Jobs a warm pool's runner took (its first `in_progress`): each tops the pool up. */
+  /**
+   * Jobs a warm pool's runner served: counted once, when the warm runner is removed after its job
+   * (by the job's `completed`, or by the reconciler once it finished).
+   */
   JobsServedByWarmRunners: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** Census: the class's warm pool size now, as its schedules set it (0 without a pool). */
   WarmPoolTarget: { unit: 'Count', dimensions: ['RunnerClass'] },
