@@ -121,6 +121,8 @@ async function carryOut(
         context.log.warn('no warm runner made: the App is not installed there', { scope: pool.scope });
         return;
       }
+      // The installations' read may have taken the last call of the budget.
+      if (budget.left < 1) return;
       budget.left -= 1;
       if (
         (await createWarmRunner(step.name, { ...runnerClass, pool }, installationId, context)) === 'created'
