@@ -14,7 +14,7 @@ const cluster = eksRunnerCluster(config, requireEnv('AWS_REGION'));
 
 /** Scheduled every minute: counts the runner pods by class, phase and problem, for the dashboard. */
 export const handler = middy(async (): Promise<void> => {
-  const census = takeRunnerCensus(await cluster.listPods(), config.runnerClasses);
+  const census = takeRunnerCensus(await cluster.listPods(), config.runnerClasses, new Date());
   recordRunnerCensus(census, metrics);
   logger.info('runner census', { census });
 })

@@ -44,13 +44,13 @@ export class LocalStatus {
 
   constructor(options: LocalStatusOptions) {
     this.options = options;
-    this.latest = takeRunnerCensus([], options.config.runnerClasses);
+    this.latest = takeRunnerCensus([], options.config.runnerClasses, new Date());
   }
 
   /** Counts the runner pods now, and adds the count to the history. */
   async sample(now = new Date()): Promise<ClassCensus[]> {
     const { config, cluster } = this.options;
-    this.latest = takeRunnerCensus(await cluster.listPods(), config.runnerClasses);
+    this.latest = takeRunnerCensus(await cluster.listPods(), config.runnerClasses, new Date());
     this.history.push({ at: now.toISOString(), phases: sumPhases(this.latest) });
     const keep = this.options.historyLength ?? 720;
     if (this.history.length > keep) this.history.splice(0, this.history.length - keep);

@@ -1,6 +1,8 @@
 import type { RunnerClass } from '../config/autoscalerConfig.ts';
 import { isProtectedFromDisruption } from '../pod/disruption.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
+import { poolSizeAt } from '../pool/poolSizeAt.ts';
+import { isIdleWarmRunner } from '../pool/warmRunner.ts';
 import type { Metrics, RunnerPod } from '../ports.ts';
 import {
   POD_PROBLEMS,
@@ -17,29 +19,37 @@ export interface ClassCensus {
   failing: Record<PodProblem, number>;
   /** Live pods (not finished, not being deleted) that the node autoscaler may not evict. */
   protected: number;
+  /** The warm pool's size at this moment, as its schedules set it; 0 without a pool. */
+  poolTarget: number;
+  /** Live warm runners that took no job, as far as the cluster knows. */
+  idleWarm: number;
 }
 
 /**
  * Counts each configured class's pods by phase, by problem, and those protected from disruption.
- * Pure; pods of other classes are left out.
+ * and its warm pool (target at `now`, idle warm runners). Pure; pods of other classes are left out.
  */
 export function takeRunnerCensus(
   pods: readonly RunnerPod[],
-  runnerClasses: readonly Pick<RunnerClass, 'name' | 'maxRunners'>[],
+  runnerClasses: readonly Pick<RunnerClass, 'name' | 'maxRunners' | 'pool'>[],
+  now: Date,
 ): ClassCensus[] {
-  return runnerClasses.map(({ name, maxRunners }) => {
+  return runnerClasses.map(({ name, maxRunners, pool }) => {
     const census: ClassCensus = {
       runnerClass: name,
       maxRunners,
       phases: zeroFor(RUNNER_POD_PHASES),
       failing: zeroFor(POD_PROBLEMS),
       protected: 0,
+      poolTarget: pool ? poolSizeAt(pool, now) : 0,
+      idleWarm: 0,
     };
     for (const pod of pods) {
       if (pod.runnerClass !== name) continue;
       census.phases[phaseOf(pod)] += 1;
       if (pod.problem) census.failing[pod.problem] += 1;
       if (isLiveAndProtected(pod)) census.protected += 1;
+      if (isIdleWarmRunner(pod) && !pod.deleting && !hasFinished(pod)) census.idleWarm += 1;
     }
     return census;
   });
@@ -47,7 +57,7 @@ export function takeRunnerCensus(
 
 /** Records the census as gauges, zeros included, so a graph or alarm never sees a gap for "none". */
 export function recordRunnerCensus(census: readonly ClassCensus[], metrics: Metrics): void {
-  for (const { runnerClass, maxRunners, phases, failing, protected: protectedPods } of census) {
+  for (const { runnerClass, maxRunners, phases, failing, protected: protectedPods, ...pool } of census) {
     for (const phase of RUNNER_POD_PHASES) {
       metrics.record('RunnerPods', phases[phase], { RunnerClass: runnerClass, Phase: phase });
     }
@@ -56,6 +66,8 @@ export function recordRunnerCensus(census: readonly ClassCensus[], metrics: Metr
     }
     metrics.record('RunnerCapacity', maxRunners, { RunnerClass: runnerClass });
     metrics.record('RunnersProtected', protectedPods, { RunnerClass: runnerClass });
+    metrics.record('WarmPoolTarget', pool.poolTarget, { RunnerClass: runnerClass });
+    metrics.record('WarmRunnersIdle', pool.idleWarm, { RunnerClass: runnerClass });
   }
 }
 

@@ -1,6 +1,11 @@
 // zod/mini, not classic zod: the same checks at a fraction of the functions' cold-start cost.
 import * as z from 'zod/mini';
-import { doodClassesSelectNodes, everyClassReachable, uniqueClassNames } from './runnerClassChecks.ts';
+import {
+  doodClassesSelectNodes,
+  everyClassReachable,
+  poolScopesServed,
+  uniqueClassNames,
+} from './runnerClassChecks.ts';
 import { runnerClassSchema } from './runnerClassSchema.ts';
 import { dnsLabel, integer, text, withDefault } from './schemaParts.ts';
 
@@ -244,7 +249,7 @@ export const autoscalerConfigSchema = z
     monitoring: z.prefault(monitoringSchema, {}),
     runnerClasses: z.array(runnerClassSchema).check(z.minLength(1, 'needs at least one runner class')),
   })
-  .check(uniqueClassNames, doodClassesSelectNodes, everyClassReachable);
+  .check(uniqueClassNames, doodClassesSelectNodes, everyClassReachable, poolScopesServed);
 
 export type AutoscalerConfig = z.output<typeof autoscalerConfigSchema>;
 export type AutoscalerConfigInput = z.input<typeof autoscalerConfigSchema>;

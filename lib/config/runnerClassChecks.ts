@@ -53,6 +53,33 @@ export const sizeValuesWithinMaximum = z.superRefine(
   },
 );
 
+/** A pool larger than the class could never be filled: its warm runners count towards `maxRunners`. */
+export const poolWithinMaxRunners = z.superRefine(
+  (
+    runnerClass: { maxRunners: number; pool?: { size: number; schedules: { size: number }[] } | undefined },
+    context,
+  ) => {
+    const { pool, maxRunners } = runnerClass;
+    if (!pool) return;
+    const sizes: [(string | number)[], number][] = [
+      [['pool', 'size'], pool.size],
+      ...pool.schedules.map((schedule, index): [(string | number)[], number] => [
+        ['pool', 'schedules', index, 'size'],
+        schedule.size,
+      ]),
+    ];
+    for (const [path, size] of sizes) {
+      if (size <= maxRunners) continue;
+      context.addIssue({
+        code: 'custom',
+        input: size,
+        path,
+        message: `must be at most maxRunners (${maxRunners}): warm runners count towards it`,
+      });
+    }
+  },
+);
+
 export const uniqueClassNames = z.superRefine((config: RunnerClasses, context) => {
   const seen = new Set<string>();
   config.runnerClasses.forEach((runnerClass, index) => {
@@ -110,3 +137,37 @@ export const everyClassReachable = z.superRefine((config: RunnerClasses, context
     });
   });
 });
+
+/** Warm runners must register where the App serves jobs, or no job could ever take them. */
+export const poolScopesServed = z.superRefine(
+  (
+    config: RunnerClasses & {
+      github: { runnerScope: 'org' | 'repo'; allowedOrgs: string[]; allowedRepositories: string[] };
+    },
+    context,
+  ) => {
+    const { runnerScope, allowedOrgs, allowedRepositories } = config.github;
+    config.runnerClasses.forEach((runnerClass, index) => {
+      const scope = runnerClass.pool?.scope;
+      if (scope === undefined) return;
+      const [owner = ''] = scope.split('/');
+      const isRepository = scope.includes('/');
+      const sameName = (a: string) => a.toLowerCase() === scope.toLowerCase();
+      const problem =
+        runnerScope === 'repo' && !isRepository
+          ? 'must be a repository ("owner/name"): github.runnerScope is "repo"'
+          : allowedOrgs.length > 0 && !allowedOrgs.some((org) => org.toLowerCase() === owner.toLowerCase())
+            ? `must be in one of github.allowedOrgs (${allowedOrgs.join(', ')})`
+            : isRepository && allowedRepositories.length > 0 && !allowedRepositories.some(sameName)
+              ? 'must be one of github.allowedRepositories'
+              : undefined;
+      if (problem)
+        context.addIssue({
+          code: 'custom',
+          input: scope,
+          path: ['runnerClasses', index, 'pool', 'scope'],
+          message: problem,
+        });
+    });
+  },
+);

@@ -42,7 +42,38 @@ export function buildRunnerPod(
   runnerClass: RunnerClass,
   settings: RunnerPodSettings,
 ): PodManifest {
-  const name = job.podName ?? runnerPodName(runnerClass.name, job.jobId);
+  return buildRunnerPodOf(
+    {
+      name: job.podName ?? runnerPodName(runnerClass.name, job.jobId),
+      labels: { [LABEL.jobId]: String(job.jobId) },
+      annotations: {
+        [ANNOTATION.repository]: job.repository,
+        [ANNOTATION.runId]: String(job.runId),
+        [ANNOTATION.deliveryId]: job.deliveryId,
+        [ANNOTATION.queuedAt]: job.createdAt,
+        [ANNOTATION.job]: JSON.stringify({ ...job, action: 'queued', attempt: 0, failures: 0 }),
+        ...PROTECTED_FROM_DISRUPTION,
+      },
+    },
+    runnerClass,
+    settings,
+  );
+}
+
+/** What tells one runner pod from another: its name, and what it was made for. */
+export interface RunnerPodIdentity {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** A runner pod of the class, made for a job or for a warm pool (see buildWarmRunnerPod). Pure. */
+export function buildRunnerPodOf(
+  identity: RunnerPodIdentity,
+  runnerClass: RunnerClass,
+  settings: RunnerPodSettings,
+): PodManifest {
+  const { name } = identity;
   const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
   const registration = runnerPodRegistration(runnerSecretName(name), settings.registrationMode, {
     registrationUrl: settings.registrationUrl,
@@ -57,16 +88,9 @@ export function buildRunnerPod(
       labels: {
         [LABEL.managedBy]: MANAGED_BY,
         [LABEL.runnerClass]: runnerClass.name,
-        [LABEL.jobId]: String(job.jobId),
+        ...identity.labels,
       },
-      annotations: {
-        [ANNOTATION.repository]: job.repository,
-        [ANNOTATION.runId]: String(job.runId),
-        [ANNOTATION.deliveryId]: job.deliveryId,
-        [ANNOTATION.queuedAt]: job.createdAt,
-        [ANNOTATION.job]: JSON.stringify({ ...job, action: 'queued', attempt: 0, failures: 0 }),
-        ...PROTECTED_FROM_DISRUPTION,
-      },
+      annotations: identity.annotations,
     },
     spec: {
       restartPolicy: 'Never',

@@ -6,7 +6,9 @@
  * A runner pod is created protected, because a runner takes its job within seconds of starting, long
  * before our `in_progress` webhook could say so, and a lost webhook would leave it unprotected for
  * good. It is opened to disruption only when the reconciler finds it idle with no job of its own
- * waiting (see planReconciliation), and protected again by the `in_progress` that names it.
+ * waiting (see planReconciliation), and protected again by the `in_progress` that names it. A warm
+ * pool's runner is made for no job and so created open (see buildWarmRunnerPod); the reconciler
+ * protects one it finds busy before its `in_progress` comes.
  */
 export const DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
 export const SAFE_TO_EVICT = 'cluster-autoscaler.kubernetes.io/safe-to-evict';

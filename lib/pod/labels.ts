@@ -25,6 +25,10 @@ export const ANNOTATION = {
   rerunQueued: `${PREFIX}/rerun-queued`,
   /** The job this runner was made for no longer needs it, so the job it runs leaves a spare behind. */
   ownJobFinished: `${PREFIX}/own-job-finished`,
+  /** A warm pool's runner, made for no job: where it registered (JSON, see warmRunner). */
+  warm: `${PREFIX}/warm`,
+  /** The reconciler found this warm runner busy, its `in_progress` not (yet) handled. */
+  warmTaken: `${PREFIX}/warm-taken`,
 } as const;
 
 /** Holds a new pod back from scheduling until its runner Secret exists. */

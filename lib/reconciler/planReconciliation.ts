@@ -1,5 +1,6 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { ANNOTATION } from '../pod/labels.ts';
+import { warmRunnerOf } from '../pool/warmRunner.ts';
 import type { RunnerPod } from '../ports.ts';
 
 /** What the reconciler does about one runner pod. */
@@ -44,6 +45,8 @@ export function planReconciliation(
     }
     if (pod.deleting && pod.killedBy && !tookJob) finished.push({ kind: 'remember-killed', pod });
     if (pod.deleting) continue;
+    // A warm runner no in_progress named is its pool's (planWarmPool), never a spare; finished, it goes.
+    if (warmRunnerOf(pod) && !tookJob && pod.phase !== 'Succeeded') continue;
     const ageSeconds = (now.getTime() - pod.createdAt.getTime()) / 1000;
     if (pod.gated) {
       // The scaler finishes or replaces a registration when the job's message comes back; one

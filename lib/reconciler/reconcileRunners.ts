@@ -1,6 +1,8 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { errorKind, errorMessage } from '../errors.ts';
 import { runningJobOfPod } from '../pod/jobOfPod.ts';
+import { keepWarmPools, type WarmPoolSummary } from '../pool/keepWarmPools.ts';
+import { warmRunnerOf } from '../pool/warmRunner.ts';
 import type { JobQueue, Log, Metrics, RunnerCluster, RunnerPod, RunnerRegistry } from '../ports.ts';
 import { KILLED_RUNNER_KEPT_SECONDS, rememberKilledRunner } from '../runners/infrastructureKills.ts';
 import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
@@ -34,7 +36,7 @@ export interface ReconcilerContext {
   now: () => Date;
 }
 
-export interface ReconcileSummary {
+export interface ReconcileSummary extends WarmPoolSummary {
   removedFinished: number;
   replaced: number;
   /** Jobs parked in the dead-letter queue after `maxReplacements` runners failed to start. */
@@ -79,6 +81,9 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
     removedGhosts: 0,
     queuedStranded: 0,
     forgottenKilledRunners: 0,
+    warmRunnersCreated: 0,
+    warmRunnersRemoved: 0,
+    warmRunnersTaken: 0,
     gitHubCalls: 0,
     deferred: 0,
     failedSteps: 0,
@@ -120,6 +125,12 @@ export async function reconcileRunners(context: ReconcilerContext): Promise<Reco
       return 0;
     }
   };
+  summary.warmRunnersCreated = await sweep('keep the warm pools', async () => {
+    const pools = await keepWarmPools({ ...context, registry }, pods, budget);
+    summary.warmRunnersRemoved = pools.warmRunnersRemoved;
+    summary.warmRunnersTaken = pools.warmRunnersTaken;
+    return pools.warmRunnersCreated;
+  });
   summary.removedGhosts = await sweep('sweep ghost runners', () =>
     removeGhostRunners({ ...context, registry }, budget),
   );
@@ -144,7 +155,11 @@ async function carryOut(
 ) {
   switch (step.kind) {
     case 'remove-finished':
-      if (await removeRunnerPod(context, step.pod, 'finished')) summary.removedFinished += 1;
+      if (!(await removeRunnerPod(context, step.pod, 'finished'))) return;
+      summary.removedFinished += 1;
+      // A warm runner finished: it served a job whose completed did not remove it.
+      if (warmRunnerOf(step.pod))
+        context.metrics.record('JobsServedByWarmRunners', 1, { RunnerClass: step.pod.runnerClass });
       return;
     case 'rerun-killed':
       return queueRerunOfKilledJob(step.pod, runningJobOfPod(step.pod), context, summary);

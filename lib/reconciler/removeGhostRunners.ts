@@ -1,5 +1,6 @@
 import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
+import { parseWarmRunnerName } from '../pool/warmRunner.ts';
 import type { Log, RegisteredRunner, RunnerCluster, RunnerRegistry } from '../ports.ts';
 
 /** Pages of 100 runners read per organisation and run. */
@@ -16,7 +17,8 @@ export function findGhostRunners(
 ): RegisteredRunner[] {
   return runners.filter(
     (runner) =>
-      parseRunnerPodName(runner.name, classNames) !== undefined &&
+      (parseRunnerPodName(runner.name, classNames) ?? parseWarmRunnerName(runner.name, classNames)) !==
+        undefined &&
       !livePodNames.has(runner.name) &&
       runner.status !== 'online' &&
       !runner.busy,

@@ -98,10 +98,18 @@ function parkUntilApproved(message: JobMessage, context: ScalerContext): JobOutc
   );
 }
 
-async function registerRunner(
+/**
+ * Registers a runner pod just created (gated) on GitHub, stores its registration in the pod's Secret
+ * and lifts the gate; a job's runner, or a warm pool's (see createWarmRunner).
+ */
+export async function registerRunner(
   pod: RunnerPod,
-  { message, scope, labels }: { message: JobMessage; scope: RunnerScope; labels: string[] },
-  context: ScalerContext,
+  {
+    message,
+    scope,
+    labels,
+  }: { message: Pick<JobMessage, 'installationId' | 'runnerClass'>; scope: RunnerScope; labels: string[] },
+  context: Pick<ScalerContext, 'cluster' | 'registry' | 'config' | 'log' | 'metrics'>,
 ): Promise<JobOutcome> {
   const registration = await context.registry
     .register({ installationId: message.installationId, scope, name: pod.name, labels })

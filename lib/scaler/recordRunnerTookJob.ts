@@ -3,6 +3,8 @@ import { PROTECTED_FROM_DISRUPTION } from '../pod/disruption.ts';
 import { isRunnerOfJob } from '../pod/isRunnerOfJob.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName } from '../pod/runnerNames.ts';
+import { topUpWarmPool } from '../pool/topUpWarmPool.ts';
+import { isIdleWarmRunner, parseWarmRunnerName, warmRunnerOf } from '../pool/warmRunner.ts';
 import { secondsBetween } from '../util/secondsBetween.ts';
 import { done, type JobOutcome } from './jobOutcome.ts';
 import type { ScalerContext } from './scalerContext.ts';
@@ -16,7 +18,10 @@ import type { ScalerContext } from './scalerContext.ts';
  */
 export async function recordRunnerTookJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   const classNames = context.config.runnerClasses.map((runnerClass) => runnerClass.name);
-  const runner = message.runnerName ? parseRunnerPodName(message.runnerName, classNames) : undefined;
+  const runner = message.runnerName
+    ? (parseRunnerPodName(message.runnerName, classNames) ??
+      parseWarmRunnerName(message.runnerName, classNames))
+    : undefined;
   if (!message.runnerName || !runner) return done('not one of our runners');
   const pod = await context.cluster.readPod(message.runnerName);
   if (!pod) return done(`${message.runnerName} already gone`);
@@ -25,6 +30,9 @@ export async function recordRunnerTookJob(message: JobMessage, context: ScalerCo
       `${message.runnerName} is a newer runner of that name than the one job ${message.jobId} took`,
     );
   }
+  // A warm runner's first job: its pool is topped up, unless the reconciler did.
+  const warmFirstJob = warmRunnerOf(pod) !== undefined && !(ANNOTATION.runningJobId in pod.annotations);
+  const topUp = isIdleWarmRunner(pod);
   const annotated = await context.cluster.annotatePod(pod, {
     [ANNOTATION.runningJobId]: String(message.jobId),
     [ANNOTATION.runningJob]: JSON.stringify({ ...message, attempt: 0, failures: 0 }),
@@ -34,7 +42,8 @@ export async function recordRunnerTookJob(message: JobMessage, context: ScalerCo
   if (annotated && startSeconds !== undefined) {
     context.metrics.record('RunnerStartLatency', startSeconds, { RunnerClass: runner.runnerClassName });
   }
-  return done(
-    annotated ? `${message.runnerName} runs job ${message.jobId}` : `${message.runnerName} already gone`,
-  );
+  if (!annotated) return done(`${message.runnerName} already gone`);
+  if (!warmFirstJob) return done(`${message.runnerName} runs job ${message.jobId}`);
+  const toppedUp = topUp ? await topUpWarmPool(pod, message, context) : 'the reconciler topped its pool up';
+  return done(`warm runner ${message.runnerName} runs job ${message.jobId}; ${toppedUp}`);
 }

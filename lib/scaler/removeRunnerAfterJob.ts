@@ -4,6 +4,7 @@ import { jobOfPod, rerunMessage } from '../pod/jobOfPod.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { parseRunnerPodName, runnerPodName } from '../pod/runnerNames.ts';
 import { hasFinished } from '../pod/runnerPodPhase.ts';
+import { parseWarmRunnerName, warmRunnerOf } from '../pool/warmRunner.ts';
 import type { RunnerPod } from '../ports.ts';
 import { killedJobRerun, rerunForKilledRunner } from '../runners/infrastructureKills.ts';
 import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
@@ -30,7 +31,10 @@ import type { ScalerContext } from './scalerContext.ts';
 export async function removeRunnerAfterJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   const classNames = context.config.runnerClasses.map((runnerClass) => runnerClass.name);
   const ownPodName = runnerPodName(message.runnerClass, message.jobId);
-  const ranOn = message.runnerName ? parseRunnerPodName(message.runnerName, classNames) : undefined;
+  const ranOn = message.runnerName
+    ? (parseRunnerPodName(message.runnerName, classNames) ??
+      (parseWarmRunnerName(message.runnerName, classNames) && { jobId: undefined }))
+    : undefined;
   if (!message.runnerName || !ranOn) return done(await releaseSpareRunner(ownPodName, message, context));
 
   const pod = await context.cluster.readPod(message.runnerName);
@@ -57,6 +61,14 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
   // A replacement may carry another pod's name: the job it was made for is on the pod itself.
   const takenJob = jobOfPod(pod);
   const takenJobId = takenJob?.jobId ?? ranOn.jobId;
+  // A warm runner was made for no job: the one made for this job is a spare now. The job is counted
+  // by the one delivery whose delete removed the warm runner.
+  if (warmRunnerOf(pod)) {
+    const removedWarm = await removeRunnerPod(context, pod, 'job-finished');
+    if (removedWarm) context.metrics.record('JobsServedByWarmRunners', 1, { RunnerClass: pod.runnerClass });
+    const removed = removedWarm ? `removed ${pod.name}` : `${pod.name} already gone`;
+    return done(`${removed}; ${await releaseSpareRunner(ownPodName, message, context)}`);
+  }
   const removed = await removeRunner(pod, 'job-finished', context);
   if (takenJobId === message.jobId) return done(removed);
   if (pod.annotations[ANNOTATION.ownJobFinished] === 'true') {

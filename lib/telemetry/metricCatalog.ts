@@ -45,6 +45,15 @@ export const METRICS = {
    * jobs (see runnerGroupClosed): such a job would hold a runner and a place until it gave up.
    */
   JobsNoRunnerGroupOpen: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /**
+   * Jobs a warm pool's runner served: counted once, when the warm runner is removed after its job
+   * (by the job's `completed`, or by the reconciler once it finished).
+   */
+  JobsServedByWarmRunners: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Census: the class's warm pool size now, as its schedules set it (0 without a pool). */
+  WarmPoolTarget: { unit: 'Count', dimensions: ['RunnerClass'] },
+  /** Census: warm runners alive that took no job, as far as the cluster knows. */
+  WarmRunnersIdle: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** Jobs queued again by the reconciler because their runner pod could not start. */
   RunnerReplacements: { unit: 'Count', dimensions: ['RunnerClass'] },
   /** GitHub API calls a reconciler run made, by the App's ID: its cost, bounded per run. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordRunnerCensus, takeRunnerCensus } from '../../lib/census/takeRunnerCensus.ts';
 import { PROTECTED_FROM_DISRUPTION, SAFE_TO_EVICT } from '../../lib/pod/disruption.ts';
+import { ANNOTATION } from '../../lib/pod/labels.ts';
 import type { RunnerPod } from '../../lib/ports.ts';
 import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { POD_PROBLEMS, RUNNER_POD_PHASES } from '../../lib/telemetry/metricCatalog.ts';
@@ -40,7 +41,7 @@ describe('runner census', () => {
     ];
 
     // Act
-    const census = takeRunnerCensus(pods, classes);
+    const census = takeRunnerCensus(pods, classes, new Date());
 
     // Assess
     expect(census).toEqual([
@@ -58,9 +59,46 @@ describe('runner census', () => {
           failed: 0,
         },
         protected: 0,
+        poolTarget: 0,
+        idleWarm: 0,
       },
       expect.objectContaining({ runnerClass: 'gpu', phases: expect.objectContaining({ Succeeded: 1 }) }),
     ]);
+  });
+
+  it("counts a warm pool's target at that moment and its live idle warm runners", () => {
+    // Prepare: 4 warm runners from 08:00 UTC; three live, one of them took a job; one finished.
+    const pool = { size: 1, timezone: 'UTC', schedules: [{ cron: '0 8 * * *', size: 4 }], scope: 'acme' };
+    const warm = {
+      [ANNOTATION.warm]: JSON.stringify({ installationId: 42, scope: { kind: 'org', org: 'acme' } }),
+    };
+    const pods = [
+      pod({ annotations: warm }),
+      pod({ phase: 'Pending', gated: true, annotations: warm }),
+      pod({ annotations: { ...warm, [ANNOTATION.runningJobId]: '7' } }),
+      pod({ phase: 'Succeeded', annotations: warm }),
+      pod({ deleting: true, annotations: warm }),
+      pod({}),
+    ];
+    const pooled = [
+      { name: 'small', maxRunners: 10, pool },
+      { name: 'gpu', maxRunners: 2 },
+    ];
+
+    // Act
+    const census = takeRunnerCensus(pods, pooled, new Date('2026-11-30T09:00:00Z'));
+    const beforeEight = takeRunnerCensus(pods, pooled, new Date('2026-11-30T07:00:00Z'));
+
+    // Assess
+    expect(
+      census.map(({ runnerClass, poolTarget, idleWarm }) => [runnerClass, poolTarget, idleWarm]),
+    ).toEqual([
+      ['small', 4, 2],
+      ['gpu', 0, 0],
+    ]);
+    expect(beforeEight[0]?.poolTarget).toBe(4); // fired at 08:00 the day before
+    const unscheduled = [{ name: 'small', maxRunners: 10, pool: { ...pool, schedules: [] } }];
+    expect(takeRunnerCensus(pods, unscheduled, new Date())[0]?.poolTarget).toBe(1);
   });
 
   it('counts the live pods protected from disruption, not those finished, deleting or opened', () => {
@@ -79,7 +117,7 @@ describe('runner census', () => {
     ];
 
     // Act
-    const census = takeRunnerCensus(pods, classes);
+    const census = takeRunnerCensus(pods, classes, new Date());
 
     // Assess
     expect(census.map(({ runnerClass, protected: count }) => [runnerClass, count])).toEqual([
@@ -97,6 +135,7 @@ describe('runner census', () => {
       takeRunnerCensus(
         [pod({}), pod({ phase: 'Pending', annotations: { ...PROTECTED_FROM_DISRUPTION } })],
         classes,
+        new Date(),
       ),
       metrics,
     );

@@ -124,9 +124,12 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
 
     // Assess
     expect(refusals).toBe(2);
-    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 0' });
+    expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 6 objects, removed 0' });
     expect(await prerequisitesInCluster()).toEqual({
-      daemonSets: ['eks-runner-autoscaler-dockerd-narrow-docker'],
+      daemonSets: [
+        'eks-runner-autoscaler-dockerd-narrow-docker',
+        'eks-runner-autoscaler-janitor-narrow-docker',
+      ],
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
       namespace: 'Active',
     });

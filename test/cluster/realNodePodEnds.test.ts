@@ -37,7 +37,7 @@ async function seenWhenSettled(
     120_000,
   );
   if (!pod) throw new Error(`runner pod ${name} is gone`);
-  const [census] = takeRunnerCensus([pod], config.runnerClasses);
+  const [census] = takeRunnerCensus([pod], config.runnerClasses, new Date());
   return { pod, census };
 }
 

@@ -127,7 +127,7 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
       ).length;
     await expect.poll(unschedulableCount, { timeout: 20_000 }).toBe(2);
     // The census sees the same through the scaler's own identity.
-    const [census] = takeRunnerCensus(await cluster.listPods(), [wholeNode]);
+    const [census] = takeRunnerCensus(await cluster.listPods(), [wholeNode], new Date());
     expect(census).toMatchObject({
       phases: { Registering: 0, Pending: 2, Running: 2 },
       failing: { unschedulable: 2, 'image-pull': 0 },

@@ -13,10 +13,19 @@ import type { RunnerPod } from '../../lib/ports.ts';
 export const exampleConfigInput = (): AutoscalerConfigInput =>
   JSON.parse(readFileSync(new URL('../../autoscaler.config.example.json', import.meta.url), 'utf8'));
 
-/** The example configuration, with `overrides` merged in at the top level of each section. */
+/**
+ * The example configuration, with `overrides` merged in at the top level of each section, and without
+ * the example's warm pool: a test that wants one gives its class a pool of its own.
+ */
 export function testConfig(overrides: Partial<AutoscalerConfigInput> = {}): AutoscalerConfig {
   const input = exampleConfigInput();
-  return parseConfig({ ...input, ...overrides, github: { ...input.github, ...overrides.github } });
+  const runnerClasses = input.runnerClasses.map(({ pool: _pool, ...runnerClass }) => runnerClass);
+  return parseConfig({
+    ...input,
+    runnerClasses,
+    ...overrides,
+    github: { ...input.github, ...overrides.github },
+  });
 }
 
 /** The example configuration's class of that container mode. */

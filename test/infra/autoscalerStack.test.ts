@@ -2,6 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../lib/config/loadConfig.ts';
 import { ENV } from '../../lib/environment.ts';
 import { testConfig } from '../helpers/factories.ts';
 import { synth } from '../helpers/synthStack.ts';
@@ -212,6 +213,20 @@ describe('AutoscalerStack', () => {
     expect(JSON.stringify({ ...base, runnerClasses: many }).length).toBeGreaterThan(4096 * 4);
     expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
     expect(stack.autoscaler.functionConfig.runnerClasses).toHaveLength(40);
+  });
+
+  it('fits the shipped example, with its scheduled warm pool, in the Lambda environment', () => {
+    // Prepare
+    const example = loadConfigFile(new URL('../../autoscaler.config.example.json', import.meta.url).pathname);
+
+    // Act
+    const { stack } = synth(example);
+
+    // Assess
+    expect(example.runnerClasses[0]?.pool?.schedules).toHaveLength(2);
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('4096-byte limit'))).toEqual(
+      [],
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import type { AutoscalerConfig } from '../../lib/config/autoscalerConfig.ts';
+import { loadConfigFile } from '../../lib/config/loadConfig.ts';
 import { ERROR_KINDS } from '../../lib/errors.ts';
 import {
   INFRASTRUCTURE_KILL_REASONS,
@@ -66,11 +67,20 @@ function alarmsNamed(template: Template, pattern: RegExp) {
 }
 
 describe('dashboard', () => {
-  const config = withMonitoring({
+  const monitored = withMonitoring({
     metricsNamespace: 'Runners/Test',
     jobWaitP90AlarmSeconds: 90,
     jobWaitingAlarmSeconds: 1000,
   });
+  // The first class keeps the example's scheduled warm pool; the others keep none.
+  const pool = loadConfigFile(new URL('../../autoscaler.config.example.json', import.meta.url).pathname)
+    .runnerClasses[0]?.pool;
+  const config: AutoscalerConfig = {
+    ...monitored,
+    runnerClasses: monitored.runnerClasses.map((runnerClass, index) =>
+      index === 0 ? { ...runnerClass, pool } : runnerClass,
+    ),
+  };
   const { template } = synth(config);
   const widgets = dashboardMetrics(template);
   const allMetrics = widgets.flatMap(({ metrics }) => metrics);
@@ -123,6 +133,18 @@ describe('dashboard', () => {
         (metric.at(-1) as { period: number }).period,
       ]),
     ).toEqual(config.runnerClasses.map(({ name }) => [name, 'Sum', 900]));
+  });
+
+  it('draws the warm pool of each class that keeps one: its target, its idle runners, the jobs they served', () => {
+    const pools = widgets.filter(({ title }) => title.startsWith('Warm pool: '));
+    expect(pools.map(({ title }) => title)).toEqual([`Warm pool: ${config.runnerClasses[0]?.name}`]);
+    expect(pools[0]?.metrics.map((metric) => [metric[1], dimensionsOf(metric), statisticOf(metric)])).toEqual(
+      [
+        ['WarmPoolTarget', { RunnerClass: config.runnerClasses[0]?.name }, 'Maximum'],
+        ['WarmRunnersIdle', { RunnerClass: config.runnerClasses[0]?.name }, 'Minimum'],
+        ['JobsServedByWarmRunners', { RunnerClass: config.runnerClasses[0]?.name }, 'Sum'],
+      ],
+    );
   });
 
   it('draws the protected runners of every class, and the infrastructure kills by every reason', () => {

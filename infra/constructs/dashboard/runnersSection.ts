@@ -4,6 +4,7 @@ import {
   POD_PROBLEMS,
   RUNNER_POD_PHASES,
 } from '../../../lib/telemetry/metricCatalog.ts';
+import type { AutoscalerMetric } from '../autoscalerMetrics.ts';
 import { type DashboardSection, graph } from './dashboardSection.ts';
 
 /**
@@ -77,6 +78,11 @@ export const runnersSection: DashboardSection = {
           ),
         }),
       ],
+      // The warm pools, for the classes that keep one: the size the schedules set, the idle warm
+      // runners the census counted, and the jobs warm runners took.
+      ...(classes.some(({ pool }) => pool)
+        ? [classes.filter(({ pool }) => pool).map(({ name }) => warmPoolGraph(name, metric))]
+        : []),
       [
         graph({
           title: 'Live runners protected from disruption (do-not-disrupt)',
@@ -113,3 +119,21 @@ export const runnersSection: DashboardSection = {
     ];
   },
 };
+
+/** One class's warm pool: the size its schedules set, its idle warm runners, and the jobs they took. */
+function warmPoolGraph(name: string, metric: AutoscalerMetric) {
+  return graph({
+    title: `Warm pool: ${name}`,
+    left: [
+      metric('WarmPoolTarget', { RunnerClass: name }, { statistic: 'Maximum', label: 'target' }),
+      metric('WarmRunnersIdle', { RunnerClass: name }, { statistic: 'Minimum', label: 'idle warm runners' }),
+    ],
+    right: [
+      metric(
+        'JobsServedByWarmRunners',
+        { RunnerClass: name },
+        { statistic: 'Sum', label: 'jobs a warm runner took' },
+      ),
+    ],
+  });
+}
