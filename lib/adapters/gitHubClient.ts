@@ -6,7 +6,13 @@ import type { GitHubSettings } from '../config/autoscalerConfig.ts';
 import { AutoscalerError } from '../errors.ts';
 import type { Metrics } from '../ports.ts';
 import type { GitHubAppUsage } from './gitHubAppUsage.ts';
-import { DEFAULT_PUSHBACK_SECONDS, type GitHubPushback } from './gitHubPushback.ts';
+import {
+  DEFAULT_PUSHBACK_SECONDS,
+  type GitHubPushback,
+  quotaKey,
+  routeKey,
+  WRITE_METHODS,
+} from './gitHubPushback.ts';
 
 export interface GitHubClientOptions {
   github: Pick<GitHubSettings, 'appId' | 'apiUrl'>;
@@ -77,9 +83,9 @@ function holdBackWhenPushedBack(
   options: GitHubClientOptions,
 ) {
   const nowMs = options.nowMs ?? Date.now;
-  const quota = `quota of installation ${options.installationId ?? 'none (the App)'}`;
+  const quota = quotaKey(options.installationId);
   client.hook.wrap('request', async (request, endpoint) => {
-    const route = `${endpoint.method} ${endpoint.url}`;
+    const route = routeKey(endpoint.method, endpoint.url);
     const held = pushback.heldBack([route, quota], nowMs());
     if (held)
       throw new AutoscalerError(`GitHub: not calling ${route}: GitHub pushed back on ${held.key}`, {
@@ -101,8 +107,6 @@ function holdBackWhenPushedBack(
     }
   });
 }
-
-const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
 /** Notes every answer's remaining quota, and every write, in the App's usage. */
 function countUsage(client: GitHubClient, usage: GitHubAppUsage, options: GitHubClientOptions) {

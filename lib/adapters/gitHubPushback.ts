@@ -6,6 +6,19 @@ export const SECONDS_PER_WRITE = 60 / 180;
 /** GitHub's advice when a secondary-limit answer names no wait: at least a minute. */
 export const DEFAULT_PUSHBACK_SECONDS = 60;
 
+/** The HTTP methods that write, each of which spends the secondary limit's points for a write. */
+export const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+/** The key of an installation's REST quota (or, without one, the App's own). */
+export function quotaKey(installationId: number | undefined): string {
+  return `quota of installation ${installationId ?? 'none (the App)'}`;
+}
+
+/** The key of a route, as Octokit names it: `METHOD /template`. */
+export function routeKey(method: string, url: string): string {
+  return `${method} ${url}`;
+}
+
 /** A call GitHub is not to be asked yet: how long it waits before its turn, in seconds. */
 export interface HeldBack {
   key: string;
@@ -44,9 +57,11 @@ export class GitHubPushback {
     return (this.holds.get(key)?.untilMs ?? 0) > nowMs;
   }
 
-  /** Whether any key with this start, such as a write's method, is held now. */
-  isAnyHeld(prefix: string, nowMs: number): boolean {
-    return [...this.holds].some(([key, { untilMs }]) => key.startsWith(prefix) && untilMs > nowMs);
+  /** Whether any write route is held now. */
+  isAnyWriteHeld(nowMs: number): boolean {
+    return [...this.holds].some(
+      ([key, { untilMs }]) => WRITE_METHODS.has(key.slice(0, key.indexOf(' '))) && untilMs > nowMs,
+    );
   }
 
   /** GitHub answered that this key is limited for `seconds`; a longer hold already there stays. */

@@ -1,7 +1,7 @@
 import { AutoscalerError } from '../errors.ts';
 import type { AppInstallation, RunnerRegistry } from '../ports.ts';
 import type { CallKind, GitHubAppUsage } from './gitHubAppUsage.ts';
-import type { GitHubPushback } from './gitHubPushback.ts';
+import { type GitHubPushback, quotaKey } from './gitHubPushback.ts';
 
 /** One GitHub App the registry may call through: its registry, and what it has spent of GitHub's limits. */
 export interface RegistryApp {
@@ -13,7 +13,6 @@ export interface RegistryApp {
 
 /** How long an App's list of installations is trusted before a lookup that misses reads it again. */
 const INSTALLATIONS_KEPT_MS = 60_000;
-const WRITE_PREFIXES = ['POST ', 'PATCH ', 'PUT ', 'DELETE '];
 
 /**
  * A RunnerRegistry over several GitHub Apps installed on the same accounts. Webhooks, and so job
@@ -108,8 +107,8 @@ export class MultiAppRunnerRegistry implements RunnerRegistry {
 
   private roomOf(app: RegistryApp, installationId: number, kind: CallKind, nowMs: number): number {
     const { pushback, usage } = app;
-    if (pushback.isHeld(`quota of installation ${installationId}`, nowMs)) return 0;
-    if (kind === 'write' && WRITE_PREFIXES.some((prefix) => pushback.isAnyHeld(prefix, nowMs))) return 0;
+    if (pushback.isHeld(quotaKey(installationId), nowMs)) return 0;
+    if (kind === 'write' && pushback.isAnyWriteHeld(nowMs)) return 0;
     return Math.max(0, usage.room(installationId, kind, nowMs));
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitHubAppUsage } from '../../lib/adapters/gitHubAppUsage.ts';
-import { GitHubPushback } from '../../lib/adapters/gitHubPushback.ts';
+import { GitHubPushback, quotaKey } from '../../lib/adapters/gitHubPushback.ts';
 import { GitHubRunnerRegistry } from '../../lib/adapters/githubRunnerRegistry.ts';
 import { MultiAppRunnerRegistry, type RegistryApp } from '../../lib/adapters/multiAppRunnerRegistry.ts';
 import type { AutoscalerError } from '../../lib/errors.ts';
@@ -76,7 +76,7 @@ describe('MultiAppRunnerRegistry', () => {
       name: 'linux-small-7100',
       labels: ['linux'],
     });
-    second.pushback.pushedBack(`quota of installation ${standIn.installationOf(2, 42)}`, 600, Date.now());
+    second.pushback.pushedBack(quotaKey(standIn.installationOf(2, 42)), 600, Date.now());
     const subject = new MultiAppRunnerRegistry(both);
     const firstAppCallsBefore = standIn.callsByApp.get(1) ?? 0;
     const secondAppCallsBefore = standIn.callsByApp.get(2) ?? 0;
