@@ -71,7 +71,7 @@ export async function runBurst(
   ]);
   const batches = chunk(deliveries, options.batchSize);
   const registrationsBefore = jitRequests(gitHub);
-  const writesBefore = await scalerWrites(controlPlane);
+  const countersBefore = await apiServerCounters(controlPlane);
 
   const started = performance.now();
   const stopProgress = reportProgress(() => {
@@ -98,7 +98,7 @@ export async function runBurst(
 
   const pods = await listPods(controlPlane, runnerClass.name);
   const released = pods.filter((pod) => !(pod.spec?.schedulingGates ?? []).length);
-  const writes = (await scalerWrites(controlPlane)) - writesBefore;
+  const countersAfter = await apiServerCounters(controlPlane);
   const runningAfter = await waitForRunning(controlPlane, runnerClass.name, options.jobs, started);
   await removePods(controlPlane, runnerClass.name);
   return {
@@ -114,21 +114,56 @@ export async function runBurst(
       new Set(pods.map((pod) => pod.metadata?.labels?.['eks-runner-autoscaler.io/job-id'])).size,
     extraPods: pods.length - options.jobs,
     jitConfigsRequested: jitRequests(gitHub) - registrationsBefore,
-    apiWritesPerRunner: writes / options.jobs,
+    apiWritesPerRunner: (countersAfter.writes - countersBefore.writes) / options.jobs,
+    reservationConflicts: countersAfter.reservationConflicts - countersBefore.reservationConflicts,
+    apiServerWork: apiServerWork(countersBefore, countersAfter),
+    concurrency: options.concurrency,
+    batchSize: options.batchSize,
   };
 }
 
-/** Writes the scaler made (pods, Secrets, place reservations), from the API server's own request counter. */
-async function scalerWrites(controlPlane: ControlPlaneAccess): Promise<number> {
+/** The API server's own counters, read before and after a run: its writes, conflicts and time per request kind. */
+export interface ApiServerCounters {
+  /** Writes to pods, Secrets and ConfigMaps (place reservations). */
+  writes: number;
+  /** Reservation writes refused for a stale resourceVersion. */
+  reservationConflicts: number;
+  /** `VERB resource` → requests and seconds the API server spent on them. */
+  requests: Map<string, { count: number; seconds: number }>;
+}
+
+export async function apiServerCounters(controlPlane: ControlPlaneAccess): Promise<ApiServerCounters> {
   const { body } = await adminRequest(controlPlane.server, controlPlane.adminToken, 'GET', '/metrics');
-  let total = 0;
+  const counters: ApiServerCounters = { writes: 0, reservationConflicts: 0, requests: new Map() };
+  const ours = (line: string) =>
+    /resource="(pods|secrets|configmaps)"/.test(line) && /subresource=""/.test(line);
   for (const line of String(body).split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const write = /verb="(POST|PUT|PATCH|DELETE)"/.test(line);
-    const ours = /resource="(pods|secrets|configmaps)"/.test(line) && /subresource=""/.test(line);
-    if (write && ours) total += Number(line.split(' ').pop());
+    if (!ours(line)) continue;
+    const value = Number(line.split(' ').pop());
+    const kind = `${/verb="(\w+)"/.exec(line)?.[1]} ${/resource="(\w+)"/.exec(line)?.[1]}`;
+    if (line.startsWith('apiserver_request_total{')) {
+      if (/verb="(POST|PUT|PATCH|DELETE)"/.test(line)) counters.writes += value;
+      if (/code="409"/.test(line) && /resource="configmaps"/.test(line))
+        counters.reservationConflicts += value;
+    }
+    const entry = counters.requests.get(kind) ?? { count: 0, seconds: 0 };
+    if (line.startsWith('apiserver_request_duration_seconds_count{')) entry.count += value;
+    else if (line.startsWith('apiserver_request_duration_seconds_sum{')) entry.seconds += value;
+    else continue;
+    counters.requests.set(kind, entry);
   }
-  return total;
+  return counters;
+}
+
+/** What the API server did between two readings: requests and mean milliseconds of each kind. */
+function apiServerWork(before: ApiServerCounters, after: ApiServerCounters) {
+  return [...after.requests]
+    .map(([kind, { count, seconds }]) => {
+      const earlier = before.requests.get(kind) ?? { count: 0, seconds: 0 };
+      const requests = count - earlier.count;
+      return { kind, requests, meanMs: requests ? ((seconds - earlier.seconds) * 1000) / requests : 0 };
+    })
+    .filter((entry) => entry.requests > 0);
 }
 
 function jitRequests(gitHub: GitHubStandIn): number {
@@ -171,7 +206,7 @@ async function waitForRunning(
 }
 
 /** Clears the run's pods (KWOK plays the kubelet), so the next run finds the nodes empty. */
-async function removePods(controlPlane: ControlPlaneAccess, className: string) {
+export async function removePods(controlPlane: ControlPlaneAccess, className: string) {
   await adminApi(controlPlane).deleteCollectionNamespacedPod({
     namespace: controlPlane.namespace,
     labelSelector: classSelector(className),

@@ -10,16 +10,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfigFile } from '../lib/config/loadConfig.ts';
 import { ENV } from '../lib/environment.ts';
-import { addFakeNode, startControlPlane } from '../test/cluster/controlPlane.ts';
-import { startGitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
 import { localAwsEnvironment, startSecretsManagerStandIn } from '../test/helpers/localAws.ts';
 import { WEBHOOK_SECRET } from '../test/helpers/webhookRequests.ts';
-import { runBurst } from './burst.ts';
-import { runEndToEnd } from './e2e.ts';
+import { burstFigures, burstRows } from './burstFigures.ts';
 import { measureModuleInit } from './measureModuleInit.ts';
+import { measureOnControlPlane } from './measureOnControlPlane.ts';
 import { measureDeployedWebhook, measureOwnWork, measureSqsRoundTrip } from './measureWebhook.ts';
-import { measureRunnerRootCopy } from './runnerRoot.ts';
-import { round, spread } from './statistics.ts';
+import { figure, printRows, round, withSpread } from './statistics.ts';
 import { synthBundles } from './synthBundles.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -29,6 +26,8 @@ const BURST_RUNS = Number(process.env.BENCH_BURST_RUNS ?? 3);
 const BURST_JOBS = Number(process.env.BENCH_BURST_JOBS ?? 1000);
 const E2E_RATE = Number(process.env.BENCH_E2E_RATE ?? 20);
 const E2E_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 30);
+/** `burst`: only the burst and its ceiling, the rest skipped (for working on the burst). */
+const ONLY_BURST = process.env.BENCH_ONLY === 'burst';
 const CONFIG_FILE = 'autoscaler.config.example.json';
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -58,6 +57,16 @@ async function withQuietStdout<T>(work: () => Promise<T>): Promise<T> {
 }
 
 const config = loadConfigFile(CONFIG_FILE);
+if (ONLY_BURST) {
+  progress(`burst only: ${BURST_RUNS} runs, each with its ceiling`);
+  const burst = await measureOnControlPlane(config, { burstRuns: BURST_RUNS, burstJobs: BURST_JOBS });
+  printRows(
+    `burst benchmark, ${BURST_RUNS} runs, median (min–max over runs)`,
+    burstRows(burstFigures(burst)),
+  );
+  console.log('\nnot written to bench/results.json (BENCH_ONLY=burst)');
+  process.exit(0);
+}
 progress('synthesizing the stack to get the deployed bundles');
 const bundles = synthBundles(mkdtempSync(join(tmpdir(), 'bench-cdk-')));
 const bundle = (name: string) => bundles.find((candidate) => candidate.name === name)?.path ?? '';
@@ -96,14 +105,13 @@ try {
   }
 
   progress(`burst and e2e: ${BURST_RUNS} runs each on the real control plane`);
-  const burst = await measureOnControlPlane();
+  const burst = await measureOnControlPlane(config, {
+    burstRuns: BURST_RUNS,
+    burstJobs: BURST_JOBS,
+    e2e: { jobsPerSecond: E2E_RATE, seconds: E2E_SECONDS },
+    runnerRootCopies: RUNS,
+  });
 
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-  const figure = (values: number[], digits = 1) => {
-    const { min, max } = spread(values);
-    return { median: round(median(values), digits), min: round(min, digits), max: round(max, digits) };
-  };
   const initOf = (name: string) => {
     const init = moduleInit[name];
     return init ? { p50: round(init.p50), mean: round(init.mean), p99: round(init.p99) } : undefined;
@@ -147,32 +155,7 @@ try {
         ),
       },
     },
-    burst: {
-      apiServerVersion: burst.version,
-      jobsPerRun: BURST_JOBS,
-      scalerConcurrency: 10,
-      batchSize: 10,
-      duplicateDeliveries: '5%',
-      secondsUntilAllPodsExist: figure(
-        burst.runs.map((r) => r.secondsUntilAllPodsExist),
-        2,
-      ),
-      podsPerSecond: figure(burst.runs.map((r) => r.podsPerSecond)),
-      secondsUntilAllRunning: figure(
-        burst.runs.map((r) => r.secondsUntilAllRunning),
-        2,
-      ),
-      apiWritesPerRunner: figure(
-        burst.runs.map((r) => r.apiWritesPerRunner),
-        2,
-      ),
-      jitConfigsPerJob: figure(
-        burst.runs.map((r) => r.jitConfigsRequested / r.jobs),
-        2,
-      ),
-      duplicatePods: Math.max(...burst.runs.map((r) => r.duplicatePods + r.extraPods)),
-      note: 'etcd, kube-apiserver, kube-scheduler, kube-controller-manager, KWOK and the scaler share this machine',
-    },
+    burst: burstFigures(burst),
     e2e: {
       apiServerVersion: burst.version,
       jobsPerSecond: E2E_RATE,
@@ -267,18 +250,7 @@ try {
       `${results.webhook.endToEnd.p99Ms.median} ms (${results.webhook.endToEnd.p99Ms.min}–${results.webhook.endToEnd.p99Ms.max})`,
       '≤ 2 ms',
     ],
-    [
-      'burst: pods/s, 1000 jobs',
-      `${results.burst.podsPerSecond.median} (${results.burst.podsPerSecond.min}–${results.burst.podsPerSecond.max})`,
-      '≥ 30 (10 × ARC)',
-    ],
-    [
-      'burst: s until all pods exist',
-      `${results.burst.secondsUntilAllPodsExist.median} (${results.burst.secondsUntilAllPodsExist.min}–${results.burst.secondsUntilAllPodsExist.max})`,
-      '',
-    ],
-    ['burst: API writes per runner', `${results.burst.apiWritesPerRunner.median}`, ''],
-    ['burst: duplicate pods', `${results.burst.duplicatePods}`, '0'],
+    ...burstRows(results.burst),
     [
       'e2e: webhook -> Running p50 / p99',
       `${results.e2e.webhookToRunningMs.p50.median} / ${results.e2e.webhookToRunningMs.p99.median} ms`,
@@ -287,7 +259,7 @@ try {
     ['e2e: completed -> pod gone p50', `${results.e2e.completedToGoneMs.p50.median} ms`, ''],
     [
       'runner root copy, real node',
-      `${results.runnerRoot.copySeconds.median} s (${results.runnerRoot.copySeconds.min}–${results.runnerRoot.copySeconds.max}), ${results.runnerRoot.bytesPerPod.median} B, ${results.runnerRoot.filesPerPod.median} files`,
+      `${withSpread(results.runnerRoot.copySeconds, ' s')}, ${results.runnerRoot.bytesPerPod.median} B, ${results.runnerRoot.filesPerPod.median} files`,
       '',
     ],
     [
@@ -296,68 +268,9 @@ try {
       '',
     ],
   ];
-  const width = Math.max(...rows.map(([label]) => label?.length ?? 0));
-  console.log(`\nwebhook benchmark, ${RUNS} runs × ${DELIVERIES} deliveries, median (min–max over runs)\n`);
-  for (const [label, value, target] of rows)
-    console.log(`${label?.padEnd(width)}  ${value?.padEnd(30)}  ${target}`);
+  printRows(`webhook benchmark, ${RUNS} runs × ${DELIVERIES} deliveries, median (min–max over runs)`, rows);
   console.log('\nwritten to bench/results.json');
 } finally {
   sqs.stop();
   await secretsManager.stop();
-}
-
-/** The burst and the end-to-end run, several times each, on one control plane; each run has a class of its own. */
-async function measureOnControlPlane() {
-  const controlPlane = await startControlPlane();
-  const gitHub = await startGitHubStandIn();
-  try {
-    // Each runner pod asks for 100m (its runner-root init container): 1000 need more than the test's ten nodes.
-    for (let index = 0; index < 10; index++) {
-      await addFakeNode(controlPlane.server, controlPlane.adminToken, {
-        name: `bench-node-${index}`,
-        labels: {},
-        taints: [],
-        cpu: '8',
-        memory: '32Gi',
-      });
-    }
-    const runs = [];
-    const e2eRuns = [];
-    const base = config.runnerClasses[0];
-    if (!base) throw new Error('no runner class in the example config');
-    const runnerClass = (name: string) => ({
-      ...base,
-      name,
-      maxRunners: 10_000,
-      resources: { requests: { cpu: '10m', memory: '16Mi' } },
-      // Every fake node, the tainted docker pool too.
-      tolerations: [{ key: 'github-runners', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
-    });
-    for (let run = 1; run <= BURST_RUNS; run++) {
-      progress(`burst run ${run}/${BURST_RUNS}: ${BURST_JOBS} jobs`);
-      runs.push(
-        await runBurst(controlPlane, gitHub, config, runnerClass(`burst-${run}`), {
-          jobs: BURST_JOBS,
-          concurrency: 10,
-          batchSize: 10,
-          duplicateShare: 0.05,
-        }),
-      );
-    }
-    for (let run = 1; run <= BURST_RUNS; run++) {
-      progress(`e2e run ${run}/${BURST_RUNS}: ${E2E_RATE} jobs/s for ${E2E_SECONDS} s`);
-      e2eRuns.push(
-        await runEndToEnd(controlPlane, gitHub, config, runnerClass(`e2e-${run}`), {
-          jobsPerSecond: E2E_RATE,
-          seconds: E2E_SECONDS,
-        }),
-      );
-    }
-    progress(`runner root copy: ${RUNS} dood runner pods on the real node`);
-    const runnerRootCopies = await measureRunnerRootCopy(controlPlane, RUNS);
-    return { version: controlPlane.version, runs, e2eRuns, runnerRootCopies };
-  } finally {
-    await gitHub.close();
-    await controlPlane.stop();
-  }
 }

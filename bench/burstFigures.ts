@@ -1,0 +1,58 @@
+import { CEILING_IN_FLIGHT } from './ceiling.ts';
+import type { measureOnControlPlane } from './measureOnControlPlane.ts';
+import { figure, withSpread } from './statistics.ts';
+
+type ControlPlaneRuns = Awaited<ReturnType<typeof measureOnControlPlane>>;
+
+/** The burst's figures over its runs, for bench/results.json. */
+export function burstFigures({ version, runs }: ControlPlaneRuns) {
+  const first = runs[0];
+  return {
+    apiServerVersion: version,
+    jobsPerRun: first?.jobs,
+    scalerConcurrency: first?.concurrency,
+    batchSize: first?.batchSize,
+    duplicateDeliveries: '5%',
+    secondsUntilAllPodsExist: figure(
+      runs.map((r) => r.secondsUntilAllPodsExist),
+      2,
+    ),
+    podsPerSecond: figure(runs.map((r) => r.podsPerSecond)),
+    ceilingRunnersPerSecond: figure(runs.map((r) => r.ceiling)),
+    ceilingNote: `a bare client doing the scaler's writes per runner (gated pod, its Secret, one release patch) right after each burst, best of ${CEILING_IN_FLIGHT.join(', ')} runners in flight`,
+    ratioToCeiling: figure(
+      runs.map((r) => r.ratio),
+      2,
+    ),
+    secondsUntilAllRunning: figure(
+      runs.map((r) => r.secondsUntilAllRunning),
+      2,
+    ),
+    apiWritesPerRunner: figure(
+      runs.map((r) => r.apiWritesPerRunner),
+      2,
+    ),
+    reservationConflictsPerRun: figure(
+      runs.map((r) => r.reservationConflicts),
+      0,
+    ),
+    jitConfigsPerJob: figure(
+      runs.map((r) => r.jitConfigsRequested / r.jobs),
+      2,
+    ),
+    duplicatePods: Math.max(...runs.map((r) => r.duplicatePods + r.extraPods)),
+    note: 'etcd, kube-apiserver, kube-scheduler, kube-controller-manager, KWOK, the GitHub stand-in and the scaler share this machine',
+  };
+}
+
+export function burstRows(burst: ReturnType<typeof burstFigures>): string[][] {
+  return [
+    [`burst: pods/s, ${burst.jobsPerRun} jobs`, withSpread(burst.podsPerSecond), ''],
+    ['burst: ceiling, bare client runners/s', withSpread(burst.ceilingRunnersPerSecond), ''],
+    ['burst: ratio to the ceiling', withSpread(burst.ratioToCeiling), '≥ 0.7'],
+    ['burst: s until all pods exist', withSpread(burst.secondsUntilAllPodsExist), ''],
+    ['burst: API writes per runner', withSpread(burst.apiWritesPerRunner), ''],
+    ['burst: reservation conflicts (409)', withSpread(burst.reservationConflictsPerRun), ''],
+    ['burst: duplicate pods', `${burst.duplicatePods}`, '0'],
+  ];
+}
