@@ -117,6 +117,8 @@ export async function runBurst(
     apiWritesPerRunner: (countersAfter.writes - countersBefore.writes) / options.jobs,
     reservationConflicts: countersAfter.reservationConflicts - countersBefore.reservationConflicts,
     apiServerWork: apiServerWork(countersBefore, countersAfter),
+    deadLetters: queue.deadLetters.length,
+    deadLetterReasons: [...new Set(queue.deadLetters.map((letter) => letter.reason))].slice(0, 3),
     concurrency: options.concurrency,
     batchSize: options.batchSize,
   };

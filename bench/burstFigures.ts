@@ -40,7 +40,10 @@ export function burstFigures({ version, runs }: ControlPlaneRuns) {
       runs.map((r) => r.jitConfigsRequested / r.jobs),
       2,
     ),
-    duplicatePods: Math.max(...runs.map((r) => r.duplicatePods + r.extraPods)),
+    duplicatePods: Math.max(...runs.map((r) => r.duplicatePods)),
+    /** Jobs left without a pod when the burst's queue ran dry (dead letters included). */
+    jobsWithoutPod: Math.max(...runs.map((r) => r.jobs - (r.podsCreated - r.duplicatePods))),
+    deadLetters: Math.max(...runs.map((r) => r.deadLetters)),
     note: 'etcd, kube-apiserver, kube-scheduler, kube-controller-manager, KWOK, the GitHub stand-in and the scaler share this machine',
   };
 }
@@ -54,5 +57,6 @@ export function burstRows(burst: ReturnType<typeof burstFigures>): string[][] {
     ['burst: API writes per runner', withSpread(burst.apiWritesPerRunner), ''],
     ['burst: reservation conflicts (409)', withSpread(burst.reservationConflictsPerRun), ''],
     ['burst: duplicate pods', `${burst.duplicatePods}`, '0'],
+    ['burst: jobs left without a pod', `${burst.jobsWithoutPod} (${burst.deadLetters} dead letters)`, '0'],
   ];
 }

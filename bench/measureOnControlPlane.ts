@@ -75,7 +75,8 @@ export async function measureOnControlPlane(config: AutoscalerConfig, options: C
         (kind) => `${kind.kind} ${kind.requests} × ${kind.meanMs.toFixed(1)} ms`,
       );
       progress(
-        `burst run ${run}: API server ${work.join(', ')}, ${burst.reservationConflicts} reservation 409s`,
+        `burst run ${run}: API server ${work.join(', ')}, ${burst.reservationConflicts} reservation 409s, ` +
+          `${burst.podsCreated} pods, ${burst.deadLetters} dead letters ${burst.deadLetterReasons.join(' | ')}`,
       );
       runs.push({ ...burst, ceiling, ceilings, ratio: burst.podsPerSecond / ceiling });
     }
