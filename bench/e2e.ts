@@ -1,5 +1,6 @@
-import { CoreV1Api, KubeConfig, type V1Pod, Watch } from '@kubernetes/client-node';
+import { type V1Pod, Watch } from '@kubernetes/client-node';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
+import { CoreV1Api, KubeConfig } from '../lib/adapters/kubernetesLibrary.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
 import { startLocalAutoscaler } from '../local/startLocalAutoscaler.ts';

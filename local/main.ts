@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { DryRunRunnerRegistry } from '../lib/adapters/dryRunRunnerRegistry.ts';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
 import { GitHubWebhookDeliveries } from '../lib/adapters/githubWebhookDeliveries.ts';
 import { InMemoryRunnerCluster } from '../lib/adapters/inMemoryRunnerCluster.ts';
+import { CoreV1Api, KubeConfig } from '../lib/adapters/kubernetesLibrary.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { powertoolsLog } from '../lib/adapters/powertoolsLog.ts';
 import type { AutoscalerConfig } from '../lib/config/autoscalerConfig.ts';

@@ -1,11 +1,4 @@
-import type {
-  ConfigurationOptions,
-  CoreV1Api,
-  RequestContext,
-  V1ConfigMap,
-  V1Pod,
-  V1Secret,
-} from '@kubernetes/client-node';
+import type { ConfigurationOptions, CoreV1Api, V1ConfigMap, V1Pod, V1Secret } from '@kubernetes/client-node';
 // The library's small modules, not its index: the index loads all of it, which the scaler would pay
 // at its start rather than on first use (see eksCoreApi.ts).
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
@@ -303,21 +296,13 @@ function isLive(pod: V1Pod): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
 }
 
-/**
- * Middleware for every request: a timeout, and one shared connection pool. @kubernetes/client-node
- * 2.0 builds a new undici Agent for each request (kubernetes-client/javascript#2893), so every call
- * would open a new connection with a full TLS handshake; the first Agent it builds is kept and used
- * for all later requests instead. Its TLS settings come from the cluster, which does not change.
- */
+/** Middleware for every request: a timeout. (Connections are kept by the KubeConfig: keepAliveKubeConfig.ts.) */
 function requestMiddleware(timeoutMs: number): ConfigurationOptions {
-  let sharedDispatcher: ReturnType<RequestContext['getDispatcher']>;
   return {
     middleware: [
       {
         pre: (request) => {
           request.setSignal(AbortSignal.timeout(timeoutMs));
-          sharedDispatcher ??= request.getDispatcher();
-          if (sharedDispatcher) request.setDispatcher(sharedDispatcher);
           return of(request);
         },
         post: (response) => of(response),

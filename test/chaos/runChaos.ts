@@ -1,6 +1,6 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { GitHubRunnerRegistry } from '../../lib/adapters/githubRunnerRegistry.ts';
 import { GitHubWebhookDeliveries } from '../../lib/adapters/githubWebhookDeliveries.ts';
+import { CoreV1Api, KubeConfig } from '../../lib/adapters/kubernetesLibrary.ts';
 import { KubernetesRunnerCluster } from '../../lib/adapters/kubernetesRunnerCluster.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { LABEL } from '../../lib/pod/labels.ts';

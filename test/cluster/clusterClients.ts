@@ -1,6 +1,6 @@
-import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { KubernetesApplier } from '../../lib/adapters/kubernetesApplier.ts';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '../../lib/adapters/kubernetesLibrary.ts';
 import { KubernetesRunnerCluster } from '../../lib/adapters/kubernetesRunnerCluster.ts';
 import {
   type CustomResourceEvent,
