@@ -1,5 +1,5 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { GitHubRunnerRegistry } from '../lib/adapters/githubRunnerRegistry.ts';
+import { CoreV1Api, KubeConfig } from '../lib/adapters/kubernetesLibrary.ts';
 import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
 import type { JobMessage } from '../lib/jobMessage.ts';
@@ -74,6 +74,7 @@ export async function runBurst(
   const countersBefore = await apiServerCounters(controlPlane);
 
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const stopProgress = reportProgress(() => {
     const created = metrics.total('RunnerPodsCreated');
     const seconds = (performance.now() - started) / 1000;
@@ -94,11 +95,12 @@ export async function runBurst(
     );
   }
   const allExist = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const countersAfter = await apiServerCounters(controlPlane);
   stopProgress();
 
   const pods = await listPods(controlPlane, runnerClass.name);
   const released = pods.filter((pod) => !(pod.spec?.schedulingGates ?? []).length);
-  const countersAfter = await apiServerCounters(controlPlane);
   const runningAfter = await waitForRunning(controlPlane, runnerClass.name, options.jobs, started);
   await removePods(controlPlane, runnerClass.name);
   return {
@@ -116,6 +118,7 @@ export async function runBurst(
     jitConfigsRequested: jitRequests(gitHub) - registrationsBefore,
     apiWritesPerRunner: (countersAfter.writes - countersBefore.writes) / options.jobs,
     reservationConflicts: countersAfter.reservationConflicts - countersBefore.reservationConflicts,
+    cpuMsPerRunner: cpuMsPerRunner(cpu, countersBefore, countersAfter, options.jobs),
     apiServerWork: apiServerWork(countersBefore, countersAfter),
     deadLetters: queue.deadLetters.length,
     deadLetterReasons: [...new Set(queue.deadLetters.map((letter) => letter.reason))].slice(0, 3),
@@ -132,14 +135,39 @@ export interface ApiServerCounters {
   reservationConflicts: number;
   /** `VERB resource` → requests and seconds the API server spent on them. */
   requests: Map<string, { count: number; seconds: number }>;
+  /** The API server process's CPU time so far. */
+  cpuSeconds: number;
+}
+
+/**
+ * CPU milliseconds per runner, of this process (the scaler instances and the GitHub stand-in, or the
+ * bare client) and of the API server: unlike runners per second, they hardly move with the load of
+ * the machine's other tenants, so they show where a run's work goes.
+ */
+export function cpuMsPerRunner(
+  ownCpu: NodeJS.CpuUsage,
+  before: ApiServerCounters,
+  after: ApiServerCounters,
+  runners: number,
+) {
+  return {
+    client: (ownCpu.user + ownCpu.system) / 1000 / runners,
+    apiServer: ((after.cpuSeconds - before.cpuSeconds) * 1000) / runners,
+  };
 }
 
 export async function apiServerCounters(controlPlane: ControlPlaneAccess): Promise<ApiServerCounters> {
   const { body } = await adminRequest(controlPlane.server, controlPlane.adminToken, 'GET', '/metrics');
-  const counters: ApiServerCounters = { writes: 0, reservationConflicts: 0, requests: new Map() };
+  const counters: ApiServerCounters = {
+    writes: 0,
+    reservationConflicts: 0,
+    requests: new Map(),
+    cpuSeconds: 0,
+  };
   const ours = (line: string) =>
     /resource="(pods|secrets|configmaps)"/.test(line) && /subresource=""/.test(line);
   for (const line of String(body).split('\n')) {
+    if (line.startsWith('process_cpu_seconds_total ')) counters.cpuSeconds = Number(line.split(' ').pop());
     if (!ours(line)) continue;
     const value = Number(line.split(' ').pop());
     const kind = `${/verb="(\w+)"/.exec(line)?.[1]} ${/resource="(\w+)"/.exec(line)?.[1]}`;

@@ -6,6 +6,9 @@ import { ANNOTATION } from '../lib/pod/labels.ts';
 import { forEachConcurrently } from '../lib/util/forEachConcurrently.ts';
 import type { ControlPlaneAccess } from '../test/cluster/controlPlane.ts';
 import { jobMessage } from '../test/helpers/factories.ts';
+import { apiServerCounters, cpuMsPerRunner } from './burst.ts';
+
+type CpuMsPerRunner = ReturnType<typeof cpuMsPerRunner>;
 
 /** Runners in flight at once for the bare client; the ceiling is the best of these. */
 export const CEILING_IN_FLIGHT = [10, 30, 100] as const;
@@ -21,7 +24,7 @@ export async function measureCeiling(
   config: AutoscalerConfig,
   runnerClass: RunnerClass,
   options: { runners: number; inFlight: number },
-): Promise<{ inFlight: number; runnersPerSecond: number }> {
+): Promise<{ inFlight: number; runnersPerSecond: number; cpuMsPerRunner: CpuMsPerRunner }> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.inFlight, rejectUnauthorized: false });
   const call = bareClient(controlPlane, agent);
   const namespace = controlPlane.namespace;
@@ -38,7 +41,9 @@ export async function measureCeiling(
       { namespace, registrationMode: config.github.registrationMode, registrationUrl: '' },
     ),
   );
+  const countersBefore = await apiServerCounters(controlPlane);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await forEachConcurrently(runners, options.inFlight, async (pod) => {
     const created = (await call('POST', podsPath, pod)) as { metadata: { name: string; uid: string } };
     const { name, uid } = created.metadata;
@@ -54,8 +59,14 @@ export async function measureCeiling(
     });
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const countersAfter = await apiServerCounters(controlPlane);
   agent.destroy();
-  return { inFlight: options.inFlight, runnersPerSecond: options.runners / seconds };
+  return {
+    inFlight: options.inFlight,
+    runnersPerSecond: options.runners / seconds,
+    cpuMsPerRunner: cpuMsPerRunner(cpu, countersBefore, countersAfter, options.runners),
+  };
 }
 
 function bareClient(controlPlane: ControlPlaneAccess, agent: Agent) {

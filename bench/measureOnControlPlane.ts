@@ -78,6 +78,12 @@ export async function measureOnControlPlane(config: AutoscalerConfig, options: C
         `burst run ${run}: API server ${work.join(', ')}, ${burst.reservationConflicts} reservation 409s, ` +
           `${burst.podsCreated} pods, ${burst.deadLetters} dead letters ${burst.deadLetterReasons.join(' | ')}`,
       );
+      const cpu = (figures: { client: number; apiServer: number }) =>
+        `${figures.client.toFixed(1)} ms here, ${figures.apiServer.toFixed(1)} ms API server`;
+      progress(
+        `burst run ${run}: CPU per runner ${cpu(burst.cpuMsPerRunner)}; ceiling ` +
+          ceilings.map((level) => `${level.inFlight} in flight: ${cpu(level.cpuMsPerRunner)}`).join(', '),
+      );
       runs.push({ ...burst, ceiling, ceilings, ratio: burst.podsPerSecond / ceiling });
     }
     const e2e = options.e2e;
