@@ -1,6 +1,6 @@
 /** The deploy's runner root janitor, run once on the real node, and what the tests age to reach it. */
 import { spawnSync } from 'node:child_process';
-import { utimesSync } from 'node:fs';
+import { existsSync, utimesSync } from 'node:fs';
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import {
   buildClusterPrerequisites,
@@ -19,14 +19,16 @@ import { waitFor } from './controlPlane.ts';
  */
 export async function untilRootUnlocked(name: string): Promise<void> {
   const alive = `${RUNNER_ROOT_PARENT}/${name}/${ALIVE_FILE}`;
-  const unlocked = () => spawnSync('flock', ['--nonblock', alive, 'true']).status === 0;
+  // flock would make a missing file: none is as unlocked as can be.
+  const unlocked = () => !existsSync(alive) || spawnSync('flock', ['--nonblock', alive, 'true']).status === 0;
   await waitFor(`the processes of ${name} to be gone`, async () => unlocked(), 60_000);
 }
 
-/** As if the runner of the pod `name` had started longer ago than the janitor waits. */
+/** As if the runner of the pod `name` had started longer ago than the janitor waits (its root, if no `.alive`). */
 export function startedLongAgo(name: string): void {
   const past = new Date(Date.now() - (JANITOR_IDLE_MINUTES + 5) * 60_000);
-  utimesSync(`${RUNNER_ROOT_PARENT}/${name}/${ALIVE_FILE}`, past, past);
+  const root = `${RUNNER_ROOT_PARENT}/${name}`;
+  utimesSync(existsSync(`${root}/${ALIVE_FILE}`) ? `${root}/${ALIVE_FILE}` : root, past, past);
 }
 
 /**
