@@ -35,7 +35,8 @@ while :; do
     [ -e "$alive" ] || continue
     [ -n "$(find "$alive" -mmin "+$IDLE_MINUTES")" ] || continue
     root=$(dirname "$alive")
-    exec 9>> "$alive"
+    # command: a root gone meanwhile is passed over, not the end of the janitor's shell.
+    { command exec 9>> "$alive"; } 2> /dev/null || continue
     if flock -n 9; then
       if remove_containers "$root" && rm -rf "$root"; then
         echo "removed runner root $root"
