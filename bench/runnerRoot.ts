@@ -2,16 +2,19 @@
  * The copy of the runner into each `dood` pod's own root, on the tests' real node: how long the
  * prepare-runner-root init container takes (its own steps, timed in the container from
  * /proc/uptime, 10 ms steps), and how many bytes and files each pod's root holds on the node.
- * The runner image is the tests' stand-in (test/cluster/build-node-images.sh): the bytes scale with
- * the real actions-runner's size.
+ * The runner image is the stand-in with a real actions-runner's /home/runner, about 600 MB in 8,100
+ * files (test/cluster/build-real-size-runner-image.sh says where the figures come from). Each root
+ * is removed after it is measured, so the runs do not fill the disk.
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type V1Pod } from '@kubernetes/client-node';
 import { KubernetesApplier } from '../lib/adapters/kubernetesApplier.ts';
 import { RUNNER_ROOT_PARENT } from '../lib/pod/buildRunnerPod.ts';
 import { type ControlPlaneAccess, waitFor } from '../test/cluster/controlPlane.ts';
 import { startRealNode } from '../test/cluster/realNode.ts';
 import { applyPrerequisites, realNodeConfig, startRunnerPod } from '../test/cluster/realNodePods.ts';
+import { realSizeRunnerImage } from '../test/cluster/realSizeRunner.ts';
 
 export interface RunnerRootCopy {
   seconds: number;
@@ -44,9 +47,10 @@ export async function measureRunnerRootCopy(
     const api = kubeConfig.makeApiClient(CoreV1Api);
     const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     await applyPrerequisites(config, new KubernetesApplier(async () => objects));
+    const realSize = realNodeConfig('dood', { image: realSizeRunnerImage() });
     const copies: RunnerRootCopy[] = [];
     for (let run = 0; run < runs; run++) {
-      const name = await startRunnerPod(config, [timePrepareSteps], api);
+      const name = await startRunnerPod(realSize, [timePrepareSteps], api);
       let log = '';
       await waitFor(`${name} to prepare its root`, async () => {
         log = await api.readNamespacedPodLog({ namespace, name, container: 'prepare-runner-root' });
@@ -57,8 +61,10 @@ export async function measureRunnerRootCopy(
       copies.push({
         seconds: Number(end) - Number(start),
         bytes: Number(execFileSync('du', ['-sb', root], { encoding: 'utf8' }).split('\t')[0]),
-        files: execFileSync('find', [root], { encoding: 'utf8' }).split('\n').filter(Boolean).length,
+        files: Number(execFileSync('sh', ['-c', 'find "$0" -type f | wc -l', root], { encoding: 'utf8' })),
       });
+      await api.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+      rmSync(root, { recursive: true, force: true });
     }
     return copies;
   } finally {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
 import { DOCKER_SOCKET_GROUP_ID, RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
@@ -21,24 +22,21 @@ export const JANITOR_NAME_PREFIX = 'eks-runner-autoscaler-janitor';
  * What the cluster needs before the first runner: the runner namespace, the PriorityClass of each
  * class with a `priority`, the admission policy that holds the pods made there to what the classes
  * need (buildRunnerPodPolicy), and for `dood` classes a Docker daemon on their nodes, since EKS nodes
- * run containerd only. One DaemonSet serves every `dood` class with the same nodes and socket, and one
- * beside it runs the runner root janitor. Pure: the deploy applies these with server-side apply.
+ * run containerd only. One DaemonSet serves every `dood` class with the same placement (nodes and
+ * socket), and one beside it runs the runner root janitor. Pure: the deploy applies these with
+ * server-side apply.
  */
 export function buildClusterPrerequisites(
   config: Pick<AutoscalerConfig, 'cluster' | 'runnerClasses'>,
 ): ApiObject[] {
   const placements = new Map<string, RunnerClass>();
   for (const runnerClass of config.runnerClasses.filter(({ containerMode }) => containerMode === 'dood')) {
-    const key = JSON.stringify([
-      runnerClass.nodeSelector,
-      runnerClass.tolerations,
-      runnerClass.dockerSocketPath,
-    ]);
-    if (!placements.has(key)) placements.set(key, runnerClass);
+    const id = placementId(runnerClass);
+    if (!placements.has(id)) placements.set(id, runnerClass);
   }
-  const daemonSets = [...placements.values()].flatMap((runnerClass) => [
-    dockerdDaemonSet(runnerClass, config.cluster.namespace, config.cluster.dockerdImage),
-    janitorDaemonSet(runnerClass, config.cluster.namespace),
+  const daemonSets = [...placements].flatMap(([id, runnerClass]) => [
+    dockerdDaemonSet(id, runnerClass, config.cluster.namespace, config.cluster.dockerdImage),
+    janitorDaemonSet(id, runnerClass, config.cluster.namespace),
   ]);
   const priorityClasses = config.runnerClasses.flatMap(({ name, priority }) =>
     priority === undefined ? [] : [runnerPriorityClass(name, priority)],
@@ -69,14 +67,27 @@ function runnerPriorityClass(runnerClassName: string, priority: number): Priorit
   };
 }
 
-/** A DaemonSet on the nodes of `runnerClass`'s placement, named after the class. */
+/**
+ * What names a placement's DaemonSets: a hash of its nodes and socket, and of no class, so that
+ * adding, renaming or removing a class leaves the daemon under running jobs alone (a new name would
+ * replace it, and dockerd stopping kills its containers).
+ */
+function placementId(runnerClass: RunnerClass): string {
+  const key = JSON.stringify([
+    Object.entries(runnerClass.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)),
+    runnerClass.tolerations ?? [],
+    runnerClass.dockerSocketPath,
+  ]);
+  return createHash('sha256').update(key).digest('hex').slice(0, 10);
+}
+
+/** A DaemonSet on the nodes of `runnerClass`'s placement, named after the placement. */
 function nodeDaemonSet(
-  prefix: string,
+  name: string,
   runnerClass: RunnerClass,
   namespace: string,
   podSpec: Pick<PodSpec, 'containers' | 'volumes' | 'priorityClassName'>,
 ): DaemonSetManifest {
-  const name = `${prefix}-${runnerClass.name}`;
   const labels = { [LABEL.managedBy]: MANAGED_BY, 'app.kubernetes.io/name': name };
   return {
     apiVersion: 'apps/v1',
@@ -98,10 +109,13 @@ function nodeDaemonSet(
   };
 }
 
-function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: string): DaemonSetManifest {
-  const socketDirectory =
-    runnerClass.dockerSocketPath.slice(0, runnerClass.dockerSocketPath.lastIndexOf('/')) || '/';
-  return nodeDaemonSet(DOCKERD_NAME_PREFIX, runnerClass, namespace, {
+function dockerdDaemonSet(
+  placement: string,
+  runnerClass: RunnerClass,
+  namespace: string,
+  image: string,
+): DaemonSetManifest {
+  return nodeDaemonSet(`${DOCKERD_NAME_PREFIX}-${placement}`, runnerClass, namespace, {
     priorityClassName: 'system-node-critical',
     containers: [
       {
@@ -118,7 +132,7 @@ function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: st
         securityContext: { privileged: true },
         resources: { requests: { cpu: '100m', memory: '256Mi' } },
         volumeMounts: [
-          { name: 'socket', mountPath: socketDirectory },
+          { name: 'socket', mountPath: socketDirectory(runnerClass) },
           { name: 'data', mountPath: DOCKERD_DATA_ROOT },
           // Job containers bind-mount paths under the runners' roots: the daemon must see them
           // at the same path as the runner pods do.
@@ -127,11 +141,20 @@ function dockerdDaemonSet(runnerClass: RunnerClass, namespace: string, image: st
       },
     ],
     volumes: [
-      { name: 'socket', hostPath: { path: socketDirectory, type: 'DirectoryOrCreate' } },
+      socketVolume(runnerClass),
       { name: 'data', hostPath: { path: DOCKERD_DATA_ROOT, type: 'DirectoryOrCreate' } },
       RUNNER_ROOTS_VOLUME,
     ],
   });
+}
+
+function socketDirectory(runnerClass: RunnerClass): string {
+  return runnerClass.dockerSocketPath.slice(0, runnerClass.dockerSocketPath.lastIndexOf('/')) || '/';
+}
+
+/** The socket's folder rather than the socket, so that a pod starting before dockerd does not wait for it. */
+function socketVolume(runnerClass: RunnerClass): Volume {
+  return { name: 'socket', hostPath: { path: socketDirectory(runnerClass), type: 'DirectoryOrCreate' } };
 }
 
 const RUNNER_ROOTS_VOLUME: Volume = {
@@ -140,13 +163,16 @@ const RUNNER_ROOTS_VOLUME: Volume = {
 };
 
 /**
- * Removes the roots of runners that are gone, finished or killed (lib/pod/runnerRootLock.ts), on the
- * daemon's nodes. A DaemonSet of its own: it runs the runners' image, for the flock the runners lock
- * with, and a new runner image must restart the janitor only, never the Docker daemon under running
- * jobs (dockerd stopping kills their containers).
+ * Removes the roots of runners that are gone, finished or killed (lib/pod/runnerRootLock.ts), and the
+ * containers they left on the daemon, on the daemon's nodes. A DaemonSet of its own: it runs the
+ * runners' image, for the flock the runners lock with and the docker CLI, and a new runner image must
+ * restart the janitor only, never the Docker daemon under running jobs (dockerd stopping kills their
+ * containers). It runs as root, for the files job containers leave owned by root, and holds the
+ * daemon's socket, which is root on the node anyway: both are what removing a killed runner's
+ * leftovers takes, and it does nothing else with them (runnerRootJanitor.ts).
  */
-function janitorDaemonSet(runnerClass: RunnerClass, namespace: string): DaemonSetManifest {
-  return nodeDaemonSet(JANITOR_NAME_PREFIX, runnerClass, namespace, {
+function janitorDaemonSet(placement: string, runnerClass: RunnerClass, namespace: string): DaemonSetManifest {
+  return nodeDaemonSet(`${JANITOR_NAME_PREFIX}-${placement}`, runnerClass, namespace, {
     containers: [
       {
         name: 'runner-root-janitor',
@@ -156,13 +182,16 @@ function janitorDaemonSet(runnerClass: RunnerClass, namespace: string): DaemonSe
           { name: 'RUNNER_ROOTS', value: RUNNER_ROOT_PARENT },
           { name: 'IDLE_MINUTES', value: String(JANITOR_IDLE_MINUTES) },
           { name: 'INTERVAL_SECONDS', value: String(JANITOR_INTERVAL_SECONDS) },
+          { name: 'DOCKER_HOST', value: `unix://${runnerClass.dockerSocketPath}` },
         ],
-        // Job containers leave files owned by root in the runners' work folders.
         securityContext: { runAsUser: 0, runAsNonRoot: false },
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
-        volumeMounts: [{ name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT }],
+        volumeMounts: [
+          { name: 'runner-roots', mountPath: RUNNER_ROOT_PARENT },
+          { name: 'socket', mountPath: socketDirectory(runnerClass) },
+        ],
       },
     ],
-    volumes: [RUNNER_ROOTS_VOLUME],
+    volumes: [RUNNER_ROOTS_VOLUME, socketVolume(runnerClass)],
   });
 }

@@ -2,7 +2,7 @@ import type { AutoscalerConfig } from '../config/autoscalerConfig.ts';
 import { dockerdSidecar, RUNNER_ROOT_PARENT } from '../pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../pod/labels.ts';
 import { runnerPriorityClassName } from '../pod/runnerNames.ts';
-import { DOCKERD_NAME_PREFIX } from './buildClusterPrerequisites.ts';
+import { DOCKERD_NAME_PREFIX, JANITOR_NAME_PREFIX } from './buildClusterPrerequisites.ts';
 import type {
   ValidatingAdmissionPolicyBindingManifest,
   ValidatingAdmissionPolicyManifest,
@@ -14,12 +14,14 @@ export function runnerPodPolicyName(namespace: string): string {
 }
 
 /**
- * The `dood` Docker daemons' pods, which are privileged and run at system-node-critical: made by the
- * DaemonSet controller (as its own service account, or as the controller manager) for one of our
- * DaemonSets. Every other pod, the scaler's above all, and a Deployment's, is held to the policy.
+ * The pods of the `dood` placements' node DaemonSets: the Docker daemons, privileged at
+ * system-node-critical, and their janitors, root with the runner roots' folder and the daemon's
+ * socket mounted. Made by the DaemonSet controller (as its own service account, or as the controller
+ * manager) for one of our DaemonSets. Every other pod, the scaler's above all, and a Deployment's,
+ * is held to the policy.
  */
-const dockerDaemonPod = () =>
-  `(request.userInfo.username == 'system:serviceaccount:kube-system:daemon-set-controller' || request.userInfo.username == 'system:kube-controller-manager') && has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, r.kind == 'DaemonSet' && r.name.startsWith(${JSON.stringify(`${DOCKERD_NAME_PREFIX}-`)}))`;
+const nodeDaemonPod = () =>
+  `(request.userInfo.username == 'system:serviceaccount:kube-system:daemon-set-controller' || request.userInfo.username == 'system:kube-controller-manager') && has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, r.kind == 'DaemonSet' && (r.name.startsWith(${JSON.stringify(`${DOCKERD_NAME_PREFIX}-`)}) || r.name.startsWith(${JSON.stringify(`${JANITOR_NAME_PREFIX}-`)})))`;
 
 /**
  * An admission policy on the pods created in the runner namespace: what the scaler's identity may
@@ -27,7 +29,7 @@ const dockerDaemonPod = () =>
  * edit policy in the namespace) would otherwise let it make any pod there: one at system-node-critical
  * priority that preempts the cluster's own pods, on the node's network or process namespace, or
  * privileged, or with a node's path mounted, or running as another service account. So, on every pod
- * created there but the Docker daemons' (dockerDaemonPod):
+ * created there but the node DaemonSets' (nodeDaemonPod):
  *
  * - its PriorityClass is none, or one of the classes' own;
  * - it shares none of the node's network, process or IPC namespaces, and adds no capability;
@@ -79,7 +81,7 @@ export function buildRunnerPodPolicy(
             { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] },
           ],
         },
-        matchConditions: [{ name: 'not-a-docker-daemon', expression: `!(${dockerDaemonPod()})` }],
+        matchConditions: [{ name: 'not-a-node-daemon', expression: `!(${nodeDaemonPod()})` }],
         variables: [
           {
             name: 'containers',

@@ -5,11 +5,15 @@ import { ANNOTATION, LABEL, MANAGED_BY, REGISTRATION_GATE } from './labels.ts';
 import type { Container, EnvVar, PodManifest, Volume, VolumeMount } from './podManifest.ts';
 import { runnerPodName, runnerPriorityClassName, runnerSecretName } from './runnerNames.ts';
 import { type RunnerPodRegistration, runnerPodRegistration } from './runnerPodRegistration.ts';
-import { FORGET_EARLIER_RUNNER, holdingRootLock } from './runnerRootLock.ts';
+import { CLAIM_ROOT_FOR_COPY, holdingRootLock } from './runnerRootLock.ts';
 
 /**
- * Parent of every pod's own runner root. For `dood` it is a path on the node, mounted at the same path
- * in the pod, because the node's Docker daemon resolves the job containers' bind mounts on the node.
+ * Parent of the pod's own runner root, a copy of the image's runner, in the modes where a Docker
+ * daemon outside the runner container resolves the job containers' bind mounts (`_work`,
+ * `externals`): for `dood` a path on the node, mounted at the same path in the pod, because the
+ * node's daemon resolves them on the node; for `dind` an emptyDir the sidecar mounts at the same path.
+ * A `none` runner has no such daemon, so it runs in the image's own runner folder, which no other pod
+ * shares (a container's files are its own), and nothing is copied.
  */
 export const RUNNER_ROOT_PARENT = '/var/lib/eks-runner-autoscaler/runners';
 
@@ -74,7 +78,8 @@ export function buildRunnerPodOf(
   settings: RunnerPodSettings,
 ): PodManifest {
   const { name } = identity;
-  const runnerRoot = `${RUNNER_ROOT_PARENT}/${name}`;
+  const runnerRoot =
+    runnerClass.containerMode === 'none' ? runnerClass.runnerHome : `${RUNNER_ROOT_PARENT}/${name}`;
   const registration = runnerPodRegistration(runnerSecretName(name), settings.registrationMode, {
     registrationUrl: settings.registrationUrl,
     labels: runnerClass.labels,
@@ -108,7 +113,7 @@ export function buildRunnerPodOf(
         priorityClassName: runnerPriorityClassName({ ...runnerClass, priority: runnerClass.priority }),
       }),
       initContainers: [
-        prepareRunnerRootContainer(runnerClass, runnerRoot, registration),
+        ...prepareContainers(runnerClass, runnerRoot, registration),
         ...(runnerClass.containerMode === 'dind' ? [dockerdSidecar(runnerClass, runnerRoot)] : []),
       ],
       containers: [runnerContainer(name, runnerClass, runnerRoot, registration)],
@@ -117,30 +122,41 @@ export function buildRunnerPodOf(
   };
 }
 
-function prepareRunnerRootContainer(
+/** The init container that copies the runner into its root (not in `none` mode) and hands over the registration. */
+function prepareContainers(
   runnerClass: RunnerClass,
   runnerRoot: string,
   registration: RunnerPodRegistration,
-): Container {
+): Container[] {
+  const copiesRoot = runnerClass.containerMode !== 'none';
   const steps = [
-    FORGET_EARLIER_RUNNER,
-    'cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/"',
-    'chown -R "$RUNNER_UID" "$RUNNER_ROOT"',
+    ...(copiesRoot
+      ? [
+          // A dood root is on the node: claimed and locked first, for the node's janitor.
+          ...(runnerClass.containerMode === 'dood' ? [CLAIM_ROOT_FOR_COPY] : []),
+          'cp -a "$RUNNER_HOME/." "$RUNNER_ROOT/"',
+          'chown -R "$RUNNER_UID" "$RUNNER_ROOT"',
+        ]
+      : []),
     ...registration.prepareSteps,
   ];
-  return {
-    name: 'prepare-runner-root',
-    image: runnerClass.image,
-    command: ['sh', '-c', steps.join(' && ')],
-    env: [
-      { name: 'RUNNER_HOME', value: runnerClass.runnerHome },
-      { name: 'RUNNER_ROOT', value: runnerRoot },
-      { name: 'RUNNER_UID', value: String(runnerClass.runnerUserId) },
-    ],
-    securityContext: { runAsUser: 0, runAsNonRoot: false },
-    resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-    volumeMounts: [{ name: 'runner-root', mountPath: runnerRoot }, ...registration.prepareMounts],
-  };
+  if (steps.length === 0) return [];
+  const rootMounts = copiesRoot ? [{ name: 'runner-root', mountPath: runnerRoot }] : [];
+  return [
+    {
+      name: 'prepare-runner-root',
+      image: runnerClass.image,
+      command: ['sh', '-c', steps.join(' && ')],
+      env: [
+        { name: 'RUNNER_HOME', value: runnerClass.runnerHome },
+        { name: 'RUNNER_ROOT', value: runnerRoot },
+        { name: 'RUNNER_UID', value: String(runnerClass.runnerUserId) },
+      ],
+      securityContext: { runAsUser: 0, runAsNonRoot: false },
+      resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+      volumeMounts: [...rootMounts, ...registration.prepareMounts],
+    },
+  ];
 }
 
 /** A native sidecar (an init container that keeps running), so the pod still completes when the runner exits. */
@@ -192,7 +208,7 @@ function runnerContainer(
     lifecycle: { preStop: { exec: { command: letJobFinish(runnerClass.terminationGracePeriodSeconds) } } },
     securityContext: { runAsUser: runnerClass.runnerUserId, runAsNonRoot: true },
     volumeMounts: [
-      { name: 'runner-root', mountPath: runnerRoot },
+      ...(runnerClass.containerMode === 'none' ? [] : [{ name: 'runner-root', mountPath: runnerRoot }]),
       ...dockerMounts(runnerClass),
       ...registration.runnerMounts,
     ],
@@ -252,6 +268,6 @@ function volumes(runnerClass: RunnerClass, runnerRoot: string): Volume[] {
         { name: 'dind-storage', emptyDir: {} },
       ];
     case 'none':
-      return [{ name: 'runner-root', emptyDir: {} }];
+      return [];
   }
 }

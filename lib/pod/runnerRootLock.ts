@@ -15,15 +15,15 @@ export const ALIVE_FILE = '.alive';
  * cleaned).
  */
 export function holdingRootLock(command: string[]): string[] {
-  const alive = `"$RUNNER_ROOT/${ALIVE_FILE}"`;
-  return [
-    'sh',
-    '-c',
-    `if command -v flock > /dev/null 2>&1; then touch ${alive} && exec 9>> ${alive} && flock 9; fi; exec "$@"`,
-    'runner',
-    ...command,
-  ];
+  return ['sh', '-c', `${TAKE_ROOT_LOCK}; exec "$@"`, 'runner', ...command];
 }
 
-/** Run first in the root: a `.alive` left by an earlier pod of the same name is not this runner's. */
-export const FORGET_EARLIER_RUNNER = `rm -f "$RUNNER_ROOT/${ALIVE_FILE}"`;
+/** Marks the root as started now, and holds its lock until the shell and what it execs end. */
+const TAKE_ROOT_LOCK = `if command -v flock > /dev/null 2>&1; then touch "$RUNNER_ROOT/${ALIVE_FILE}" && exec 9>> "$RUNNER_ROOT/${ALIVE_FILE}" && flock 9; fi`;
+
+/**
+ * Run first in the root, before the copy: a `.alive` left by an earlier pod of the same name is not
+ * this runner's; then the root is this pod's, locked while it is copied, so that a pod deleted or
+ * OOM-killed half-way through leaves a root the janitor removes (an unmarked root it never touches).
+ */
+export const CLAIM_ROOT_FOR_COPY = `rm -f "$RUNNER_ROOT/${ALIVE_FILE}" && ${TAKE_ROOT_LOCK}`;

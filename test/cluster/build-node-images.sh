@@ -91,8 +91,8 @@ save_image "$REPOSITORY/pause:3.10" "$WORK/pause" '{"Entrypoint":["/pause"],"Use
 busybox_root "$WORK/busybox"
 save_image "$REPOSITORY/busybox:1.35" "$WORK/busybox" "{$PATH_ENV,\"Cmd\":[\"sh\"]}"
 
-# runner: the actions-runner layout (runner 1001, its files in /home/runner), busybox's sh, cp and
-# flock, Debian's docker CLI, and the job images the stand-in loads instead of pulling.
+# runner: the actions-runner layout (runner 1001, its files in /home/runner), busybox's sh and cp,
+# util-linux flock, Debian's docker CLI, and the job images the stand-in loads instead of pulling.
 ROOT="$WORK/runner"
 busybox_root "$ROOT"
 echo 'runner:x:1001:1001::/home/runner:/bin/sh' >> "$ROOT/etc/passwd"
@@ -102,7 +102,8 @@ install -m 0755 "$HERE/node/runner/run.sh" "$HERE/node/runner/config.sh" "$ROOT/
 echo "stand-in for actions/runner (test/cluster/node/runner/run.sh)" > "$ROOT/home/runner/bin/README"
 echo "node externals stand-in" > "$ROOT/home/runner/externals/README"
 chown -R 1001:1001 "$ROOT/home/runner"
-with_libraries "$ROOT" /usr/bin/docker
+# util-linux flock, as in the actions-runner image: busybox-static has none.
+with_libraries "$ROOT" /usr/bin/docker /usr/bin/flock
 cp "$OUT/busybox.tar" "$ROOT/opt/stand-in/images/"
 save_image "$REPOSITORY/runner:stand-in" "$ROOT" \
   "{$PATH_ENV,\"User\":\"runner\",\"WorkingDir\":\"/home/runner\",\"Cmd\":[\"./run.sh\"]}"

@@ -3,7 +3,9 @@
 # with apt when missing, so a clean machine gets them), the kubelet built from the same Kubernetes
 # release as the control plane, and the images its pods run, made locally (build-node-images.sh).
 # Cached under ~/.cache/eks-runner-autoscaler/k8s-<version>/ beside the control plane, with its own
-# markers. Prints the cache folder (bin/kubelet, images/*.tar) on stdout. Nothing built is committed.
+# markers. Prints the cache folder (bin/kubelet) and then the images' folder on stdout: one folder
+# per version of the images' scripts, so that checkouts of different versions running at once never
+# rebuild each other's images under a run importing them. Nothing built is committed.
 set -euo pipefail
 
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.34.2}"
@@ -59,5 +61,7 @@ GO
   touch "$KUBELET_MARKER"
 fi
 
-KUBERNETES_VERSION="$KUBERNETES_VERSION" bash "$HERE/build-node-images.sh" "$CACHE/images"
+IMAGES="$CACHE/images-$(cat "$HERE/build-node-images.sh" "$HERE"/node/*/* | cksum | cut -d' ' -f1)"
+KUBERNETES_VERSION="$KUBERNETES_VERSION" bash "$HERE/build-node-images.sh" "$IMAGES"
 echo "$CACHE"
+echo "$IMAGES"

@@ -1,9 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppsV1Api, SchedulingV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, SchedulingV1Api, type V1DaemonSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { sendCustomResourceResponse } from '../../lib/adapters/customResourceResponse.ts';
 import { buildClusterPrerequisites, DOCKERD_DATA_ROOT } from '../../lib/cluster/buildClusterPrerequisites.ts';
+import type { ApiObject } from '../../lib/cluster/clusterManifests.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { buildRunnerPod, RUNNER_ROOT_PARENT } from '../../lib/pod/buildRunnerPod.ts';
 import { LABEL, MANAGED_BY } from '../../lib/pod/labels.ts';
@@ -31,6 +32,11 @@ const config: AutoscalerConfig = {
   ],
 };
 
+/** The DaemonSets' names, after their placement: the docker pool's, then fake-node-5's. */
+const [DOCKERD, JANITOR, PINNED_DOCKERD, PINNED_JANITOR] = buildClusterPrerequisites(config)
+  .filter(({ kind }) => kind === 'DaemonSet')
+  .map(({ metadata }) => metadata.name) as [string, string, string, string];
+
 const apps = () => kubeConfigOf('admin').makeApiClient(AppsV1Api);
 
 async function daemonSets() {
@@ -54,12 +60,10 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     expect((await coreApi('admin').readNamespace({ name: 'prerequisites-test' })).metadata?.name).toBe(
       'prerequisites-test',
     );
-    expect((await daemonSets()).map((daemonSet) => daemonSet.metadata?.name).sort()).toEqual([
-      'eks-runner-autoscaler-dockerd-docker-pinned',
-      'eks-runner-autoscaler-dockerd-linux-docker',
-      'eks-runner-autoscaler-janitor-docker-pinned',
-      'eks-runner-autoscaler-janitor-linux-docker',
-    ]);
+    expect((await daemonSets()).map((daemonSet) => daemonSet.metadata?.name).sort()).toEqual(
+      [DOCKERD, JANITOR, PINNED_DOCKERD, PINNED_JANITOR].sort(),
+    );
+    expect(DOCKERD).toMatch(/^eks-runner-autoscaler-dockerd-[0-9a-f]{10}$/);
     const containersOf = async (name: string) =>
       (await daemonSets())
         .find((set) => set.metadata?.name === name)
@@ -68,20 +72,20 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
           image,
           volumeMounts?.map(({ mountPath }) => mountPath),
         ]);
-    expect(await containersOf('eks-runner-autoscaler-dockerd-linux-docker')).toEqual([
+    expect(await containersOf(DOCKERD)).toEqual([
       ['dockerd', 'docker:28-dind', ['/var/run', DOCKERD_DATA_ROOT, RUNNER_ROOT_PARENT]],
     ]);
-    expect(await containersOf('eks-runner-autoscaler-janitor-linux-docker')).toEqual([
-      ['runner-root-janitor', docker.image, [RUNNER_ROOT_PARENT]],
+    expect(await containersOf(JANITOR)).toEqual([
+      ['runner-root-janitor', docker.image, [RUNNER_ROOT_PARENT, '/var/run']],
     ]);
     // The DaemonSet controller places a daemon on each node the classes' pods may use, and KWOK runs it.
     const ready = async () =>
       Object.fromEntries((await daemonSets()).map((set) => [set.metadata?.name, set.status?.numberReady]));
     await expect.poll(ready, { timeout: 30_000 }).toEqual({
-      'eks-runner-autoscaler-dockerd-docker-pinned': 1,
-      'eks-runner-autoscaler-dockerd-linux-docker': FAKE_NODES.dockerPool,
-      'eks-runner-autoscaler-janitor-docker-pinned': 1,
-      'eks-runner-autoscaler-janitor-linux-docker': FAKE_NODES.dockerPool,
+      [PINNED_DOCKERD]: 1,
+      [DOCKERD]: FAKE_NODES.dockerPool,
+      [PINNED_JANITOR]: 1,
+      [JANITOR]: FAKE_NODES.dockerPool,
     });
   });
 
@@ -105,14 +109,48 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
 
     // Assess
     expect(again.Status).toBe('SUCCESS');
-    expect(after['eks-runner-autoscaler-dockerd-linux-docker']).toBe(
-      before['eks-runner-autoscaler-dockerd-linux-docker'],
-    );
+    expect(after[DOCKERD]).toBe(before[DOCKERD]);
     expect(shrunk).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 5 objects, removed 2' });
-    expect((await daemonSets()).map((set) => set.metadata?.name).sort()).toEqual([
-      'eks-runner-autoscaler-dockerd-linux-docker',
-      'eks-runner-autoscaler-janitor-linux-docker',
-    ]);
+    expect((await daemonSets()).map((set) => set.metadata?.name).sort()).toEqual([DOCKERD, JANITOR]);
+  });
+
+  it('keeps the daemon under running jobs when its classes change, and drops one named after a class on upgrade', async () => {
+    // Prepare: the docker pool's daemon as an earlier version named it, after its first class.
+    const current = buildClusterPrerequisites({
+      ...config,
+      runnerClasses: config.runnerClasses.filter(({ name }) => name !== 'docker-pinned'),
+    });
+    const namedAfterFirstClass = current.map((object) =>
+      object.kind === 'DaemonSet'
+        ? renamed(object, object.metadata.name.replace(/[0-9a-f]{10}$/, docker.name))
+        : object,
+    );
+    await handlePrerequisitesAs('admin', prerequisitesEvent('Update', namedAfterFirstClass, current));
+    const renamedClasses = buildClusterPrerequisites({
+      ...config,
+      runnerClasses: config.runnerClasses
+        .filter(({ name }) => name !== 'docker-pinned')
+        .map((runnerClass) => ({ ...runnerClass, name: `${runnerClass.name}-v2` })),
+    });
+    const uid = async (name: string) =>
+      (await apps().readNamespacedDaemonSet({ namespace: 'prerequisites-test', name })).metadata?.uid;
+
+    // Act
+    const upgraded = await handlePrerequisitesAs(
+      'admin',
+      prerequisitesEvent('Update', current, namedAfterFirstClass),
+    );
+    const daemonAfterUpgrade = await uid(DOCKERD);
+    const classesRenamed = await handlePrerequisitesAs(
+      'admin',
+      prerequisitesEvent('Update', renamedClasses, current),
+    );
+
+    // Assess
+    expect(upgraded).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringMatching(/removed 2$/) });
+    expect(classesRenamed).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringMatching(/removed 0$/) });
+    expect((await daemonSets()).map((set) => set.metadata?.name).sort()).toEqual([DOCKERD, JANITOR]);
+    expect(await uid(DOCKERD)).toBe(daemonAfterUpgrade);
   });
 
   it("answers FAILED with the API server's reason when the identity may not apply them", async () => {
@@ -196,6 +234,18 @@ describe('cluster prerequisites on a real kube-apiserver', { timeout: 60_000 }, 
     );
   });
 });
+
+/** The DaemonSet under another name, as the deploy would have applied it then. */
+function renamed(object: ApiObject, name: string): ApiObject {
+  const labels = { ...object.metadata.labels, 'app.kubernetes.io/name': name };
+  const daemonSet = structuredClone(object) as V1DaemonSet;
+  daemonSet.metadata = { ...daemonSet.metadata, name, labels };
+  if (daemonSet.spec) {
+    daemonSet.spec.selector = { matchLabels: labels };
+    daemonSet.spec.template.metadata = { labels };
+  }
+  return daemonSet as ApiObject;
+}
 
 describe('the CloudFormation response', () => {
   it('is PUT to the pre-signed URL with an empty content type, as CloudFormation requires', async () => {

@@ -36,6 +36,11 @@ const config: AutoscalerConfig = {
     { ...classOf('dood'), name: 'narrow-docker', nodeSelector: { 'eks-runner-autoscaler.io/pool': 'none' } },
   ],
 };
+/** The dood placement's daemon and janitor, named after the placement (a hash), as the deploy names them. */
+const DAEMON_SETS = buildClusterPrerequisites(config)
+  .filter(({ kind }) => kind === 'DaemonSet')
+  .map(({ metadata }) => metadata.name);
+
 const withPriority2500AndNoDocker: AutoscalerConfig = {
   ...config,
   runnerClasses: [{ ...classOf('none'), name: 'narrow-small', priority: 2500 }],
@@ -126,10 +131,7 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
     expect(refusals).toBe(2);
     expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 6 objects, removed 0' });
     expect(await prerequisitesInCluster()).toEqual({
-      daemonSets: [
-        'eks-runner-autoscaler-dockerd-narrow-docker',
-        'eks-runner-autoscaler-janitor-narrow-docker',
-      ],
+      daemonSets: DAEMON_SETS,
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
       namespace: 'Active',
     });
@@ -155,10 +157,7 @@ describe('the prerequisites function with only the rights of its RBAC, on a real
     expect(rbac.Status).toBe('SUCCESS');
     expect(created).toMatchObject({ Status: 'SUCCESS', Reason: 'applied 6 objects, removed 0' });
     expect(afterCreate).toEqual({
-      daemonSets: [
-        'eks-runner-autoscaler-dockerd-narrow-docker',
-        'eks-runner-autoscaler-janitor-narrow-docker',
-      ],
+      daemonSets: DAEMON_SETS,
       priorityClasses: ['eks-runner-autoscaler-narrow-small-priority-1500'],
       namespace: 'Active',
     });

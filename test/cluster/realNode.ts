@@ -18,6 +18,8 @@ const LOCK_DIR = '/run/eks-runner-autoscaler-real-node';
 /** The host state recorded at start; left behind only by a run that died. */
 const HOST_STATE_FILE = join(LOCK_DIR, 'host-before.json');
 const NODE_DIR = '/var/lib/eks-runner-autoscaler-real-node';
+/** The node's containerd, where a test imports an image only it uses (realSizeRunner.ts). */
+export const NODE_CONTAINERD_SOCKET = join(NODE_DIR, 'containerd.sock');
 const NODE_BRIDGE = 'era-node0';
 const NODE_IP = '10.200.0.1';
 const POD_BRIDGE = 'era-pods0';
@@ -36,11 +38,7 @@ const HOST_PATHS = [
 export async function startRealNode(
   controlPlane: Pick<ControlPlaneAccess, 'server' | 'adminToken'> & { nodeKubeconfig: string },
 ): Promise<{ stop: () => Promise<void> }> {
-  const cache = execFileSync('bash', [join(import.meta.dirname, 'build-node.sh')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .toString()
-    .trim();
+  const [cache = '', images = ''] = buildNode();
   assertHostCanRunNode();
   const lock = await takeLock();
   putBackAfterEarlierRun();
@@ -64,7 +62,7 @@ export async function startRealNode(
     addNodeAddress();
     const layout: RealNodeLayout = {
       dir: NODE_DIR,
-      containerdSocket: join(NODE_DIR, 'containerd.sock'),
+      containerdSocket: NODE_CONTAINERD_SOCKET,
       nodeName: REAL_NODE.name,
       nodeIp: NODE_IP,
       pauseImage: REAL_NODE.images.pause,
@@ -75,7 +73,7 @@ export async function startRealNode(
       spawnLogged('containerd', NODE_DIR, 'containerd', ['--config', writeContainerdConfig(layout)]),
     );
     await waitFor('containerd', async () => existsSync(layout.containerdSocket), 30_000);
-    importImages(layout.containerdSocket, join(cache, 'images'));
+    importImages(layout.containerdSocket, images);
     const kubeletConfig = writeKubeletConfig(layout, {
       kubelet: await freePort(),
       healthz: await freePort(),
@@ -101,6 +99,16 @@ export async function startRealNode(
     await stop();
     throw error;
   }
+}
+
+/** Builds what the node runs, if not cached (build-node.sh); returns the cache and the images' folders. */
+export function buildNode(): string[] {
+  return execFileSync('bash', [join(import.meta.dirname, 'build-node.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim()
+    .split('\n');
 }
 
 /** Fails with the reason when this machine cannot run a kubelet, rather than skipping its tests. */
@@ -183,7 +191,7 @@ function deleteBridges(): void {
     if (existsSync(`/sys/class/net/${bridge}`)) execFileSync('ip', ['link', 'delete', bridge]);
 }
 
-function importImages(socket: string, dir: string): void {
+export function importImages(socket: string, dir: string): void {
   for (const archive of readdirSync(dir).filter((name) => name.endsWith('.tar')))
     execFileSync(
       'ctr',

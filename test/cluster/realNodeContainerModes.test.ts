@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { coreApi } from './clusterClients.ts';
 import { REAL_NODE } from './realNodeNames.ts';
 import {
   applyPrerequisites,
@@ -33,6 +34,28 @@ describe.each([
     // Assess
     expect(runner.log).toMatch(/container label [0-9a-f]{6}, uid 1001\n/);
     expect(runner.log).toContain('job ran as 0');
+    expect(runner.exitCode, runner.log).toBe(0);
+  });
+});
+
+describe('none runners on the real node', { timeout: 180_000 }, () => {
+  const config = realNodeConfig('none');
+  beforeAll(async () => {
+    await applyPrerequisites(config);
+  }, 60_000);
+
+  it('run in the image own runner folder, with nothing copied and no volume', async () => {
+    // Act
+    const name = await startRunnerPod(config, [standInJob({ script: 'echo "job in $(pwd)"; id -u' })]);
+    const runner = await finishedRunner(REAL_NODE_NAMESPACE, name);
+    const stored = await coreApi('admin').readNamespacedPod({ namespace: REAL_NODE_NAMESPACE, name });
+
+    // Assess: what reached the cluster, and what the kubelet ran of it.
+    expect(stored.spec?.initContainers ?? []).toEqual([]);
+    expect(stored.spec?.volumes ?? []).toEqual([]);
+    expect(stored.status?.initContainerStatuses ?? []).toEqual([]);
+    expect(runner.log).toContain(`root ${config.runnerClasses[0]?.runnerHome}, container label`);
+    expect(runner.log).toContain(`job in ${config.runnerClasses[0]?.runnerHome}/_work`);
     expect(runner.exitCode, runner.log).toBe(0);
   });
 });

@@ -1,6 +1,9 @@
 /** Runner pods run for real on the real node (realNode.ts), and what the tests read back from them. */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
-import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
+import {
+  buildClusterPrerequisites,
+  JANITOR_NAME_PREFIX,
+} from '../../lib/cluster/buildClusterPrerequisites.ts';
 import type { ObjectApplier } from '../../lib/cluster/prerequisitesResource.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
 import { buildRunnerPod } from '../../lib/pod/buildRunnerPod.ts';
@@ -49,14 +52,17 @@ export function realNodeConfig(
  * Applies the deploy's prerequisites for `config` as the prerequisites function would, but for the
  * runner pod admission policy: the real node's namespace is shared by test files that each bring a
  * config of one class, at once, and each one's policy would refuse the others' pods. The policy has
- * its own test (runnerPodPolicy.test.ts).
+ * its own test (runnerPodPolicy.test.ts). Nor the janitor's DaemonSet: its passes every minute
+ * would race the roots a test ages for it; a test runs it once from its pod template instead
+ * (realNodeJanitor.ts).
  */
 export async function applyPrerequisites(
   config: AutoscalerConfig,
   applier: ObjectApplier = applierAs('admin'),
 ): Promise<void> {
   const objects = buildClusterPrerequisites(config).filter(
-    ({ kind }) => !kind.startsWith('ValidatingAdmissionPolicy'),
+    ({ kind, metadata }) =>
+      !kind.startsWith('ValidatingAdmissionPolicy') && !metadata.name.startsWith(JANITOR_NAME_PREFIX),
   );
   for (const object of objects) await applier.apply(object);
 }
@@ -68,6 +74,7 @@ export type PodChange = (pod: V1Pod) => void;
 export function standInJob(job: {
   script: string;
   image?: string;
+  services?: string[];
   labelRule?: 'root-path' | 'runner-file';
 }): PodChange {
   return (pod) => {
@@ -75,6 +82,7 @@ export function standInJob(job: {
     runner?.env?.push(
       { name: 'STAND_IN_JOB_SCRIPT', value: job.script },
       ...(job.image ? [{ name: 'STAND_IN_JOB_IMAGE', value: job.image }] : []),
+      ...(job.services ? [{ name: 'STAND_IN_SERVICE_IMAGES', value: job.services.join(' ') }] : []),
       ...(job.labelRule ? [{ name: 'STAND_IN_LABEL_RULE', value: job.labelRule }] : []),
     );
   };
@@ -156,4 +164,16 @@ export async function untilLogged(namespace: string, name: string, pattern: RegE
     120_000,
   );
   return log;
+}
+
+/** Deletes the pod with no grace period (its processes are SIGKILLed), and waits until it is gone. */
+export async function deleteAtOnce(name: string, namespace = REAL_NODE_NAMESPACE): Promise<void> {
+  const api = coreApi('admin');
+  await api.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+  await waitFor(`${name} to be gone`, () =>
+    api.readNamespacedPod({ namespace, name }).then(
+      () => false,
+      () => true,
+    ),
+  );
 }

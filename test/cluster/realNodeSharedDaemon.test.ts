@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RUNNER_ROOT_PARENT } from '../../lib/pod/buildRunnerPod.ts';
-import { coreApi } from './clusterClients.ts';
-import { waitFor } from './controlPlane.ts';
+import { runJanitorOnce, startedLongAgo, untilRootUnlocked } from './realNodeJanitor.ts';
 import { REAL_NODE } from './realNodeNames.ts';
 import {
   applyPrerequisites,
+  deleteAtOnce,
   finishedRunner,
   type PodChange,
   REAL_NODE_NAMESPACE,
@@ -98,30 +98,50 @@ describe('two dood runners sharing the node Docker daemon', { timeout: 180_000 }
     },
   );
 
-  it('known limit: a runner killed mid-job leaves its job container running on the node daemon', async () => {
-    // Prepare
-    const image = REAL_NODE.images.busybox;
-    const name = await startRunnerPod(config, [standInJob({ image, script: 'sleep 600' })]);
-    const jobContainer = (await untilLogged(REAL_NODE_NAMESPACE, name, /job container (\w+) started/)).match(
-      /job container (\w+) started/,
-    )?.[1];
+  it.each(['root-path', 'runner-file'] as const)(
+    'a runner killed mid-job (label rule %s) leaves nothing once the janitor has run, and a live runner keeps its containers',
+    async (labelRule) => {
+      // Prepare: two runners in a job with a service, on the shared daemon; both started "long ago",
+      // so that only the live one's lock keeps the janitor from its root and containers.
+      const image = REAL_NODE.images.busybox;
+      const job = standInJob({ image, services: [image], labelRule, script: 'sleep 600' });
+      const [killed, live] = [await startRunnerPod(config, [job]), await startRunnerPod(config, [job])];
+      const started = /container label (\w+),[\s\S]*job container (\w+) started/;
+      const [, killedLabel, killedJob] =
+        (await untilLogged(REAL_NODE_NAMESPACE, killed, started)).match(started) ?? [];
+      const [, liveLabel, liveJob] =
+        (await untilLogged(REAL_NODE_NAMESPACE, live, started)).match(started) ?? [];
+      expect(killedLabel).not.toBe(liveLabel);
 
-    // Act: the runner gets no chance to stop its containers (the stand-in ignores SIGTERM).
-    const api = coreApi('admin');
-    await api.deleteNamespacedPod({ namespace: REAL_NODE_NAMESPACE, name, gracePeriodSeconds: 0 });
-    await waitFor(`${name} to be gone`, () =>
-      api.readNamespacedPod({ namespace: REAL_NODE_NAMESPACE, name }).then(
-        () => false,
-        () => true,
-      ),
-    );
+      // Act: the runner gets no chance to stop its containers (the stand-in ignores SIGTERM).
+      await deleteAtOnce(killed);
+      await untilRootUnlocked(killed);
+      for (const name of [killed, live]) startedLongAgo(name);
+      const log = await runJanitorOnce(config);
 
-    // Assess: only a later runner with the same label would remove it, and labels are unique per runner.
-    const running = execFileSync(
-      'docker',
-      ['--host', `unix://${config.runnerClasses[0]?.dockerSocketPath}`, 'ps', '--quiet', '--no-trunc'],
-      { encoding: 'utf8' },
-    );
-    expect(running).toContain(jobContainer);
-  });
+      // Assess
+      expect(log).toContain(`removed container ${killedJob} of runner root ${RUNNER_ROOT_PARENT}/${killed}`);
+      expect(log).toContain(`removed runner root ${RUNNER_ROOT_PARENT}/${killed}`);
+      expect(nodeDocker('ps', '--all', '--quiet', '--no-trunc', '--filter', `label=${killedLabel}`)).toBe('');
+      expect(nodeDocker('network', 'ls', '--quiet', '--filter', `label=${killedLabel}`)).toBe('');
+      expect(existsSync(`${RUNNER_ROOT_PARENT}/${killed}`)).toBe(false);
+      expect(
+        nodeDocker('ps', '--quiet', '--no-trunc', '--filter', `label=${liveLabel}`).split('\n'),
+      ).toHaveLength(2);
+      expect(nodeDocker('ps', '--quiet', '--no-trunc')).toContain(liveJob);
+      expect(existsSync(`${RUNNER_ROOT_PARENT}/${live}/_work`)).toBe(true);
+
+      // Then the live one is killed too, and goes the same way.
+      await deleteAtOnce(live);
+      await untilRootUnlocked(live);
+      await runJanitorOnce(config);
+      expect(nodeDocker('ps', '--all', '--quiet', '--filter', `label=${liveLabel}`)).toBe('');
+    },
+  );
 });
+
+/** The docker CLI on the node's shared daemon, as the runners reach it. */
+function nodeDocker(...args: string[]): string {
+  const socket = config.runnerClasses[0]?.dockerSocketPath;
+  return execFileSync('docker', ['--host', `unix://${socket}`, ...args], { encoding: 'utf8' }).trim();
+}

@@ -1,4 +1,4 @@
-import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildClusterPrerequisites } from '../../lib/cluster/buildClusterPrerequisites.ts';
 import type { AutoscalerConfig, RunnerClass } from '../../lib/config/autoscalerConfig.ts';
@@ -180,6 +180,41 @@ describe("the runner pods' admission policy, on a real kube-apiserver", { timeou
       ),
       expect.stringMatching(/^403: .*may mount a node path only for a dood class.*, and no class is dood/),
     ]);
+  });
+
+  it("admits the pods the DaemonSet controller makes for a dood placement's daemon and janitor", async () => {
+    // Prepare: the dood class moves to a node of its own, once the policy is loaded, so that its
+    // new DaemonSets' pods are made under it.
+    const moved = {
+      ...config,
+      runnerClasses: config.runnerClasses.map((runnerClass) =>
+        runnerClass === docker
+          ? { ...docker, nodeSelector: { 'kubernetes.io/hostname': 'fake-node-7' } }
+          : runnerClass,
+      ),
+    };
+    const objects = buildClusterPrerequisites(moved);
+    const daemonSets = objects
+      .filter(({ kind }) => kind === 'DaemonSet')
+      .map(({ metadata }) => metadata.name);
+
+    // Act
+    const updated = await handlePrerequisitesAs(
+      'admin',
+      prerequisitesEvent('Update', objects, buildClusterPrerequisites(config)),
+    );
+
+    // Assess
+    expect(updated.Status).toBe('SUCCESS');
+    const apps = kubeConfigOf('admin').makeApiClient(AppsV1Api);
+    const ready = async () =>
+      Promise.all(
+        daemonSets.map(
+          async (name) =>
+            (await apps.readNamespacedDaemonSet({ namespace: NAMESPACE, name })).status?.numberReady,
+        ),
+      );
+    await expect.poll(ready, { timeout: 30_000 }).toEqual([1, 1]);
   });
 
   it('leaves pods elsewhere alone', async () => {

@@ -26,12 +26,12 @@ const OBJECTS = buildClusterPrerequisites({
   ),
 });
 const PRIORITY_CLASS = 'PriorityClass eks-runner-autoscaler-linux-small-priority-1000';
-const DAEMON_SET = 'DaemonSet github-runners/eks-runner-autoscaler-dockerd-linux-docker';
+const DAEMON_SET = 'DaemonSet github-runners/eks-runner-autoscaler-dockerd-e77021f844';
 const POLICY = [
   'ValidatingAdmissionPolicy eks-runner-autoscaler-runner-pods-github-runners',
   'ValidatingAdmissionPolicyBinding eks-runner-autoscaler-runner-pods-github-runners',
 ];
-const JANITOR = 'DaemonSet github-runners/eks-runner-autoscaler-janitor-linux-docker';
+const JANITOR = 'DaemonSet github-runners/eks-runner-autoscaler-janitor-e77021f844';
 
 /** The cluster at the port: each object's call succeeds unless the test scripted its answer. */
 class ScriptedCluster implements ObjectApplier {

@@ -59,6 +59,13 @@ export class PodSandbox {
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   }
 
+  hasContainer(name: string): boolean {
+    const spec = this.pod.spec;
+    return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].some(
+      (container) => container.name === name,
+    );
+  }
+
   private container(name: string): V1Container {
     const spec = this.pod.spec;
     const found = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].find(

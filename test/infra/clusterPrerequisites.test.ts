@@ -32,8 +32,8 @@ describe('cluster prerequisites', () => {
       'Namespace/github-runners',
       'ValidatingAdmissionPolicy/eks-runner-autoscaler-runner-pods-github-runners',
       'ValidatingAdmissionPolicyBinding/eks-runner-autoscaler-runner-pods-github-runners',
-      'DaemonSet/eks-runner-autoscaler-dockerd-linux-docker',
-      'DaemonSet/eks-runner-autoscaler-janitor-linux-docker',
+      'DaemonSet/eks-runner-autoscaler-dockerd-e77021f844',
+      'DaemonSet/eks-runner-autoscaler-janitor-e77021f844',
     ]);
     expect(resource).toMatchObject({
       Properties: {

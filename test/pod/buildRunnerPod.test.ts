@@ -15,7 +15,6 @@ describe('buildRunnerPod', () => {
     const runnerClass = exampleRunnerClass(mode);
     const pod = buildRunnerPod(job, runnerClass, settings);
     const runner = pod.spec?.containers.find((container) => container.name === 'runner');
-    const runnerRoot = `${RUNNER_ROOT_PARENT}/${pod.metadata?.name}`;
 
     it('matches the snapshot', () => {
       expect(pod).toMatchSnapshot();
@@ -42,16 +41,6 @@ describe('buildRunnerPod', () => {
       );
     });
 
-    it('gets its own runner root, named after the pod, at the same path in every container', () => {
-      expect(runnerRoot).toContain(pod.metadata?.name);
-      const mountsOfRoot = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]
-        .flatMap((container) => container.volumeMounts ?? [])
-        .filter((mount) => mount.name === 'runner-root');
-      expect(mountsOfRoot.length).toBeGreaterThanOrEqual(2);
-      expect(new Set(mountsOfRoot.map((mount) => mount.mountPath))).toEqual(new Set([runnerRoot]));
-      expect(runner?.workingDir).toBe(runnerRoot);
-    });
-
     it('takes the JIT config from the Secret, never as a literal', () => {
       const jit = runner?.env?.find((variable) => variable.name === 'ACTIONS_RUNNER_INPUT_JITCONFIG');
       expect(jit).toEqual({
@@ -66,6 +55,31 @@ describe('buildRunnerPod', () => {
       expect(pod.spec?.nodeSelector).toEqual(runnerClass.nodeSelector);
       expect(pod.spec?.tolerations).toEqual(runnerClass.tolerations);
     });
+  });
+
+  it.each(['dood', 'dind'] as const)(
+    'in %s mode gets its own runner root, named after the pod, at the same path in every container',
+    (mode) => {
+      const pod = buildRunnerPod(job, exampleRunnerClass(mode), settings);
+      const runnerRoot = `${RUNNER_ROOT_PARENT}/${pod.metadata?.name}`;
+      const mountsOfRoot = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]
+        .flatMap((container) => container.volumeMounts ?? [])
+        .filter((mount) => mount.name === 'runner-root');
+      expect(mountsOfRoot.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(mountsOfRoot.map((mount) => mount.mountPath))).toEqual(new Set([runnerRoot]));
+      expect(pod.spec?.containers[0]?.workingDir).toBe(runnerRoot);
+    },
+  );
+
+  it('in none mode copies nothing: the runner runs in the image own runner folder, which no pod shares', () => {
+    const runnerClass = exampleRunnerClass('none');
+    const pod = buildRunnerPod(job, runnerClass, settings);
+    const runner = pod.spec?.containers[0];
+    expect(pod.spec?.initContainers).toEqual([]);
+    expect(pod.spec?.volumes).toEqual([]);
+    expect(runner?.volumeMounts).toEqual([]);
+    expect(runner?.workingDir).toBe(runnerClass.runnerHome);
+    expect(runner?.env).toContainEqual({ name: 'RUNNER_ROOT', value: runnerClass.runnerHome });
   });
 
   it('puts the dood runner root on the node at the very path the pod sees, with the node Docker socket', () => {
@@ -123,9 +137,10 @@ describe('buildRunnerPod', () => {
       registrationMode: 'registration-token',
     });
 
-    // Assess
+    // Assess: the prepare container remains for the hand-over alone; it copies nothing.
     const [prepare] = pod.spec?.initContainers ?? [];
     const runner = pod.spec?.containers[0];
+    expect(prepare?.command?.[2]).not.toContain('cp -a');
     const mountedVolumes = (container: typeof runner) => container?.volumeMounts?.map(({ name }) => name);
     expect(pod.spec?.volumes?.filter(({ secret }) => secret).map(({ name }) => name)).toEqual([
       'runner-secret',

@@ -1,4 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,11 +65,43 @@ function isLocked(file: string): boolean {
 const startedMinutesAgo = (root: string, minutes: number) =>
   execFileSync('touch', ['-d', `${minutes} minutes ago`, join(root, '.alive')]);
 
-function runJanitorOnce(parent: string): string {
+/**
+ * A docker CLI on the janitor's PATH that answers `ps --filter label=L` from `containers` (label →
+ * IDs) and records every call; with `failing` set, every call fails as with a daemon that is down.
+ * The janitor with the node's real daemon is tested in realNodeSharedDaemon.test.ts.
+ */
+function fakeDocker(
+  containers: Record<string, string[]>,
+  failing = false,
+): { bin: string; calls: () => string[] } {
+  const bin = mkdtempSync(join(tmpdir(), 'fake-docker-'));
+  const log = join(bin, 'calls');
+  const listing = Object.entries(containers)
+    .map(([label, ids]) => `label=${label}) echo ${ids.join(' ')} ;;`)
+    .join('\n    ');
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh\necho "$*" >> '${log}'\n${failing ? 'exit 1\n' : ''}if [ "$1" = ps ]; then\n  case "$6" in\n    ${listing}\n  esac\nfi\n`,
+  );
+  chmodSync(join(bin, 'docker'), 0o755);
+  return { bin, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) };
+}
+
+function runJanitorOnce(parent: string, docker = fakeDocker({})): string {
   return execFileSync('sh', ['-c', JANITOR_SCRIPT], {
-    env: { ...process.env, RUNNER_ROOTS: parent, IDLE_MINUTES: '10', INTERVAL_SECONDS: '1', ONCE: '1' },
+    env: {
+      ...process.env,
+      PATH: `${docker.bin}:${process.env.PATH}`,
+      RUNNER_ROOTS: parent,
+      IDLE_MINUTES: '10',
+      INTERVAL_SECONDS: '1',
+      ONCE: '1',
+    },
   }).toString();
 }
+
+/** The runner's container label (DockerCommandManager.cs): SHA-256 of the lowercased text, 6 hex digits. */
+const labelOf = (text: string) => createHash('sha256').update(text.toLowerCase()).digest('hex').slice(0, 6);
 
 describe('runner roots on a dood node', () => {
   it('wraps the dood runner in its root lock', () => {
@@ -128,5 +161,63 @@ describe('runner roots on a dood node', () => {
       `removed runner root ${killed}`,
       `removed runner root ${finished}`,
     ]);
+  });
+
+  it('removes the containers and networks a killed runner left, by both of its labels, before its root', () => {
+    // Prepare: a root whose runner was killed mid-job, with a .runner (runner 2.310+) and an older
+    // root-path label; and a live runner's root whose containers must stay.
+    const parent = mkdtempSync(join(tmpdir(), 'runner-roots-'));
+    const killed = runnerRoot(parent, 'linux-docker-7');
+    const runnerFile = '{"agentName":"linux-docker-7","workFolder":"_work"}';
+    writeFileSync(join(killed, '.runner'), runnerFile);
+    writeFileSync(join(killed, '.alive'), '');
+    startedMinutesAgo(killed, 20);
+    const docker = fakeDocker({
+      [labelOf(runnerFile)]: ['job1', 'service1'],
+      [labelOf(killed)]: ['job0'],
+      other: ['live-job'],
+    });
+
+    // Act
+    const output = runJanitorOnce(parent, docker);
+
+    // Assess
+    expect(docker.calls().filter((call) => call.startsWith('rm'))).toEqual([
+      'rm --force job0',
+      'rm --force job1',
+      'rm --force service1',
+    ]);
+    expect(docker.calls()).toContain(`network prune --force --filter label=${labelOf(runnerFile)}`);
+    expect(docker.calls()).toContain(`network prune --force --filter label=${labelOf(killed)}`);
+    expect(output).toContain(`removed container job1 of runner root ${killed}`);
+    expect(output).toContain(`removed runner root ${killed}`);
+    expect(existsSync(killed)).toBe(false);
+  });
+
+  it('keeps a dead runner root, and says so, while the Docker daemon cannot remove its containers', () => {
+    // Prepare
+    const parent = mkdtempSync(join(tmpdir(), 'runner-roots-'));
+    const killed = runnerRoot(parent, 'linux-docker-8');
+    writeFileSync(join(killed, '.runner'), '{}');
+    writeFileSync(join(killed, '.alive'), '');
+    startedMinutesAgo(killed, 20);
+
+    // Act
+    const janitor = spawnSync('sh', ['-c', JANITOR_SCRIPT], {
+      env: {
+        ...process.env,
+        PATH: `${fakeDocker({}, true).bin}:${process.env.PATH}`,
+        RUNNER_ROOTS: parent,
+        IDLE_MINUTES: '10',
+        INTERVAL_SECONDS: '1',
+        ONCE: '1',
+      },
+      encoding: 'utf8',
+    });
+
+    // Assess: the next pass tries again, with the labels still to be read.
+    expect(janitor.stderr).toContain(`kept runner root ${killed}: its containers could not be removed`);
+    expect(readFileSync(join(killed, '.runner'), 'utf8')).toBe('{}');
+    expect(janitor.status).toBe(0);
   });
 });
