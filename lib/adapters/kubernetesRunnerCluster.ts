@@ -11,12 +11,14 @@ import type { PodManifest, SecretManifest } from '../pod/podManifest.ts';
 import { podProblem } from '../pod/podProblem.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
 import type { AnnotationPatch, KilledRunner, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
-import { allocatePlaces } from '../scaler/allocatePlaces.ts';
+import { allocatePlaces, CENSUS_EVERY_MS, type PodCensus } from '../scaler/allocatePlaces.ts';
 import { isUidMismatch, kubernetesError, statusOf } from './kubernetesErrors.ts';
 import { KubernetesKilledRunners } from './kubernetesKilledRunners.ts';
 
 /** Each class's place reservations are kept in a ConfigMap of this name plus the class name. */
 const RESERVATIONS_PREFIX = 'eks-runner-autoscaler-places-';
+/** When the class's pods were last counted (ms since epoch); without it the places are not trusted alone. */
+const CENSUS_AT = 'eks-runner-autoscaler.io/places-census-at';
 const MAX_RESERVATION_ATTEMPTS = 20;
 
 export interface KubernetesRunnerClusterOptions {
@@ -75,36 +77,34 @@ export class KubernetesRunnerCluster implements RunnerCluster {
   }
 
   /**
-   * The reservations live in one ConfigMap per class, written with a resourceVersion precondition:
-   * of two scalers reserving at once, one write wins and the other recounts and tries again.
+   * The places live in one ConfigMap per class, written with a resourceVersion precondition: of two
+   * scalers reserving at once, one write wins and the other reads again and tries again. The pods
+   * are listed only for a census (see allocatePlaces): when the class looks full, at least every
+   * CENSUS_EVERY_MS, and when the ConfigMap carries no census time, which an older scaler's write
+   * leaves out, so the places it did not keep are counted again.
    */
   async reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>> {
     const name = `${RESERVATIONS_PREFIX}${runnerClassName}`;
-    // The pod list is read once: a reservation stays while its pod lives, so a list that predates
-    // another scaler's new pod still counts that pod's place (see allocatePlaces).
-    const pods = await this.listManagedPods(runnerClassName);
-    const existingPods = pods.map((pod) => pod.metadata?.name ?? '');
-    const livePods = pods.filter(isLive).map((pod) => pod.metadata?.name ?? '');
     for (let attempt = 0; attempt < MAX_RESERVATION_ATTEMPTS; attempt++) {
       const api = await this.api();
-      const ledger = await this.readReservations(name);
-      const allocation = allocatePlaces({
-        existingPods,
-        livePods,
-        reservations: ledger.reservations,
-        requested: podNames,
-        maxRunners,
-        now: Date.now(),
-      });
+      const ledger = await this.readPlaces(name);
+      const now = Date.now();
+      const censusDue = ledger.censusAt === undefined || now - ledger.censusAt >= CENSUS_EVERY_MS;
+      const request = { places: ledger.places, requested: podNames, maxRunners, now };
+      let census = censusDue ? await this.census(runnerClassName) : undefined;
+      let allocation = allocatePlaces({ ...request, census });
+      if (allocation.full && !census) {
+        census = await this.census(runnerClassName);
+        allocation = allocatePlaces({ ...request, census });
+      }
       const body: V1ConfigMap = {
         metadata: {
           name,
           labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.runnerClass]: runnerClassName },
+          annotations: { [CENSUS_AT]: String(census?.takenAt ?? ledger.censusAt) },
           ...(ledger.resourceVersion && { resourceVersion: ledger.resourceVersion }),
         },
-        data: Object.fromEntries(
-          Object.entries(allocation.reservations).map(([pod, at]) => [pod, String(at)]),
-        ),
+        data: Object.fromEntries(Object.entries(allocation.places).map(([pod, at]) => [pod, String(at)])),
       };
       try {
         await (ledger.resourceVersion
@@ -124,21 +124,40 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     });
   }
 
-  private async readReservations(
+  /** The class's pods, listed after its places were read (allocatePlaces relies on that order). */
+  private async census(runnerClassName: string): Promise<PodCensus> {
+    const takenAt = Date.now();
+    const pods = await this.listManagedPods(runnerClassName);
+    return {
+      takenAt,
+      pods: pods.map((pod) => ({
+        name: pod.metadata?.name ?? '',
+        live: isLive(pod),
+        createdAt: new Date(pod.metadata?.creationTimestamp ?? 0).getTime(),
+      })),
+    };
+  }
+
+  private async readPlaces(
     name: string,
-  ): Promise<{ reservations: Record<string, number>; resourceVersion?: string }> {
+  ): Promise<{ places: Record<string, number>; censusAt?: number; resourceVersion?: string }> {
     try {
       const ledger = await (await this.api()).readNamespacedConfigMap(
         { name, namespace: this.namespace },
         this.requestOptions,
       );
-      const reservations = Object.fromEntries(
+      const places = Object.fromEntries(
         Object.entries(ledger.data ?? {}).map(([pod, at]) => [pod, Number(at)]),
       );
-      return { reservations, resourceVersion: ledger.metadata?.resourceVersion };
+      const censusAt = ledger.metadata?.annotations?.[CENSUS_AT];
+      return {
+        places,
+        censusAt: censusAt === undefined ? undefined : Number(censusAt),
+        resourceVersion: ledger.metadata?.resourceVersion,
+      };
     } catch (error) {
-      if (statusOf(error) === 404) return { reservations: {} };
-      throw kubernetesError(error, `read reservations ${name}`);
+      if (statusOf(error) === 404) return { places: {} };
+      throw kubernetesError(error, `read places ${name}`);
     }
   }
 
