@@ -106,4 +106,31 @@ describe('allocatePlaces', () => {
     expect(allocation.granted).toEqual(new Set());
     expect(allocation.full).toBe(true);
   });
+
+  it('grants spare places while the class is less than half full, a quarter of the room left, and drops unused ones like unseen places', () => {
+    // Act
+    const leasing = allocatePlaces({
+      places: { a: POD_SEEN },
+      requested: ['b'],
+      maxRunners: 8,
+      now,
+      leases: ['l0', 'l1', 'l2', 'l3'],
+    });
+    const later = allocatePlaces({
+      places: leasing.places,
+      requested: [],
+      maxRunners: 8,
+      now: now + RESERVATION_TTL_MS,
+      census: { takenAt: now + RESERVATION_TTL_MS, pods: [{ name: 'b', live: true, createdAt: now + 1000 }] },
+    });
+
+    // Assess
+    expect(leasing.leased).toEqual(['l0']);
+    expect(leasing.places).toEqual({ a: POD_SEEN, b: now, l0: now });
+    const halfFull = { a: POD_SEEN, b: POD_SEEN, c: POD_SEEN, d: POD_SEEN };
+    expect(
+      allocatePlaces({ places: halfFull, requested: [], maxRunners: 8, now, leases: ['l0'] }).leased,
+    ).toEqual([]);
+    expect(later.places).toEqual({ b: POD_SEEN });
+  });
 });
