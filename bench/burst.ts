@@ -27,7 +27,8 @@ export interface BurstOptions {
 
 /**
  * One release-day burst: `jobs` queued jobs, delivered as SQS batches to the real scaler handler,
- * `concurrency` invocations at a time, against the real control plane and the GitHub stand-in.
+ * `concurrency` invocations at a time, each on an instance of its own (as Lambda runs them), against
+ * the real control plane and the GitHub stand-in.
  */
 export async function runBurst(
   controlPlane: ControlPlaneAccess,
@@ -46,14 +47,17 @@ export async function runBurst(
   const api = kubeConfig.makeApiClient(CoreV1Api);
   const queue = new RecordingQueue();
   const metrics = new MetricsRecorder();
-  const handler = createScalerHandler({
-    config,
-    cluster: new KubernetesRunnerCluster({ namespace: controlPlane.namespace, api: async () => api }),
-    registry: new GitHubRunnerRegistry({ github: config.github, privateKey: gitHub.appPrivateKey }),
-    queue,
-    log: silentLog,
-    metrics,
-  });
+  // One scaler per Lambda instance, each with its own clients and what they keep between batches.
+  const instances = Array.from({ length: options.concurrency }, () =>
+    createScalerHandler({
+      config,
+      cluster: new KubernetesRunnerCluster({ namespace: controlPlane.namespace, api: async () => api }),
+      registry: new GitHubRunnerRegistry({ github: config.github, privateKey: gitHub.appPrivateKey }),
+      queue,
+      log: silentLog,
+      metrics,
+    }),
+  );
 
   const firstJobId = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
   const jobs = Array.from({ length: options.jobs }, (_, index) =>
@@ -82,12 +86,16 @@ export async function runBurst(
   });
   let pending: JobMessage[][] = batches;
   while (pending.length > 0) {
-    await forEachConcurrently(pending, options.concurrency, (batch) =>
-      handler(
+    await forEachConcurrently(pending, options.concurrency, async (batch) => {
+      // The event source hands each batch to an instance that is free.
+      const handler = instances.pop();
+      if (!handler) throw new Error('bench: more batches at once than scaler instances');
+      await handler(
         sqsEvent(batch.map((message) => JSON.stringify(message))),
         lambdaContext(config.scaler.timeoutSeconds * 1000),
-      ),
-    );
+      );
+      instances.push(handler);
+    });
     // Deliveries that found another delivery's registration under way come back, as SQS would return them.
     pending = chunk(
       queue.sent.splice(0).map(({ message }) => message),

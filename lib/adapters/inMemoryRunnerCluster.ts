@@ -69,15 +69,24 @@ export class InMemoryRunnerCluster implements RunnerCluster {
     const pods = [...this.pods.values()]
       .filter(({ pod }) => pod.metadata?.labels?.[LABEL.runnerClass] === runnerClassName)
       .map(({ runnerPod }) => runnerPod);
+    const now = this.now().getTime();
+    // It sees every pod at once, so each reservation comes with a census.
+    const census = {
+      takenAt: now,
+      pods: pods.map((pod) => ({
+        name: pod.name,
+        live: !hasFinished(pod),
+        createdAt: pod.createdAt.getTime(),
+      })),
+    };
     const allocation = allocatePlaces({
-      existingPods: pods.map((pod) => pod.name),
-      livePods: pods.filter((pod) => !hasFinished(pod)).map((pod) => pod.name),
-      reservations: this.reservations.get(runnerClassName) ?? {},
+      places: this.reservations.get(runnerClassName) ?? {},
       requested: podNames,
       maxRunners,
-      now: this.now().getTime(),
+      now,
+      census,
     });
-    this.reservations.set(runnerClassName, allocation.reservations);
+    this.reservations.set(runnerClassName, allocation.places);
     return allocation.granted;
   }
 

@@ -1,23 +1,18 @@
-import type { ConfigurationOptions, CoreV1Api, V1ConfigMap, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { ConfigurationOptions, CoreV1Api, V1Pod, V1Secret } from '@kubernetes/client-node';
 // The library's small modules, not its index: the index loads all of it, which the scaler would pay
 // at its start rather than on first use (see eksCoreApi.ts).
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import { setHeaderOptions } from '@kubernetes/client-node/dist/middleware.js';
 import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
-import { AutoscalerError } from '../errors.ts';
 import { infrastructureKill } from '../pod/infrastructureKill.ts';
-import { LABEL, MANAGED_BY, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
+import { LABEL, managedPodSelector, REGISTRATION_GATE } from '../pod/labels.ts';
 import type { PodManifest, SecretManifest } from '../pod/podManifest.ts';
 import { podProblem } from '../pod/podProblem.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
 import type { AnnotationPatch, KilledRunner, PodRef, RunnerCluster, RunnerPod } from '../ports.ts';
-import { allocatePlaces } from '../scaler/allocatePlaces.ts';
 import { isUidMismatch, kubernetesError, statusOf } from './kubernetesErrors.ts';
 import { KubernetesKilledRunners } from './kubernetesKilledRunners.ts';
-
-/** Each class's place reservations are kept in a ConfigMap of this name plus the class name. */
-const RESERVATIONS_PREFIX = 'eks-runner-autoscaler-places-';
-const MAX_RESERVATION_ATTEMPTS = 20;
+import { KubernetesPlaces } from './kubernetesPlaces.ts';
 
 export interface KubernetesRunnerClusterOptions {
   /** The runner namespace. */
@@ -35,6 +30,7 @@ export class KubernetesRunnerCluster implements RunnerCluster {
   private readonly requestOptions: ConfigurationOptions;
   private readonly patchOptions: ConfigurationOptions;
   private readonly killedRunners: KubernetesKilledRunners;
+  private readonly places: KubernetesPlaces;
 
   constructor(options: KubernetesRunnerClusterOptions) {
     this.namespace = options.namespace;
@@ -42,6 +38,11 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     this.requestOptions = requestMiddleware(options.requestTimeoutMs ?? 10_000);
     this.patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.requestOptions);
     this.killedRunners = new KubernetesKilledRunners({ ...options, requestOptions: this.requestOptions });
+    this.places = new KubernetesPlaces({
+      ...options,
+      requestOptions: this.requestOptions,
+      listPods: (runnerClassName) => this.listManagedPods(runnerClassName),
+    });
   }
 
   async createPod(pod: PodManifest): Promise<{ created: RunnerPod } | { exists: true }> {
@@ -74,72 +75,8 @@ export class KubernetesRunnerCluster implements RunnerCluster {
     return (await this.listManagedPods()).map(toRunnerPod);
   }
 
-  /**
-   * The reservations live in one ConfigMap per class, written with a resourceVersion precondition:
-   * of two scalers reserving at once, one write wins and the other recounts and tries again.
-   */
-  async reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>> {
-    const name = `${RESERVATIONS_PREFIX}${runnerClassName}`;
-    // The pod list is read once: a reservation stays while its pod lives, so a list that predates
-    // another scaler's new pod still counts that pod's place (see allocatePlaces).
-    const pods = await this.listManagedPods(runnerClassName);
-    const existingPods = pods.map((pod) => pod.metadata?.name ?? '');
-    const livePods = pods.filter(isLive).map((pod) => pod.metadata?.name ?? '');
-    for (let attempt = 0; attempt < MAX_RESERVATION_ATTEMPTS; attempt++) {
-      const api = await this.api();
-      const ledger = await this.readReservations(name);
-      const allocation = allocatePlaces({
-        existingPods,
-        livePods,
-        reservations: ledger.reservations,
-        requested: podNames,
-        maxRunners,
-        now: Date.now(),
-      });
-      const body: V1ConfigMap = {
-        metadata: {
-          name,
-          labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.runnerClass]: runnerClassName },
-          ...(ledger.resourceVersion && { resourceVersion: ledger.resourceVersion }),
-        },
-        data: Object.fromEntries(
-          Object.entries(allocation.reservations).map(([pod, at]) => [pod, String(at)]),
-        ),
-      };
-      try {
-        await (ledger.resourceVersion
-          ? api.replaceNamespacedConfigMap({ name, namespace: this.namespace, body }, this.requestOptions)
-          : api.createNamespacedConfigMap({ namespace: this.namespace, body }, this.requestOptions));
-        return allocation.granted;
-      } catch (error) {
-        if (statusOf(error) !== 409)
-          throw kubernetesError(error, `reserve places in class ${runnerClassName}`);
-        // Another scaler wrote first: spread the retries so they do not collide again.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
-      }
-    }
-    throw new AutoscalerError(`Kubernetes: places in class ${runnerClassName} are contended; try again`, {
-      kind: 'kubernetes',
-      retryable: true,
-    });
-  }
-
-  private async readReservations(
-    name: string,
-  ): Promise<{ reservations: Record<string, number>; resourceVersion?: string }> {
-    try {
-      const ledger = await (await this.api()).readNamespacedConfigMap(
-        { name, namespace: this.namespace },
-        this.requestOptions,
-      );
-      const reservations = Object.fromEntries(
-        Object.entries(ledger.data ?? {}).map(([pod, at]) => [pod, Number(at)]),
-      );
-      return { reservations, resourceVersion: ledger.metadata?.resourceVersion };
-    } catch (error) {
-      if (statusOf(error) === 404) return { reservations: {} };
-      throw kubernetesError(error, `read reservations ${name}`);
-    }
+  reservePlaces(runnerClassName: string, podNames: string[], maxRunners: number): Promise<Set<string>> {
+    return this.places.reserve(runnerClassName, podNames, maxRunners);
   }
 
   private async listManagedPods(runnerClassName?: string): Promise<V1Pod[]> {
@@ -289,11 +226,6 @@ export function toRunnerPod(pod: V1Pod): RunnerPod {
 export function secretOwnerAndAnnotations(secret: V1Secret) {
   const owner = secret.metadata?.ownerReferences?.find((reference) => reference.kind === 'Pod');
   return { ownerUid: owner?.uid, annotations: secret.metadata?.annotations ?? {} };
-}
-
-function isLive(pod: V1Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
 }
 
 /** Middleware for every request: a timeout. (Connections are kept by the KubeConfig: keepAliveKubeConfig.ts.) */

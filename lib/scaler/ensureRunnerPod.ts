@@ -8,6 +8,7 @@ import type { JobStatus, RunnerPod } from '../ports.ts';
 import { parkWaitingJob } from '../runners/parkWaitingJob.ts';
 import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runners/runnerScope.ts';
 import { secondsBetween } from '../util/secondsBetween.ts';
+import { CREATE_WITHIN_MS } from './allocatePlaces.ts';
 import { done, failed, handOverLater, type JobOutcome, retryLater } from './jobOutcome.ts';
 import { capacityRetryDelaySeconds } from './retryDelay.ts';
 import { runnerGroupClosed } from './runnerGroupClosed.ts';
@@ -45,6 +46,7 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
     registrationUrl: runnerRegistrationUrl(context.config.github.apiUrl, scope),
   });
   const podName = pod.metadata?.name ?? '';
+  const askedAt = context.now().getTime();
   if (!(await context.capacity.tryReserve(runnerClass, podName))) {
     context.metrics.record('AtCapacityRejections', 1, { RunnerClass: runnerClass.name });
     return retryLater(
@@ -52,6 +54,9 @@ export async function ensureRunnerPod(message: JobMessage, context: ScalerContex
       capacityRetryDelaySeconds(message.attempt),
     );
   }
+  // Other scalers count a place granted for a pod they do not see for a limited time only.
+  if (context.now().getTime() - askedAt > CREATE_WITHIN_MS)
+    return retryLater('the place came too late to create the pod within its time', 1);
   // A place left unused (the pod exists already, or creation fails) lapses by itself.
   const creation = await context.cluster.createPod(pod);
   if ('exists' in creation) return await resumeExistingPod(podName, context);

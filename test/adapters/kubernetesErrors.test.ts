@@ -86,7 +86,10 @@ describe('KubernetesRunnerCluster when the API server fails', () => {
 
     // Assess
     expect(error).toMatchObject({ name: 'AutoscalerError', ...expected });
-    expect((error as Error).message).toMatch(/^Kubernetes list pods of class linux failed/);
+    // The first request of a reservation reads the class's places.
+    expect((error as Error).message).toMatch(
+      /^Kubernetes read places eks-runner-autoscaler-places-linux failed/,
+    );
   });
 
   it('makes a refused connection a retryable error', async () => {

@@ -19,19 +19,22 @@ function configWithClass(name: string, maxRunners: number) {
 
 function scalerOnApiServer(className: string, maxRunners = 100) {
   const config = configWithClass(className, maxRunners);
-  const cluster = scalerCluster();
   const registry = new ScriptedRegistry();
   const queue = new RecordingQueue();
-  const runBatch = (...messages: JobMessage[]) => {
-    const batch = newBatchContext({
-      config,
-      cluster,
-      registry,
-      log: captureLog(),
-      metrics: new MetricsRecorder(),
-    });
-    return Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
-  };
+  /** One scaler instance: its own client, and the spare places it holds between batches. */
+  const instance =
+    (cluster = scalerCluster()) =>
+    (...messages: JobMessage[]) => {
+      const batch = newBatchContext({
+        config,
+        cluster,
+        registry,
+        log: captureLog(),
+        metrics: new MetricsRecorder(),
+      });
+      return Promise.all(messages.map((message) => processJobRecord(JSON.stringify(message), batch, queue)));
+    };
+  const runBatch = instance();
   const podsOfClass = async () =>
     (
       await coreApi('admin').listNamespacedPod({
@@ -39,7 +42,7 @@ function scalerOnApiServer(className: string, maxRunners = 100) {
         labelSelector: `eks-runner-autoscaler.io/class=${className}`,
       })
     ).items;
-  return { registry, queue, runBatch, podsOfClass };
+  return { registry, queue, runBatch, instance, podsOfClass };
 }
 
 describe('the scaler on a real kube-apiserver', () => {
@@ -91,6 +94,32 @@ describe('the scaler on a real kube-apiserver', () => {
 
     // Assess
     expect(await podsOfClass()).toHaveLength(3);
+  });
+
+  it('never exceeds maxRunners when many scaler instances, each holding spare places, reserve at once', async () => {
+    // Prepare: eight instances, three batches of five each, race for 40 places.
+    const { queue, instance, podsOfClass } = scalerOnApiServer('leased', 40);
+    const instances = Array.from({ length: 8 }, () => instance());
+    const batches = () =>
+      Array.from({ length: 5 }, () => jobMessage({ jobId: uniqueJobId(), runnerClass: 'leased' }));
+
+    // Act: each instance takes its batches one after another, as Lambda gives an instance one at a time.
+    await Promise.all(
+      instances.map(async (runBatch) => {
+        for (let round = 0; round < 3; round++) await runBatch(...batches());
+      }),
+    );
+
+    // Assess: spare places left unused may keep a few jobs waiting, but no pod is made beyond the class.
+    const pods = await podsOfClass();
+    expect(pods.length).toBeLessThanOrEqual(40);
+    expect(pods.length + queue.sent.length).toBe(120);
+    expect(pods.length).toBeGreaterThan(20);
+    // Forty pods would hold the fake nodes' room that other test files' runners need.
+    await coreApi('admin').deleteCollectionNamespacedPod({
+      namespace: inject('controlPlane').namespace,
+      labelSelector: 'eks-runner-autoscaler.io/class=leased',
+    });
   });
 
   it('leaves no pod and no Secret after the job completes', async () => {

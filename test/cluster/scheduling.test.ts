@@ -140,7 +140,8 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
     // Prepare
     const small = testConfig().runnerClasses.find((runnerClass) => runnerClass.containerMode === 'none');
     if (!small) throw new Error('no none class');
-    const cluster = await runJobs({ ...small, name: 'finishing' }, 2);
+    // A class of two, full: the places it holds are its two pods' (a class with room would also hold spare places).
+    const cluster = await runJobs({ ...small, name: 'finishing', maxRunners: 2 }, 2);
     await expect
       .poll(async () => phases(await podsOfClass('finishing')), { timeout: 20_000 })
       .toEqual(['Running', 'Running']);
