@@ -1,30 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GitHubAppUsage } from '../../lib/adapters/gitHubAppUsage.ts';
-import { GitHubPushback } from '../../lib/adapters/gitHubPushback.ts';
-import { GitHubRunnerRegistry } from '../../lib/adapters/githubRunnerRegistry.ts';
-import { MultiAppRunnerRegistry, type RegistryApp } from '../../lib/adapters/multiAppRunnerRegistry.ts';
+import { MultiAppRunnerRegistry } from '../../lib/adapters/multiAppRunnerRegistry.ts';
 import { AutoscalerError } from '../../lib/errors.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
 import { rateLimitChecker } from '../helpers/openApiResponses.ts';
+import { standInAppRegistry } from '../helpers/standInAppRegistry.ts';
 
 const org = { kind: 'org', org: 'acme' } as const;
 const repo = { kind: 'repo', owner: 'octocat', repo: 'hello' } as const;
 const JIT_PATH = '/orgs/acme/actions/runners/generate-jitconfig';
 let gitHub: GitHubStandIn | undefined;
 afterEach(() => gitHub?.close());
-
-/** The App's registry as the scaler holds it, with the limits it shares across its clients. */
-function appRegistry(standIn: GitHubStandIn, appId = 1, privateKey = standIn.appPrivateKey): RegistryApp {
-  const pushback = new GitHubPushback();
-  const usage = new GitHubAppUsage();
-  const registry = new GitHubRunnerRegistry({
-    github: { appId, apiUrl: standIn.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
-    privateKey,
-    pushback,
-    usage,
-  });
-  return { appId, registry, pushback, usage };
-}
 
 /** Makes the calls one after the other, as the records of an invocation: each result or error. */
 async function inTurn<T>(count: number, call: (index: number) => Promise<T>) {
@@ -39,7 +24,7 @@ describe("the GitHub stand-in's primary quota", () => {
     // Prepare: 5 requests a minute per caller.
     gitHub = await startGitHubStandIn();
     const quota = gitHub.limitQuota({ requestsPerWindow: 5, windowMs: 60_000 });
-    const { registry } = appRegistry(gitHub);
+    const { registry } = standInAppRegistry(gitHub);
 
     // Act: 6 reads as installation 42, then one as installation 43.
     const results = await inTurn(6, () => registry.listRunners(42, org, 1));
@@ -76,7 +61,7 @@ describe("the GitHub stand-in's primary quota", () => {
     // Prepare: installation 42 spends its 3 requests of the minute and is refused once.
     gitHub = await startGitHubStandIn();
     const quota = gitHub.limitQuota({ requestsPerWindow: 3, windowMs: 60_000 });
-    const { registry } = appRegistry(gitHub);
+    const { registry } = standInAppRegistry(gitHub);
     await inTurn(4, () => registry.listRunners(42, org, 1));
     const sentBefore = gitHub.requests.length;
 
@@ -105,9 +90,9 @@ describe("the GitHub stand-in's primary quota", () => {
     // Prepare: 12 requests a minute per installation; App 1's installation has spent 8 of them.
     gitHub = await startGitHubStandIn();
     const quota = gitHub.limitQuota({ requestsPerWindow: 12, windowMs: 60_000 });
-    const first = appRegistry(gitHub);
+    const first = standInAppRegistry(gitHub);
     const added = gitHub.addApp();
-    const second = appRegistry(gitHub, added.appId, added.appPrivateKey);
+    const second = standInAppRegistry(gitHub, added);
     await inTurn(8, () => first.registry.listRunners(42, org, 1));
     const subject = new MultiAppRunnerRegistry([first, second]);
 

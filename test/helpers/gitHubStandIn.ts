@@ -20,6 +20,8 @@ export interface RecordedResponse {
   status: number;
   body: unknown;
   headers: Record<string, string>;
+  /** When it was sent, `performance.now()`. */
+  atMs: number;
 }
 
 /** A fault the next matching request gets instead of its answer. */
@@ -67,7 +69,7 @@ export async function startGitHubStandIn() {
     const quota = primaryQuota.charge(caller.name);
     const send = (status: number, payload?: unknown, route = '', headers: Record<string, string> = {}) => {
       const sentHeaders = { 'content-type': 'application/json', ...quota.headers, ...headers };
-      responses.push({ method, route, status, body: payload, headers: sentHeaders });
+      responses.push({ method, route, status, body: payload, headers: sentHeaders, atMs: performance.now() });
       response.writeHead(status, sentHeaders);
       response.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
