@@ -100,6 +100,7 @@ export async function measureAppsBurst(
     const answers = gitHub.responses;
     return {
       jobs,
+      bestRatio: bestRatio(jobs, window.pointsPerWindow / POINTS_PER_WRITE, options),
       runnersMade: made(),
       minutes,
       runnersPerMinute,
@@ -118,4 +119,15 @@ export async function measureAppsBurst(
     await gitHub.close();
     await removePods(controlPlane, runnerClass.name);
   }
+}
+
+/**
+ * The ratio a client as fast as GitHub allows would reach: a window's writes at once, then as many
+ * again each window (the stand-in's window slides), so the last runner one window after the
+ * `(n − 1)`th. Infinity when the burst fits in one window: GitHub does not bound it.
+ */
+function bestRatio(jobs: number, writesPerWindow: number, options: AppsBurstOptions): number {
+  const windows = Math.ceil(jobs / (writesPerWindow * options.apps)) - 1;
+  if (windows <= 0) return Number.POSITIVE_INFINITY;
+  return jobs / (windows * options.windowScale) / (WRITES_PER_MINUTE * options.apps);
 }

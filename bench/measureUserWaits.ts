@@ -100,7 +100,8 @@ export async function measureUserWaits(config: AutoscalerConfig, options: UserWa
           );
           progress(
             `GitHub-limited burst run ${run}, ${scenario}: ${measured.runnersPerMinute.toFixed(0)} runners/min, ` +
-              `ratio ${measured.ratioToCeiling.toFixed(2)} to ${measured.ceilingPerMinute}/min, ` +
+              `ratio ${measured.ratioToCeiling.toFixed(2)} to ${measured.ceilingPerMinute}/min ` +
+              `(best GitHub allows ${measured.bestRatio.toFixed(2)}), ` +
               `${measured.rateLimitAnswers} answers 403/429, ${measured.jitCalls} JIT calls`,
           );
           bursts[scenario] = [...(bursts[scenario] ?? []), measured];

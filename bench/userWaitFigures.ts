@@ -38,7 +38,8 @@ export function userWaitFigures({ version, waits, bursts }: UserWaitRuns, option
         `${options.apps.jobs} jobs × ${scale} = ${Math.round(options.apps.jobs * scale)} jobs at once against ` +
         `${Math.round(900 * scale)} points per ${60 * scale} s window per endpoint and App (5 per write): GitHub's rate of ` +
         `${WRITES_PER_MINUTE} JIT configs a minute per App, over as many windows as the full burst; ` +
-        `ratio = runners made per minute / (${WRITES_PER_MINUTE} × Apps)`,
+        `ratio = runners made per minute / (${WRITES_PER_MINUTE} × Apps); the best ratio is above 1 because the ` +
+        'first window is spent at once (none: the burst fits in one window, GitHub does not bound it)',
       ...Object.fromEntries(
         Object.entries(bursts).map(([scenario, runs]) => [
           scenario,
@@ -96,13 +97,15 @@ export function userWaitRows(figures: UserWaitFigures): string[][] {
       runnersPerMinute: Figure;
       ceilingPerMinute: number;
       ratioToCeiling: Figure;
+      bestRatioGitHubAllows: number | string;
       rateLimitAnswers: Figure;
       runnersMissing: number;
     };
     rows.push([
       `GitHub-limited burst, ${scenario}: runners/min, ratio`,
       `${withSpread(burst.runnersPerMinute)}, ${withSpread(burst.ratioToCeiling)}`,
-      `ceiling ${burst.ceilingPerMinute}/min; 403/429: ${withSpread(burst.rateLimitAnswers)}` +
+      `ceiling ${burst.ceilingPerMinute}/min (best ratio GitHub allows ${burst.bestRatioGitHubAllows}); ` +
+        `403/429: ${withSpread(burst.rateLimitAnswers)}` +
         (burst.runnersMissing ? `; ${burst.runnersMissing} runners missing` : ''),
     ]);
   }
