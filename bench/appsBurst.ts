@@ -1,16 +1,12 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import { MultiAppRunnerRegistry, type RegistryApp } from '../lib/adapters/multiAppRunnerRegistry.ts';
 import type { AutoscalerConfig, GitHubSettings, RunnerClass } from '../lib/config/autoscalerConfig.ts';
-import { startLocalAutoscaler } from '../local/startLocalAutoscaler.ts';
 import type { ControlPlaneAccess } from '../test/cluster/controlPlane.ts';
 import { jobMessage } from '../test/helpers/factories.ts';
 import { startGitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
 import { standInAppRegistry } from '../test/helpers/standInAppRegistry.ts';
 import { removePods } from './burst.ts';
 import { reportProgress } from './progress.ts';
-
-const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
+import { startQueueFedAutoscaler } from './queueFedAutoscaler.ts';
 
 /** GitHub's secondary limit: 900 points a minute per endpoint, 5 per write, so 180 JIT configs a minute per App. */
 const POINTS_PER_MINUTE = 900;
@@ -59,19 +55,8 @@ export async function measureAppsBurst(
     github: { ...baseConfig.github, apiUrl: gitHub.apiUrl, registrationMode: options.registrationMode },
     runnerClasses: [runnerClass],
   };
-  const scalerConfig = new KubeConfig();
-  scalerConfig.loadFromFile(controlPlane.scalerKubeconfig);
-  const api = scalerConfig.makeApiClient(CoreV1Api);
-  const local = await startLocalAutoscaler({
-    config,
-    webhookSecrets: { current: 'unused: jobs go on the queue' },
-    cluster: new KubernetesRunnerCluster({ namespace: controlPlane.namespace, api: async () => api }),
-    registry: apps.length === 1 ? (apps[0] as RegistryApp).registry : new MultiAppRunnerRegistry(apps),
-    log: silentLog,
-    port: 0,
-    statusIntervalMs: 3_600_000,
-    reconcileIntervalMs: 0,
-  });
+  const registry = apps.length === 1 ? (apps[0] as RegistryApp).registry : new MultiAppRunnerRegistry(apps);
+  const local = await startQueueFedAutoscaler(controlPlane, config, registry);
   const made = () => local.metrics.total('RunnerPodsCreated');
   const ceilingPerMinute = WRITES_PER_MINUTE * options.apps;
   const started = performance.now();

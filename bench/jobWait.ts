@@ -1,9 +1,7 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { KubernetesRunnerCluster } from '../lib/adapters/kubernetesRunnerCluster.ts';
 import type { AutoscalerConfig, RunnerClass } from '../lib/config/autoscalerConfig.ts';
 import { reconcileRunners } from '../lib/reconciler/reconcileRunners.ts';
 import { percentile } from '../lib/telemetry/percentile.ts';
-import { startLocalAutoscaler } from '../local/startLocalAutoscaler.ts';
 import type { ControlPlaneAccess } from '../test/cluster/controlPlane.ts';
 import { jobMessage } from '../test/helpers/factories.ts';
 import type { GitHubStandIn } from '../test/helpers/gitHubStandIn.ts';
@@ -11,8 +9,7 @@ import { standInAppRegistry } from '../test/helpers/standInAppRegistry.ts';
 import { removePods } from './burst.ts';
 import { GitHubAssignment } from './gitHubAssignment.ts';
 import { reportProgress } from './progress.ts';
-
-const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
+import { startQueueFedAutoscaler } from './queueFedAutoscaler.ts';
 
 /** How the jobs of a scenario arrive: one every 1/rate seconds, or all at once. */
 export type Arrival =
@@ -41,21 +38,8 @@ export async function measureJobWait(
     github: { ...baseConfig.github, apiUrl: gitHub.apiUrl, registrationMode: 'jit' },
     runnerClasses: [withPool],
   };
-  const scalerConfig = new KubeConfig();
-  scalerConfig.loadFromFile(controlPlane.scalerKubeconfig);
-  const api = scalerConfig.makeApiClient(CoreV1Api);
-  const cluster = new KubernetesRunnerCluster({ namespace: controlPlane.namespace, api: async () => api });
   const { registry } = standInAppRegistry(gitHub);
-  const local = await startLocalAutoscaler({
-    config,
-    webhookSecrets: { current: 'unused: jobs go on the queue' },
-    cluster,
-    registry,
-    log: silentLog,
-    port: 0,
-    statusIntervalMs: 3_600_000,
-    reconcileIntervalMs: 0,
-  });
+  const local = await startQueueFedAutoscaler(controlPlane, config, registry);
   const admin = new KubeConfig();
   admin.loadFromFile(controlPlane.adminKubeconfig);
   const assignment = new GitHubAssignment({
@@ -68,14 +52,8 @@ export async function measureJobWait(
   await assignment.start();
   try {
     if (options.poolSize) {
-      const context = {
-        config,
-        cluster,
-        registry,
-        queue: local.queue,
-        log: silentLog,
-        metrics: local.metrics,
-      };
+      const { cluster, queue, log, metrics } = local;
+      const context = { config, cluster, registry, queue, log, metrics };
       await reconcileRunners({ ...context, now: () => new Date() });
       await untilReady(controlPlane, runnerClass.name, options.poolSize);
     }
