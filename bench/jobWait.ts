@@ -91,6 +91,8 @@ export async function measureJobWait(
       jobs,
       started: sorted.length,
       takenByWarm: assignment.takenByWarm,
+      /** Share of the jobs that started within a second of being queued. */
+      atOnce: sorted.filter((waitMs) => waitMs < 1000).length / Math.max(1, sorted.length),
       p50: percentile(sorted, 0.5),
       p90: percentile(sorted, 0.9),
       p99: percentile(sorted, 0.99),

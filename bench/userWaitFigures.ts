@@ -24,6 +24,10 @@ export function userWaitFigures({ version, waits, bursts }: UserWaitRuns, option
             p50Seconds: seconds(runs.map((r) => r.p50)),
             p90Seconds: seconds(runs.map((r) => r.p90)),
             p99Seconds: seconds(runs.map((r) => r.p99)),
+            startedWithinASecond: figure(
+              runs.map((r) => r.atOnce),
+              2,
+            ),
             takenByWarmRunners: figure(
               runs.map((r) => r.takenByWarm),
               0,
@@ -84,11 +88,18 @@ export function userWaitRows(figures: UserWaitFigures): string[][] {
   const { jobWait, gitHubLimitedBurst } = figures;
   for (const [scenario, value] of Object.entries(jobWait ?? {})) {
     if (typeof value !== 'object') continue;
-    const wait = value as { p50Seconds: Figure; p90Seconds: Figure; p99Seconds: Figure; notStarted: number };
+    const wait = value as {
+      p50Seconds: Figure;
+      p90Seconds: Figure;
+      p99Seconds: Figure;
+      startedWithinASecond: Figure;
+      notStarted: number;
+    };
     rows.push([
       `job wait, ${scenario} (p50 / p90 / p99)`,
       `${withSpread(wait.p50Seconds, ' s')} / ${withSpread(wait.p90Seconds, ' s')} / ${withSpread(wait.p99Seconds, ' s')}`,
-      wait.notStarted ? `${wait.notStarted} jobs never started` : '',
+      `share started within 1 s: ${withSpread(wait.startedWithinASecond)}` +
+        (wait.notStarted ? `; ${wait.notStarted} jobs never started` : ''),
     ]);
   }
   for (const [scenario, value] of Object.entries(gitHubLimitedBurst ?? {})) {
