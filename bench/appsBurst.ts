@@ -109,9 +109,11 @@ export async function measureAppsBurst(
 /**
  * The ratio a client as fast as GitHub allows would reach: a window's writes at once, then as many
  * again each window (the stand-in's window slides), so the last runner one window after the
- * `(n − 1)`th. Infinity when the burst fits in one window: GitHub does not bound it.
+ * `(n − 1)`th. Infinity when GitHub does not bound the burst: it fits in one window, or needs no
+ * JIT configs (`registration-token` mode asks for one token per scope and reuses it).
  */
 function bestRatio(jobs: number, writesPerWindow: number, options: AppsBurstOptions): number {
+  if (options.registrationMode === 'registration-token') return Number.POSITIVE_INFINITY;
   const windows = Math.ceil(jobs / (writesPerWindow * options.apps)) - 1;
   if (windows <= 0) return Number.POSITIVE_INFINITY;
   return jobs / (windows * options.windowScale) / (WRITES_PER_MINUTE * options.apps);
