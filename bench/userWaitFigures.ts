@@ -41,7 +41,7 @@ export function userWaitFigures({ version, waits, bursts }: UserWaitRuns, option
       note:
         `${options.apps.jobs} jobs × ${scale} = ${Math.round(options.apps.jobs * scale)} jobs at once against ` +
         `${Math.round(900 * scale)} points per ${60 * scale} s window per endpoint and App (5 per write): GitHub's rate of ` +
-        `${WRITES_PER_MINUTE} JIT configs a minute per App, over as many windows as the full burst; ` +
+        `${WRITES_PER_MINUTE} JIT configs a minute per App, over as many windows as ${options.apps.jobs} jobs at GitHub's own; ` +
         `ratio = runners made per minute / (${WRITES_PER_MINUTE} × Apps); the best ratio is above 1 because the ` +
         'first window is spent at once (none: GitHub does not bound the burst, which fits in one window or needs no JIT configs)',
       ...Object.fromEntries(
