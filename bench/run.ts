@@ -15,9 +15,11 @@ import { WEBHOOK_SECRET } from '../test/helpers/webhookRequests.ts';
 import { burstFigures, burstRows } from './burstFigures.ts';
 import { measureModuleInit } from './measureModuleInit.ts';
 import { measureOnControlPlane } from './measureOnControlPlane.ts';
+import { measureUserWaits, type UserWaitOptions } from './measureUserWaits.ts';
 import { measureDeployedWebhook, measureOwnWork, measureSqsRoundTrip } from './measureWebhook.ts';
 import { figure, printRows, round, withSpread } from './statistics.ts';
 import { synthBundles } from './synthBundles.ts';
+import { userWaitFigures, userWaitRows } from './userWaitFigures.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 2000);
@@ -28,6 +30,27 @@ const E2E_RATE = Number(process.env.BENCH_E2E_RATE ?? 20);
 const E2E_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 30);
 /** `burst`: only the burst and its ceiling, the rest skipped (for working on the burst). */
 const ONLY_BURST = process.env.BENCH_ONLY === 'burst';
+/** `wait` or `apps`: only the job-wait scenarios, or only the GitHub-limited bursts. */
+const ONLY_USER = ['wait', 'apps'].includes(process.env.BENCH_ONLY ?? '')
+  ? process.env.BENCH_ONLY
+  : undefined;
+const USER_WAIT: UserWaitOptions = {
+  runs: Number(process.env.BENCH_USER_RUNS ?? BURST_RUNS),
+  wait: {
+    readySeconds: Number(process.env.BENCH_READY_SECONDS ?? 20),
+    poolSize: Number(process.env.BENCH_WAIT_POOL ?? 10),
+    steady: {
+      jobsPerSecond: Number(process.env.BENCH_WAIT_RATE ?? 1),
+      seconds: Number(process.env.BENCH_WAIT_SECONDS ?? 30),
+    },
+    burstJobs: Number(process.env.BENCH_WAIT_BURST ?? 50),
+  },
+  apps: {
+    jobs: Number(process.env.BENCH_APPS_JOBS ?? 1000),
+    windowScale: Number(process.env.BENCH_APPS_WINDOW_SCALE ?? 0.25),
+    appCounts: (process.env.BENCH_APPS ?? '1,2,4').split(',').map(Number),
+  },
+};
 const CONFIG_FILE = 'autoscaler.config.example.json';
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -57,6 +80,15 @@ async function withQuietStdout<T>(work: () => Promise<T>): Promise<T> {
 }
 
 const config = loadConfigFile(CONFIG_FILE);
+if (ONLY_USER) {
+  const options = { ...USER_WAIT, ...(ONLY_USER === 'wait' ? { apps: undefined } : { wait: undefined }) };
+  progress(`${ONLY_USER} only: ${options.runs} runs of each scenario`);
+  const figures = userWaitFigures(await measureUserWaits(config, options), options);
+  printRows(`what users feel, ${options.runs} runs, median (min–max over runs)`, userWaitRows(figures));
+  console.log(`\n${figures.jobWait?.note ?? figures.gitHubLimitedBurst?.note}`);
+  console.log(`\nnot written to bench/results.json (BENCH_ONLY=${ONLY_USER})`);
+  process.exit(0);
+}
 if (ONLY_BURST) {
   progress(`burst only: ${BURST_RUNS} runs, each with its ceiling`);
   const burst = await measureOnControlPlane(config, { burstRuns: BURST_RUNS, burstJobs: BURST_JOBS });
@@ -112,6 +144,11 @@ try {
     runnerRootCopies: RUNS,
   });
 
+  progress(
+    `job wait and GitHub-limited bursts: ${USER_WAIT.runs} runs each, on a control plane of their own`,
+  );
+  const userWaits = userWaitFigures(await measureUserWaits(config, USER_WAIT), USER_WAIT);
+
   const initOf = (name: string) => {
     const init = moduleInit[name];
     return init ? { p50: round(init.p50), mean: round(init.mean), p99: round(init.p99) } : undefined;
@@ -156,6 +193,7 @@ try {
       },
     },
     burst: burstFigures(burst),
+    whatUsersFeel: userWaits,
     e2e: {
       apiServerVersion: burst.version,
       jobsPerSecond: E2E_RATE,
@@ -251,6 +289,7 @@ try {
       '≤ 2 ms',
     ],
     ...burstRows(results.burst),
+    ...userWaitRows(results.whatUsersFeel),
     [
       'e2e: webhook -> Running p50 / p99',
       `${results.e2e.webhookToRunningMs.p50.median} / ${results.e2e.webhookToRunningMs.p99.median} ms`,

@@ -2,11 +2,11 @@ import type { RunnerClass } from '../config/autoscalerConfig.ts';
 import { errorKind, errorMessage } from '../errors.ts';
 import { PROTECTED_FROM_DISRUPTION } from '../pod/disruption.ts';
 import { ANNOTATION } from '../pod/labels.ts';
-import { runnerSecretName } from '../pod/runnerNames.ts';
 import type { RunnerPod } from '../ports.ts';
 import type { ReconcilerContext } from '../reconciler/reconcileRunners.ts';
 import { removeRunnerPod } from '../runners/removeRunnerPod.ts';
 import { CapacityGate } from '../scaler/capacityGate.ts';
+import { finishStoredRegistration } from '../scaler/ensureRunnerPod.ts';
 import { createWarmRunner } from './createWarmRunner.ts';
 import { planWarmPool, type WarmPoolStep } from './planWarmPool.ts';
 import { isIdleWarmRunner, type WarmRunner, warmRunnerOf } from './warmRunner.ts';
@@ -84,9 +84,10 @@ async function carryOut(
       return;
     }
     case 'remove-abandoned-warm': {
-      // No Secret of its own: nothing was stored, so its registration (if any) is a ghost the sweep finds.
-      const secret = await context.cluster.readSecret(runnerSecretName(step.pod.name));
-      if (secret?.ownerUid === step.pod.uid) return;
+      // Its own Secret holds its registration: only the release was lost, and no delivery will retry
+      // it as one retries a job's, so it is finished here. Without one, nothing was stored, and its
+      // registration (if any) is a ghost the sweep finds.
+      if (await finishStoredRegistration(step.pod, context.cluster)) return;
       if (
         await removeRunnerPod(context, step.pod, 'abandoned-registration', {
           unchangedSince: step.pod.resourceVersion,

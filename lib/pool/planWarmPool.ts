@@ -18,7 +18,10 @@ export type WarmPoolStep =
       pod: RunnerPod;
       reason: Extract<DeletionReason, 'surplus' | 'failed-to-start' | 'finished'>;
     }
-  /** A registration left gated without its Secret by a creator that died: remove it. */
+  /**
+   * A registration left gated for a minute: finished if its Secret was stored (the release was
+   * lost), else removed (its creator died before storing it).
+   */
   | { kind: 'remove-abandoned-warm'; pod: RunnerPod };
 
 export interface WarmPoolPlan {

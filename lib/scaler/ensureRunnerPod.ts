@@ -4,7 +4,7 @@ import { buildRunnerPod } from '../pod/buildRunnerPod.ts';
 import { buildRunnerSecret } from '../pod/buildRunnerSecret.ts';
 import { ANNOTATION } from '../pod/labels.ts';
 import { runnerSecretName } from '../pod/runnerNames.ts';
-import type { JobStatus, RunnerPod } from '../ports.ts';
+import type { JobStatus, RunnerCluster, RunnerPod } from '../ports.ts';
 import { parkWaitingJob } from '../runners/parkWaitingJob.ts';
 import { type RunnerScope, runnerRegistrationUrl, runnerScopeForJob } from '../runners/runnerScope.ts';
 import { secondsBetween } from '../util/secondsBetween.ts';
@@ -153,6 +153,23 @@ export async function registerRunner(
   return done('created');
 }
 
+/**
+ * A gated pod whose own Secret holds its registration (its creator stored it, then died or lost the
+ * release): lifts the gate, with the runner's ID as at creation; without it, a late delivery about an
+ * earlier pod of this name could take this one for its runner (see isRunnerOfJob). False, and nothing
+ * done, when the pod has no Secret of its own.
+ */
+export async function finishStoredRegistration(
+  pod: RunnerPod,
+  cluster: Pick<RunnerCluster, 'readSecret' | 'releasePod'>,
+): Promise<boolean> {
+  const secret = await cluster.readSecret(runnerSecretName(pod.name));
+  if (secret?.ownerUid !== pod.uid) return false;
+  const runnerId = secret.annotations[ANNOTATION.runnerId];
+  await cluster.releasePod(pod, runnerId ? { [ANNOTATION.runnerId]: runnerId } : {});
+  return true;
+}
+
 async function resumeExistingPod(podName: string, context: ScalerContext): Promise<JobOutcome> {
   const pod = await context.cluster.readPod(podName);
   if (!pod) return retryLater('pod vanished while checking it', REGISTRATION_IN_PROGRESS_DELAY_SECONDS);
@@ -161,14 +178,8 @@ async function resumeExistingPod(podName: string, context: ScalerContext): Promi
     return retryLater('the earlier runner pod of this job is still being removed', LEAVING_POD_DELAY_SECONDS);
   }
   if (!pod.gated) return done('already exists');
-  const secret = await context.cluster.readSecret(runnerSecretName(podName));
-  if (secret?.ownerUid === pod.uid) {
-    // With the runner's ID, as at creation: without it, a late delivery about an earlier pod of this
-    // name could take this one for its runner (see isRunnerOfJob).
-    const runnerId = secret.annotations[ANNOTATION.runnerId];
-    await context.cluster.releasePod(pod, runnerId ? { [ANNOTATION.runnerId]: runnerId } : {});
+  if (await finishStoredRegistration(pod, context.cluster))
     return done('finished an interrupted registration');
-  }
   const ageSeconds = (context.now().getTime() - pod.createdAt.getTime()) / 1000;
   if (ageSeconds < STALE_REGISTRATION_SECONDS) {
     return retryLater('another delivery is registering this runner', REGISTRATION_IN_PROGRESS_DELAY_SECONDS);

@@ -3,7 +3,7 @@ import { GitHubRunnerRegistry } from '../../lib/adapters/githubRunnerRegistry.ts
 import { AutoscalerError } from '../../lib/errors.ts';
 import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
-import { openApiResponseChecker } from '../helpers/openApiResponses.ts';
+import { openApiResponseChecker, rateLimitChecker } from '../helpers/openApiResponses.ts';
 
 const org = { kind: 'org', org: 'acme' } as const;
 const repo = { kind: 'repo', owner: 'octocat', repo: 'hello' } as const;
@@ -438,16 +438,18 @@ describe('GitHubRunnerRegistry', () => {
 });
 
 describe('the GitHub stand-in', () => {
-  it("answers every route it served in these tests as GitHub's OpenAPI description says", () => {
+  it("answers every route it served in these tests as GitHub's OpenAPI description says, with its rate-limit headers", () => {
     // Prepare
     const check = openApiResponseChecker();
+    const checkRateLimit = rateLimitChecker();
     const served = gitHub.responses.filter((response) => response.route);
 
     // Act
     const problems = served.flatMap((response) =>
-      check(response.method, response.route, response.status, response.body).map(
-        (problem) => `${response.method} ${response.route} ${response.status}: ${problem}`,
-      ),
+      [
+        ...check(response.method, response.route, response.status, response.body),
+        ...checkRateLimit(response.headers),
+      ].map((problem) => `${response.method} ${response.route} ${response.status}: ${problem}`),
     );
 
     // Assess

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GitHubAppUsage } from '../../lib/adapters/gitHubAppUsage.ts';
-import { GitHubPushback, quotaKey } from '../../lib/adapters/gitHubPushback.ts';
-import { GitHubRunnerRegistry } from '../../lib/adapters/githubRunnerRegistry.ts';
+import { quotaKey } from '../../lib/adapters/gitHubPushback.ts';
 import { MultiAppRunnerRegistry, type RegistryApp } from '../../lib/adapters/multiAppRunnerRegistry.ts';
 import type { AutoscalerError } from '../../lib/errors.ts';
 import type { RunnerRegistration } from '../../lib/ports.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
+import { standInAppRegistry } from '../helpers/standInAppRegistry.ts';
 
 const org = { kind: 'org', org: 'acme' } as const;
 let gitHub: GitHubStandIn | undefined;
@@ -21,17 +20,7 @@ async function apps(more: number): Promise<{ standIn: GitHubStandIn; apps: Regis
   ];
   return {
     standIn,
-    apps: keys.map(({ appId, appPrivateKey }) => {
-      const pushback = new GitHubPushback();
-      const usage = new GitHubAppUsage();
-      const registry = new GitHubRunnerRegistry({
-        github: { appId, apiUrl: standIn.apiUrl, registrationMode: 'jit', runnerGroupId: 1 },
-        privateKey: appPrivateKey,
-        pushback,
-        usage,
-      });
-      return { appId, registry, pushback, usage };
-    }),
+    apps: keys.map((key) => standInAppRegistry(standIn, key)),
   };
 }
 

@@ -23,6 +23,11 @@ export interface ChaosOptions {
   timeoutSeconds: number;
   /** Where progress lines go. @default nowhere */
   progress?: (line: string) => void;
+  /**
+   * Warm runners the main class keeps for the run's first two minutes, then none (a schedule), so
+   * that the run settles with no pod left. @default 0, no pool
+   */
+  warmPool?: number;
 }
 
 /**
@@ -50,9 +55,15 @@ export async function runChaos(
     maxRunners: 5000,
     resources: { requests: { cpu: '50m', memory: '64Mi' } },
     startTimeoutSeconds: 30,
+    ...(options.warmPool && { pool: warmPoolForTwoMinutes(options.warmPool) }),
   };
   // The held jobs' class: its runners take no job of the other class, nor the other's theirs.
-  const heldClass: RunnerClass = { ...runnerClass, name: 'chaos-held', labels: ['chaos-held'] };
+  const heldClass: RunnerClass = {
+    ...runnerClass,
+    name: 'chaos-held',
+    labels: ['chaos-held'],
+    pool: undefined,
+  };
   const gitHub = await startGitHubStandIn();
   const config: AutoscalerConfig = {
     ...base,
@@ -198,6 +209,9 @@ export async function runChaos(
     evicted: disruptions.counts.evicted,
     details: {
       settled,
+      // Warm runners are named <class>-w<n>, or -w<job id> for a top-up.
+      servedByWarmRunners: simulator.jobs.filter(({ ranOn }) => ranOn?.startsWith(`${runnerClass.name}-w`))
+        .length,
       cancelled: count('cancelled'),
       killedNotRerun: count('killed'),
       rerunsOn: rerunsOn(simulator),
@@ -251,5 +265,22 @@ export async function runChaos(
       ofWhichNoJobTook: simulator.spares.untaken(simulator.jobs),
       spareExamples: simulator.spares.examples,
     },
+  };
+}
+
+/** A pool of `size` from a minute ago (a daily schedule that fired then) until one 2 minutes on sets 0. */
+function warmPoolForTwoMinutes(size: number): NonNullable<RunnerClass['pool']> {
+  const daily = (offsetMinutes: number) => {
+    const at = new Date(Date.now() + offsetMinutes * 60_000);
+    return `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+  };
+  return {
+    size: 0,
+    timezone: 'UTC',
+    scope: 'acme',
+    schedules: [
+      { cron: daily(-1), size },
+      { cron: daily(2), size: 0 },
+    ],
   };
 }

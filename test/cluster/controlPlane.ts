@@ -29,6 +29,13 @@ const NAMESPACE = 'github-runners';
 export const FAKE_NODES = { count: 10, dockerPool: 4, cpu: '8', memory: '32Gi' } as const;
 
 /**
+ * A node label, and a pod's nodeSelector on it, whose value (a Go duration such as "20s") is how long
+ * KWOK keeps a pod scheduled there Pending before it runs and is Ready: an image pull and a runner's
+ * boot (kwok-stages.yaml). A pod without it in its nodeSelector runs at once, whatever its node.
+ */
+export const READY_AFTER_LABEL = 'test.eks-runner-autoscaler.io/ready-after';
+
+/**
  * Builds (or reuses) the binaries and starts, on loopback: etcd; kube-apiserver with TLS and RBAC;
  * kube-scheduler; kube-controller-manager (garbage collection, service accounts, role aggregation);
  * and KWOK running fake nodes, where scheduled pods run and finish on request.

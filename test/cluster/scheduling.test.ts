@@ -11,7 +11,7 @@ import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { RecordingQueue } from '../helpers/scalerHarness.ts';
 import { ScriptedRegistry } from '../helpers/scriptedRegistry.ts';
 import { coreApi, scalerCluster, uniqueJobId } from './clusterClients.ts';
-import { addFakeNode, FAKE_NODES } from './controlPlane.ts';
+import { addFakeNode, FAKE_NODES, READY_AFTER_LABEL } from './controlPlane.ts';
 
 /** Runs queued jobs of one class through the scaler core against the real control plane. */
 async function runJobs(runnerClass: RunnerClass, count: number) {
@@ -88,6 +88,51 @@ describe('runner pods on fake nodes (kube-scheduler and KWOK)', { timeout: 60_00
       const mounts = pod.spec?.containers[0]?.volumeMounts?.find((mount) => mount.name === 'runner-root');
       expect(mounts?.mountPath).toBe(roots[index]);
     }
+  });
+
+  it('keeps a runner that selects a ready-after node Pending that long once scheduled, as an image pull and a boot would, then runs it', async () => {
+    // Prepare: a node of this test's own whose runners take 4 s to become ready.
+    const { server, adminToken } = inject('controlPlane');
+    await addFakeNode(server, adminToken, {
+      name: 'slow-boot-node',
+      labels: { [READY_AFTER_LABEL]: '4s' },
+      taints: [{ key: 'slow-boot', effect: 'NoSchedule' }],
+      cpu: '8',
+      memory: '32Gi',
+    });
+    const template = testConfig().runnerClasses[0] as RunnerClass;
+    const slow: RunnerClass = {
+      ...template,
+      name: 'slow-boot',
+      nodeSelector: { [READY_AFTER_LABEL]: '4s' },
+      tolerations: [{ key: 'slow-boot', operator: 'Exists', effect: 'NoSchedule' }],
+    };
+
+    // Act
+    await runJobs(slow, 2);
+    await runJobs({ ...template, name: 'quick-boot' }, 1);
+
+    // Assess: scheduled but Pending, while the runner without a delay runs; then Running and Ready,
+    // seconds later. (KWOK writes the times it rendered the status at, so only what is seen counts.)
+    const scheduled = (pod: V1Pod) =>
+      pod.status?.conditions?.some(
+        (condition) => condition.type === 'PodScheduled' && condition.status === 'True',
+      );
+    await expect
+      .poll(async () => (await podsOfClass('slow-boot')).filter(scheduled).length, { timeout: 20_000 })
+      .toBe(2);
+    const scheduledSeenAt = Date.now();
+    expect(phases(await podsOfClass('slow-boot'))).toEqual(['Pending', 'Pending']);
+    await expect
+      .poll(async () => phases(await podsOfClass('quick-boot')), { timeout: 20_000 })
+      .toEqual(['Running']);
+    expect(phases(await podsOfClass('slow-boot'))).toEqual(['Pending', 'Pending']);
+    await expect
+      .poll(async () => phases(await podsOfClass('slow-boot')), { timeout: 20_000 })
+      .toEqual(['Running', 'Running']);
+    expect(Date.now() - scheduledSeenAt).toBeGreaterThan(2000);
+    for (const pod of await podsOfClass('slow-boot'))
+      expect(pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.status).toBe('True');
   });
 
   it('keeps runners beyond what the nodes hold Pending, and counts them as taking places', async () => {

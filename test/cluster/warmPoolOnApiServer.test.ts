@@ -205,6 +205,50 @@ describe('warm pools on a real kube-apiserver', { timeout: 90_000 }, () => {
     expect(new Set(queue.sent.map(({ message }) => message.jobId)).size).toBe(3 - jobPods.length);
   });
 
+  it('finishes a warm runner whose release was lost after its registration was stored, so that nothing stays gated', async () => {
+    // Prepare: the reconciler makes the pool's runner, but the release patch never arrives.
+    const { config, cluster, registry, metrics, queue, reconcile, names } = warmPoolOnApiServer(
+      'warm-lost-release',
+      {
+        size: 1,
+      },
+    );
+    const releaseLost = Object.create(cluster) as typeof cluster;
+    releaseLost.releasePod = async () => {
+      throw new Error('connection dropped');
+    };
+    await reconcileRunners({
+      config,
+      cluster: releaseLost,
+      registry,
+      queue,
+      log: captureLog(),
+      metrics,
+      now: () => new Date(),
+    });
+    const stored = await cluster.readSecret('warm-lost-release-w1-runner');
+    const left = await cluster.readPod('warm-lost-release-w1');
+
+    // Act: the reconciler's next run a minute later (it makes the pool's runner anew meanwhile), and
+    // one at the real time, which trims the surplus.
+    await reconcile(new Date(Date.now() + 61_000));
+    await reconcile();
+
+    // Assess: the runner is released with its runner ID, the pool has one runner, and none is gated.
+    expect(left?.gated).toBe(true);
+    expect(stored?.ownerUid).toBe(left?.uid);
+    const gated = (await cluster.listPods()).filter(
+      (pod) => pod.runnerClass === 'warm-lost-release' && pod.gated,
+    );
+    expect(gated.map(({ name }) => name)).toEqual([]);
+    expect(await names()).toHaveLength(1);
+    const released = await cluster.readPod('warm-lost-release-w1');
+    if (released)
+      expect(released.annotations[ANNOTATION.runnerId]).toBe(
+        String(registry.runnerIds.get('warm-lost-release-w1')),
+      );
+  });
+
   it('leaks nothing when a completed comes before the in_progress of a job a warm runner ran', async () => {
     // Prepare
     const { cluster, registry, runScaler, reconcile, names, takeJob, pods } = warmPoolOnApiServer(

@@ -4,18 +4,27 @@ import { Ajv } from 'ajv';
 
 const require = createRequire(import.meta.url);
 
+interface GitHubSpec {
+  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string }> }>>;
+  components: { headers: Record<string, { schema: object }> };
+}
+
+/** GitHub's OpenAPI description from @octokit/openapi, and a validator that knows it as `github`. */
+function gitHubSpec() {
+  const specPath = require.resolve('@octokit/openapi/generated/api.github.com.json');
+  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as GitHubSpec;
+  const ajv = new Ajv({ strict: false, validateSchema: false, validateFormats: false, allErrors: true });
+  allowNullInNullableEnums(spec);
+  ajv.addSchema({ ...spec, $id: 'github' });
+  return { spec, ajv };
+}
+
 /**
  * Checks a response body against the schema GitHub publishes for that route and status in
  * @octokit/openapi, so the stand-in cannot drift from the real API.
  */
 export function openApiResponseChecker() {
-  const specPath = require.resolve('@octokit/openapi/generated/api.github.com.json');
-  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as {
-    paths: Record<string, Record<string, { responses: Record<string, { $ref?: string }> }>>;
-  };
-  const ajv = new Ajv({ strict: false, validateSchema: false, validateFormats: false, allErrors: true });
-  allowNullInNullableEnums(spec);
-  ajv.addSchema({ ...spec, $id: 'github' });
+  const { spec, ajv } = gitHubSpec();
 
   return (method: string, route: string, status: number, body: unknown): string[] => {
     const operation = spec.paths[route]?.[method.toLowerCase()];
@@ -30,6 +39,39 @@ export function openApiResponseChecker() {
     return validate(body)
       ? []
       : (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
+  };
+}
+
+/**
+ * Checks a rate-limited answer: its `x-ratelimit-limit`, `-remaining` and `-reset` against GitHub's
+ * `x-rate-limit-*` header schemas, `-used` and `-resource` as GitHub's rate-limit documentation
+ * describes them (the requests spent, `limit − remaining`; the quota's name), and its body, if a
+ * refusal, as the `basic-error` GitHub's `forbidden` answers carry (no runner route lists a 403).
+ */
+export function rateLimitChecker() {
+  const { spec, ajv } = gitHubSpec();
+  const basicError = ajv.compile({ $ref: 'github#/components/schemas/basic-error' });
+  return (headers: Record<string, string>, refusalBody?: unknown): string[] => {
+    const problems = ['limit', 'remaining', 'reset'].flatMap((name) => {
+      const schema = spec.components.headers[`x-rate-limit-${name}`]?.schema;
+      if (!schema) return [`GitHub's API describes no x-rate-limit-${name}`];
+      const value = headers[`x-ratelimit-${name}`];
+      const number = Number(value);
+      return value !== undefined && value !== '' && ajv.validate(schema, number)
+        ? []
+        : [`x-ratelimit-${name} ${JSON.stringify(value)} is no ${JSON.stringify(schema)}`];
+    });
+    const [limit, remaining, used] = ['limit', 'remaining', 'used'].map((name) =>
+      Number(headers[`x-ratelimit-${name}`]),
+    );
+    if (used !== (limit ?? 0) - (remaining ?? 0))
+      problems.push(`x-ratelimit-used ${used} is not limit − remaining`);
+    if (headers['x-ratelimit-resource'] !== 'core') problems.push('x-ratelimit-resource is not "core"');
+    if (refusalBody !== undefined && !basicError(refusalBody))
+      problems.push(
+        ...(basicError.errors ?? []).map((error) => `body${error.instancePath} ${error.message}`),
+      );
+    return problems;
   };
 }
 
