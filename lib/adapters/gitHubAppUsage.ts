@@ -30,7 +30,18 @@ export class GitHubAppUsage {
   room(installationId: number, kind: CallKind, nowMs: number): number {
     const quota = this.quotaLeft.get(installationId) ?? INSTALLATION_QUOTA;
     if (kind === 'read') return quota;
+    return Math.min(quota, WRITES_PER_MINUTE - this.writesInLastMinute(nowMs).length);
+  }
+
+  /** How long until the App may write again without passing the secondary limit: 0 while it may. */
+  msUntilWriteRoom(nowMs: number): number {
+    const writes = this.writesInLastMinute(nowMs);
+    const oldestCounted = writes[writes.length - WRITES_PER_MINUTE];
+    return oldestCounted === undefined ? 0 : oldestCounted + 60_000 - nowMs;
+  }
+
+  private writesInLastMinute(nowMs: number): number[] {
     this.writesAtMs = this.writesAtMs.filter((atMs) => atMs > nowMs - 60_000);
-    return Math.min(quota, WRITES_PER_MINUTE - this.writesAtMs.length);
+    return this.writesAtMs;
   }
 }

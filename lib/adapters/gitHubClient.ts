@@ -7,6 +7,7 @@ import { AutoscalerError } from '../errors.ts';
 import type { Metrics } from '../ports.ts';
 import type { GitHubAppUsage } from './gitHubAppUsage.ts';
 import {
+  APP_WRITES_KEY,
   DEFAULT_PUSHBACK_SECONDS,
   type GitHubPushback,
   quotaKey,
@@ -75,7 +76,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 /**
  * A rate-limited answer holds its route (the secondary limit, per endpoint) or the installation's
  * quota (the primary limit); a later call under either is refused here, as GitHub would refuse it,
- * with its turn to try again, and never reaches GitHub.
+ * with its turn to try again, and never reaches GitHub. A write the App's usage says would pass the
+ * secondary limit holds the App's writes likewise, before GitHub has to refuse one.
  */
 function holdBackWhenPushedBack(
   client: GitHubClient,
@@ -86,7 +88,10 @@ function holdBackWhenPushedBack(
   const quota = quotaKey(options.installationId);
   client.hook.wrap('request', async (request, endpoint) => {
     const route = routeKey(endpoint.method, endpoint.url);
-    const held = pushback.heldBack([route, quota], nowMs());
+    const write = WRITE_METHODS.has(endpoint.method);
+    const writeRoomInMs = write ? (options.usage?.msUntilWriteRoom(nowMs()) ?? 0) : 0;
+    if (writeRoomInMs > 0) pushback.pushedBack(APP_WRITES_KEY, writeRoomInMs / 1000, nowMs());
+    const held = pushback.heldBack(write ? [route, quota, APP_WRITES_KEY] : [route, quota], nowMs());
     if (held)
       throw new AutoscalerError(`GitHub: not calling ${route}: GitHub pushed back on ${held.key}`, {
         kind: 'github-rate-limit',

@@ -14,6 +14,12 @@ export function quotaKey(installationId: number | undefined): string {
   return `quota of installation ${installationId ?? 'none (the App)'}`;
 }
 
+/**
+ * The key of an App's own write budget: held by the App itself, before GitHub refuses anything, once
+ * this process has made the secondary limit's writes for the last minute (see GitHubAppUsage).
+ */
+export const APP_WRITES_KEY = 'writes of the App in the last minute';
+
 /** The key of a route, as Octokit names it: `METHOD /template`. */
 export function routeKey(method: string, url: string): string {
   return `${method} ${url}`;
@@ -36,8 +42,12 @@ export interface HeldBack {
 export class GitHubPushback {
   private readonly holds = new Map<string, { untilMs: number; turnsGiven: number }>();
 
-  /** The first of these keys still held, and how long the call waits; undefined if none is. */
+  /**
+   * The key among these whose turn comes last, and how long the call waits for it (taking that turn);
+   * undefined if none is held.
+   */
   heldBack(keys: readonly string[], nowMs: number): HeldBack | undefined {
+    let latest: { key: string; hold: { untilMs: number; turnsGiven: number }; waitMs: number } | undefined;
     for (const key of keys) {
       const hold = this.holds.get(key);
       if (!hold) continue;
@@ -45,11 +55,12 @@ export class GitHubPushback {
         this.holds.delete(key);
         continue;
       }
-      const waitSeconds = (hold.untilMs - nowMs) / 1000 + hold.turnsGiven * SECONDS_PER_WRITE;
-      hold.turnsGiven += 1;
-      return { key, waitSeconds: Math.ceil(waitSeconds) };
+      const waitMs = hold.untilMs - nowMs + hold.turnsGiven * SECONDS_PER_WRITE * 1000;
+      if (!latest || waitMs > latest.waitMs) latest = { key, hold, waitMs };
     }
-    return undefined;
+    if (!latest) return undefined;
+    latest.hold.turnsGiven += 1;
+    return { key: latest.key, waitSeconds: Math.ceil(latest.waitMs / 1000) };
   }
 
   /** Whether a call under this key would be held back now; unlike heldBack, it takes no turn. */
@@ -57,11 +68,22 @@ export class GitHubPushback {
     return (this.holds.get(key)?.untilMs ?? 0) > nowMs;
   }
 
-  /** Whether any write route is held now. */
+  /** Whether any write route, or the App's write budget, is held now. */
   isAnyWriteHeld(nowMs: number): boolean {
-    return [...this.holds].some(
-      ([key, { untilMs }]) => WRITE_METHODS.has(key.slice(0, key.indexOf(' '))) && untilMs > nowMs,
-    );
+    return [...this.holds].some(([key, { untilMs }]) => isWriteKey(key) && untilMs > nowMs);
+  }
+
+  /**
+   * In how many milliseconds a call under these keys (and, for a write, under any write key) would
+   * get its turn, 0 if none is held; unlike heldBack, it takes no turn.
+   */
+  msUntilTurn(keys: readonly string[], write: boolean, nowMs: number): number {
+    let turnAtMs = nowMs;
+    for (const [key, { untilMs, turnsGiven }] of this.holds) {
+      if (untilMs <= nowMs || !(keys.includes(key) || (write && isWriteKey(key)))) continue;
+      turnAtMs = Math.max(turnAtMs, untilMs + turnsGiven * SECONDS_PER_WRITE * 1000);
+    }
+    return turnAtMs - nowMs;
   }
 
   /** GitHub answered that this key is limited for `seconds`; a longer hold already there stays. */
@@ -71,4 +93,8 @@ export class GitHubPushback {
     if (hold && hold.untilMs >= untilMs) return;
     this.holds.set(key, { untilMs, turnsGiven: hold?.turnsGiven ?? 0 });
   }
+}
+
+function isWriteKey(key: string): boolean {
+  return key === APP_WRITES_KEY || WRITE_METHODS.has(key.slice(0, key.indexOf(' ')));
 }

@@ -92,17 +92,37 @@ export class MultiAppRunnerRegistry implements RunnerRegistry {
     if (this.apps.length === 1) return call(this.first.registry, firstAppInstallation);
     const account = await this.accountOf(firstAppInstallation);
     const nowMs = this.nowMs();
-    let best: { app: RegistryApp; installationId: number; room: number } | undefined;
+    const candidates: { app: RegistryApp; installationId: number; room: number; msUntilTurn: number }[] = [];
     for (const app of this.apps) {
       const installationId =
         app === this.first ? firstAppInstallation : await this.installationOn(app, account);
       if (installationId === undefined) continue;
       const room = this.roomOf(app, installationId, kind, nowMs);
-      if (!best || room > best.room) best = { app, installationId, room };
+      candidates.push({
+        app,
+        installationId,
+        room,
+        msUntilTurn: this.msUntilTurn(app, installationId, kind, nowMs),
+      });
     }
-    // Every App is limited: the first App's call is held back with its own wait.
-    const chosen = best && best.room > 0 ? best : { app: this.first, installationId: firstAppInstallation };
+    // The App with the most room; if every App is limited, the one whose turn comes first, so the calls
+    // held back queue on every App evenly rather than on one at one App's rate.
+    const chosen = candidates.reduce((best, candidate) =>
+      (
+        best.room > 0 || candidate.room > 0
+          ? candidate.room > best.room
+          : candidate.msUntilTurn < best.msUntilTurn
+      )
+        ? candidate
+        : best,
+    );
     return call(chosen.app.registry, chosen.installationId);
+  }
+
+  private msUntilTurn(app: RegistryApp, installationId: number, kind: CallKind, nowMs: number): number {
+    const write = kind === 'write';
+    const held = app.pushback.msUntilTurn([quotaKey(installationId)], write, nowMs);
+    return Math.max(held, write ? app.usage.msUntilWriteRoom(nowMs) : 0);
   }
 
   private roomOf(app: RegistryApp, installationId: number, kind: CallKind, nowMs: number): number {

@@ -86,6 +86,27 @@ describe('a GitHub App pushed back by its secondary limit', () => {
     expect(afterWait).toMatchObject({ runnerId: expect.any(Number) });
   });
 
+  it('paces its own writes at the secondary limit, so GitHub refuses none of a burst beyond it', async () => {
+    // Prepare: GitHub's own limit, 900 points (180 writes) a minute on the JIT endpoint.
+    gitHub = await startGitHubStandIn();
+    const limit = gitHub.limitSecondary({ pointsPerWindow: 900, windowMs: 60_000 });
+    const names = Array.from({ length: 200 }, (_, index) => `linux-small-${12_000 + index}`);
+
+    // Act
+    const results = await registerInTurn(registry(gitHub), names);
+
+    // Assess: 180 writes (the installation token's, and 179 registrations), the other 21 held back
+    // here with turns a write apart, and none refused by GitHub.
+    const held = results.filter((result) => result instanceof AutoscalerError);
+    expect(results.length - held.length).toBe(179);
+    expect(new Set(held.map(({ kind }) => kind))).toEqual(new Set(['github-rate-limit']));
+    expect([...limit.refused.values()]).toEqual([]);
+    expect(jitCalls(gitHub)).toBe(179);
+    const waits = held.map(({ retryAfterSeconds }) => retryAfterSeconds ?? 0);
+    expect(waits).toEqual([...waits].sort((a, b) => a - b));
+    expect((waits.at(-1) ?? 0) - (waits[0] ?? 0)).toBeGreaterThanOrEqual(6);
+  });
+
   it("holds an installation's every route once its quota is spent, and not another installation's", async () => {
     // Prepare: GitHub answers installation 42's next call with an exhausted quota, reset in two minutes.
     gitHub = await startGitHubStandIn();

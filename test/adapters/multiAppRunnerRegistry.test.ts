@@ -55,6 +55,24 @@ describe('MultiAppRunnerRegistry', () => {
     expect(jitCallsByApp(standIn, 0)).toBe(20);
   });
 
+  it('queues the calls held back while every App is limited on every App evenly, not on the first', async () => {
+    // Prepare: each App may make 10 writes per 2 s window on an endpoint.
+    const { standIn, apps: both } = await apps(1);
+    standIn.limitSecondary({ pointsPerWindow: 50, windowMs: 2000 });
+    const subject = new MultiAppRunnerRegistry(both);
+
+    // Act: 80 registrations in turn, far more than both Apps may make in the window.
+    const waits: number[] = [];
+    for (let index = 0; index < 80; index += 1)
+      await subject
+        .register({ installationId: 42, scope: org, name: `linux-small-${7200 + index}`, labels: ['linux'] })
+        .catch((error: AutoscalerError) => waits.push(error.retryAfterSeconds ?? 0));
+
+    // Assess: the 60 or so held back get turns a write apart on two Apps, about 10 s of turns rather than 20.
+    expect(waits.length).toBeGreaterThanOrEqual(58);
+    expect(Math.max(...waits) - Math.min(...waits)).toBeLessThanOrEqual(12);
+  });
+
   it('calls through another App, as its own installation, while GitHub holds one back, and removes a runner any App registered', async () => {
     // Prepare: App 2 registers a runner; then App 2's installation quota is spent.
     const { standIn, apps: both } = await apps(1);
