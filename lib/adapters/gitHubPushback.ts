@@ -63,16 +63,6 @@ export class GitHubPushback {
     return { key: latest.key, waitSeconds: Math.ceil(latest.waitMs / 1000) };
   }
 
-  /** Whether a call under this key would be held back now; unlike heldBack, it takes no turn. */
-  isHeld(key: string, nowMs: number): boolean {
-    return (this.holds.get(key)?.untilMs ?? 0) > nowMs;
-  }
-
-  /** Whether any write route, or the App's write budget, is held now. */
-  isAnyWriteHeld(nowMs: number): boolean {
-    return [...this.holds].some(([key, { untilMs }]) => isWriteKey(key) && untilMs > nowMs);
-  }
-
   /**
    * In how many milliseconds a call under these keys (and, for a write, under any write key) would
    * get its turn, 0 if none is held; unlike heldBack, it takes no turn.

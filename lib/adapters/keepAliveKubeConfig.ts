@@ -6,9 +6,9 @@ type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 /**
  * A KubeConfig whose API clients keep their connections. client-node 2.0 makes a new undici Agent
  * for every request (its `createDispatcher` keeps none, unlike `createAgent` since
- * kubernetes-client/javascript#2893), so every call opened a new TLS connection: in a burst, the
- * handshakes were most of the scaler's CPU and much of the API server's. The first request's
- * dispatcher, made from this config's cluster and user, serves every later one of the same context.
+ * kubernetes-client/javascript#2893), so every call would open a new TLS connection. The first
+ * request's dispatcher, made from this config's cluster and user, serves every later one of the
+ * same context.
  */
 export class KeepAliveKubeConfig extends KubeConfig {
   #dispatchers = new Map<string, Dispatcher>();

@@ -11,6 +11,23 @@ export interface RegistryApp {
   usage: GitHubAppUsage;
 }
 
+/** One App a call may go through, as its installation on the call's account. */
+interface AppChoice {
+  app: RegistryApp;
+  installationId: number;
+  room: number;
+  msUntilTurn: number;
+}
+
+/**
+ * The App with the most room; while every App is limited, the one whose turn comes first, so the
+ * calls held back queue on every App evenly rather than on one at one App's rate.
+ */
+function isBetter(candidate: AppChoice, best: AppChoice): boolean {
+  if (best.room > 0 || candidate.room > 0) return candidate.room > best.room;
+  return candidate.msUntilTurn < best.msUntilTurn;
+}
+
 /** How long an App's list of installations is trusted before a lookup that misses reads it again. */
 const INSTALLATIONS_KEPT_MS = 60_000;
 
@@ -92,44 +109,23 @@ export class MultiAppRunnerRegistry implements RunnerRegistry {
     if (this.apps.length === 1) return call(this.first.registry, firstAppInstallation);
     const account = await this.accountOf(firstAppInstallation);
     const nowMs = this.nowMs();
-    const candidates: { app: RegistryApp; installationId: number; room: number; msUntilTurn: number }[] = [];
+    const candidates: AppChoice[] = [];
     for (const app of this.apps) {
       const installationId =
         app === this.first ? firstAppInstallation : await this.installationOn(app, account);
-      if (installationId === undefined) continue;
-      const room = this.roomOf(app, installationId, kind, nowMs);
-      candidates.push({
-        app,
-        installationId,
-        room,
-        msUntilTurn: this.msUntilTurn(app, installationId, kind, nowMs),
-      });
+      if (installationId !== undefined) candidates.push(this.choiceOf(app, installationId, kind, nowMs));
     }
-    // The App with the most room; if every App is limited, the one whose turn comes first, so the calls
-    // held back queue on every App evenly rather than on one at one App's rate.
-    const chosen = candidates.reduce((best, candidate) =>
-      (
-        best.room > 0 || candidate.room > 0
-          ? candidate.room > best.room
-          : candidate.msUntilTurn < best.msUntilTurn
-      )
-        ? candidate
-        : best,
-    );
+    const chosen = candidates.reduce((best, candidate) => (isBetter(candidate, best) ? candidate : best));
     return call(chosen.app.registry, chosen.installationId);
   }
 
-  private msUntilTurn(app: RegistryApp, installationId: number, kind: CallKind, nowMs: number): number {
+  /** What calling through this App would meet now: the room it has left, and the wait for its turn. */
+  private choiceOf(app: RegistryApp, installationId: number, kind: CallKind, nowMs: number): AppChoice {
     const write = kind === 'write';
     const held = app.pushback.msUntilTurn([quotaKey(installationId)], write, nowMs);
-    return Math.max(held, write ? app.usage.msUntilWriteRoom(nowMs) : 0);
-  }
-
-  private roomOf(app: RegistryApp, installationId: number, kind: CallKind, nowMs: number): number {
-    const { pushback, usage } = app;
-    if (pushback.isHeld(quotaKey(installationId), nowMs)) return 0;
-    if (kind === 'write' && pushback.isAnyWriteHeld(nowMs)) return 0;
-    return Math.max(0, usage.room(installationId, kind, nowMs));
+    const msUntilTurn = Math.max(held, write ? app.usage.msUntilWriteRoom(nowMs) : 0);
+    const room = held > 0 ? 0 : Math.max(0, app.usage.room(installationId, kind, nowMs));
+    return { app, installationId, room, msUntilTurn };
   }
 
   private async accountOf(firstAppInstallation: number): Promise<string> {
