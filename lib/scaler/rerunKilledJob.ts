@@ -9,6 +9,8 @@ import type { ScalerContext } from './scalerContext.ts';
 const MAX_RUN_WAIT_SECONDS = 24 * 60 * 60;
 /** Conclusions of a job the infrastructure may have ended: a lost runner fails it, a signalled one cancels it. */
 const ENDED_BADLY = new Set(['failure', 'cancelled', 'timed_out']);
+/** How long after re-running a run's failed jobs the job looks for itself in the new attempt. */
+const RERUN_CHECK_DELAY_SECONDS = 30;
 
 /**
  * `rerun`: the infrastructure killed this job's runner, so the job failed through no fault of its
@@ -17,8 +19,9 @@ const ENDED_BADLY = new Set(['failure', 'cancelled', 'timed_out']);
  * job of its attempt failed; otherwise every failed job of the run is re-run at once, which takes in
  * all the jobs of the run that were hit (a matrix): GitHub allows one re-run at a time, and a job's
  * own re-run would leave the others of its attempt behind. A job that was left behind anyway (its
- * kill ended it `cancelled`, so another killed job was re-run alone) is found by its name, absent
- * from the later attempts, and re-run alone in its turn.
+ * kill ended it `cancelled`, so another killed job was re-run alone, or that re-run's new attempt
+ * had already finished when this job re-ran the failed jobs) is found by its name, absent from the
+ * later attempts, and re-run alone in its turn: a job that re-ran the failed jobs looks again.
  */
 export async function rerunKilledJob(message: JobMessage, context: ScalerContext): Promise<JobOutcome> {
   const { reconciler } = context.config;
@@ -53,7 +56,8 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
     return done(`${job} ended ${own.conclusion}; not re-run`);
 
   // A job cancelled on its own (by hand, or by a concurrency group) is not taken for another one hit.
-  // Once the run moved on without this job (another killed job was re-run alone), this one goes alone.
+  // Once the run moved on without this job (another killed job was re-run alone, or this job's
+  // re-run of the failed jobs came after a new attempt that left it out), this one goes alone.
   const failedJobs = movedOn
     ? []
     : runJobs.filter(
@@ -87,7 +91,13 @@ export async function rerunKilledJob(message: JobMessage, context: ScalerContext
   }
   context.log.info('re-ran a job the infrastructure killed', { ...attributes, alone });
   context.metrics.record('JobReruns', 1, { RunnerClass: message.runnerClass });
-  return done(alone ? `re-ran ${job}` : `re-ran the failed jobs of run ${message.runId}, ${job} among them`);
+  if (alone) return done(`re-ran ${job}`);
+  // GitHub's 201 does not say which jobs it re-ran: had another killed job's re-run made and finished
+  // a new attempt since the run was read, this one was not in it. The next look finds out.
+  return retryLater(
+    `re-ran the failed jobs of run ${message.runId}; looking again that ${job} was among them`,
+    RERUN_CHECK_DELAY_SECONDS,
+  );
 }
 
 /** Every execution of the run's jobs: a re-run job has a new ID but keeps its name. */

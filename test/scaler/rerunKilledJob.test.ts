@@ -79,7 +79,7 @@ describe('re-running a job the infrastructure killed', () => {
     ]);
 
     // Act
-    await runBatch(rerun(74));
+    const [first] = await runBatch(rerun(74));
     registry.runs.set(300, { status: 'queued', attempt: 2, conclusion: null });
     registry.workflowJobs
       .get('acme/app')
@@ -90,6 +90,7 @@ describe('re-running a job the infrastructure killed', () => {
     const [second] = await runBatch(rerun(75));
 
     // Assess
+    expect(first).toMatchObject({ kind: 'retry', delaySeconds: 30 });
     expect(registry.reruns).toEqual(['run:300']);
     expect(second).toEqual({
       kind: 'done',
@@ -115,6 +116,31 @@ describe('re-running a job the infrastructure killed', () => {
     expect(during).toMatchObject({ kind: 'retry' });
     expect(after).toEqual({ kind: 'done', result: 're-ran job 81 of run 300' });
     expect(registry.reruns).toEqual(['job:80', 'job:81']);
+  });
+
+  it('re-runs a killed job alone when its re-run of the failed jobs came after another re-run had made and finished a new attempt', async () => {
+    // Prepare: run 300 reads as attempt 1, completed, two jobs killed; by the time this job asks GitHub
+    // to re-run the failed jobs, the other job's own re-run has made attempt 2 and it has finished,
+    // so GitHub re-runs nothing of attempt 1.
+    const { registry, queue, runBatch } = scalerHarness();
+    registry.runs.set(300, { status: 'completed', attempt: 1, conclusion: 'failure' });
+    registry.workflowJobs.set('acme/app', [runJob(85, 'cancelled'), runJob(86, 'failure')]);
+    const rerunFailedJobs = registry.rerunFailedJobs.bind(registry);
+    registry.rerunFailedJobs = async (run) => {
+      registry.runs.set(300, { status: 'completed', attempt: 2, conclusion: 'success' });
+      registry.workflowJobs
+        .get('acme/app')
+        ?.push(runJob(1086, 'success', { runAttempt: 2, name: 'build (86)' }));
+      return rerunFailedJobs(run);
+    };
+    // Act
+    const [first] = await runBatch(rerun(85));
+    const [again] = await runBatch(...queue.sent.map(({ message }) => message));
+
+    // Assess
+    expect(first).toMatchObject({ kind: 'retry' });
+    expect(again).toEqual({ kind: 'done', result: 're-ran job 85 of run 300' });
+    expect(registry.reruns).toEqual(['run:300', 'job:85']);
   });
 
   it('looks again later when GitHub refuses because another re-run started the run again meanwhile', async () => {
