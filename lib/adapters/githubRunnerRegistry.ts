@@ -28,6 +28,15 @@ import {
 import { GitHubPushback } from './gitHubPushback.ts';
 import { RunnerGroupAccess } from './githubRunnerGroups.ts';
 import {
+  createRegistrationToken,
+  deleteRunner,
+  findRunner,
+  generateJitConfig,
+  listRunners,
+  type RunnerSummary,
+  scopePath,
+} from './githubRunners.ts';
+import {
   jobStatusOf,
   listRunJobs,
   listRuns,
@@ -42,12 +51,6 @@ export interface GitHubRunnerRegistryOptions
   /** Reuse a registration token until this long before it expires. @default 300000 (5 minutes) */
   tokenRenewalMarginMs?: number;
   now?: () => Date;
-}
-
-interface RunnerSummary {
-  id: number;
-  name: string;
-  busy: boolean;
 }
 
 /** RunnerRegistry through GitHub's REST API, as a GitHub App; installation tokens are cached by auth-app. */
@@ -101,21 +104,7 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   async deregister(runner: RunnerRef): Promise<boolean> {
     const found = runner.id === undefined ? await this.findRunner(runner) : { id: runner.id };
     if (!found) return true;
-    try {
-      await this.client(runner.installationId).request(
-        `DELETE ${scopePath(runner.scope)}/actions/runners/{runner_id}`,
-        {
-          ...scopeParameters(runner.scope),
-          runner_id: found.id,
-        },
-      );
-      return true;
-    } catch (error) {
-      // 404: already gone. 422: it runs a job, and a single-use runner leaves by itself afterwards.
-      if (error instanceof RequestError && error.status === 404) return true;
-      if (error instanceof RequestError && error.status === 422) return false;
-      throw gitHubError(error, `remove runner ${runner.name}`);
-    }
+    return deleteRunner(this.client(runner.installationId), runner, found.id);
   }
 
   async isBusy(runner: RunnerRef): Promise<boolean> {
@@ -213,42 +202,12 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
   }
 
-  async listRunners(
-    installationId: number,
-    scope: RunnerScope,
-    maxPages: number,
-  ): Promise<RegisteredRunner[]> {
-    const runners: RegisteredRunner[] = [];
-    for (let page = 1; page <= maxPages; page++) {
-      const response = await this.client(installationId)
-        .request(`GET ${scopePath(scope)}/actions/runners`, {
-          ...scopeParameters(scope),
-          per_page: 100,
-          page,
-        })
-        .catch((error: unknown) => {
-          throw gitHubError(error, 'list runners');
-        });
-      const { runners: found } = response.data as { runners: RegisteredRunner[] };
-      runners.push(...found.map(({ id, name, status, busy }) => ({ id, name, status, busy })));
-      if (found.length < 100) break;
-    }
-    return runners;
+  listRunners(installationId: number, scope: RunnerScope, maxPages: number): Promise<RegisteredRunner[]> {
+    return listRunners(this.client(installationId), scope, maxPages);
   }
 
-  private async generateJitConfig(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
-    const response = await this.client(request.installationId).request(
-      `POST ${scopePath(request.scope)}/actions/runners/generate-jitconfig`,
-      {
-        ...scopeParameters(request.scope),
-        name: request.name,
-        runner_group_id: this.options.github.runnerGroupId,
-        labels: request.labels,
-        work_folder: '_work',
-      },
-    );
-    const data = response.data as { runner: { id: number }; encoded_jit_config: string };
-    return { kind: 'jit', runnerId: data.runner.id, encodedJitConfig: data.encoded_jit_config };
+  private generateJitConfig(request: RunnerRegistrationRequest): Promise<RunnerRegistration> {
+    return generateJitConfig(this.client(request.installationId), request, this.options.github.runnerGroupId);
   }
 
   private registrationToken(installationId: number, scope: RunnerScope): Promise<string> {
@@ -264,40 +223,12 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
   }
 
   private async fetchRegistrationToken(installationId: number, scope: RunnerScope) {
-    try {
-      const response = await this.client(installationId).request(
-        `POST ${scopePath(scope)}/actions/runners/registration-token`,
-        scopeParameters(scope),
-      );
-      const data = response.data as { token: string; expires_at: string };
-      const margin = this.options.tokenRenewalMarginMs ?? 5 * 60 * 1000;
-      return { token: data.token, renewAt: new Date(data.expires_at).getTime() - margin };
-    } catch (error) {
-      throw gitHubError(error, 'create a registration token');
-    }
+    const { token, expiresAt } = await createRegistrationToken(this.client(installationId), scope);
+    return { token, renewAt: expiresAt - (this.options.tokenRenewalMarginMs ?? 5 * 60 * 1000) };
   }
 
-  private async findRunner(runner: RunnerRef): Promise<RunnerSummary | undefined> {
-    const client = this.client(runner.installationId);
-    try {
-      if (runner.id !== undefined) {
-        const response = await client.request(`GET ${scopePath(runner.scope)}/actions/runners/{runner_id}`, {
-          ...scopeParameters(runner.scope),
-          runner_id: runner.id,
-        });
-        return response.data as RunnerSummary;
-      }
-      const response = await client.request(`GET ${scopePath(runner.scope)}/actions/runners`, {
-        ...scopeParameters(runner.scope),
-        name: runner.name,
-      });
-      return (response.data as { runners: RunnerSummary[] }).runners.find(
-        (found) => found.name === runner.name,
-      );
-    } catch (error) {
-      if (error instanceof RequestError && error.status === 404) return undefined;
-      throw gitHubError(error, `look up runner ${runner.name}`);
-    }
+  private findRunner(runner: RunnerRef): Promise<RunnerSummary | undefined> {
+    return findRunner(this.client(runner.installationId), runner);
   }
 
   private clientOptions(): GitHubClientOptions {
@@ -322,12 +253,4 @@ export class GitHubRunnerRegistry implements RunnerRegistry {
     }
     return client;
   }
-}
-
-function scopePath(scope: RunnerScope): string {
-  return scope.kind === 'org' ? '/orgs/{org}' : '/repos/{owner}/{repo}';
-}
-
-function scopeParameters(scope: RunnerScope): Record<string, string> {
-  return scope.kind === 'org' ? { org: scope.org } : { owner: scope.owner, repo: scope.repo };
 }
