@@ -28,6 +28,10 @@ export function burstFigures({ version, runs }: ControlPlaneRuns) {
       runs.map((r) => r.secondsUntilAllRunning),
       2,
     ),
+    cpuMsPerRunner: cpuFigures(runs.map((r) => r.cpuMsPerRunner)),
+    ceilingCpuMsPerRunner: cpuFigures(runs.map((r) => fastestCeiling(r.ceilings).cpuMsPerRunner)),
+    cpuNote:
+      'CPU ms per runner: the bench process (scaler instances and GitHub stand-in, or the bare client) and the API server; the ceiling at its fastest level',
     apiWritesPerRunner: figure(
       runs.map((r) => r.apiWritesPerRunner),
       2,
@@ -48,12 +52,41 @@ export function burstFigures({ version, runs }: ControlPlaneRuns) {
   };
 }
 
+type CpuMs = { client: number; apiServer: number };
+
+function cpuFigures(perRun: CpuMs[]) {
+  return {
+    benchProcess: figure(
+      perRun.map((cpu) => cpu.client),
+      1,
+    ),
+    apiServer: figure(
+      perRun.map((cpu) => cpu.apiServer),
+      1,
+    ),
+  };
+}
+
+function fastestCeiling<Level extends { runnersPerSecond: number }>(levels: Level[]): Level {
+  const [first, ...rest] = levels;
+  if (!first) throw new Error('the ceiling was not measured');
+  return rest.reduce((best, level) => (level.runnersPerSecond > best.runnersPerSecond ? level : best), first);
+}
+
 export function burstRows(burst: ReturnType<typeof burstFigures>): string[][] {
   return [
     [`burst: pods/s, ${burst.jobsPerRun} jobs`, withSpread(burst.podsPerSecond), ''],
     ['burst: ceiling, bare client runners/s', withSpread(burst.ceilingRunnersPerSecond), ''],
     ['burst: ratio to the ceiling', withSpread(burst.ratioToCeiling), '≥ 0.7'],
     ['burst: s until all pods exist', withSpread(burst.secondsUntilAllPodsExist), ''],
+    ['burst: CPU ms per runner, bench process', withSpread(burst.cpuMsPerRunner.benchProcess), ''],
+    ['burst: CPU ms per runner, API server', withSpread(burst.cpuMsPerRunner.apiServer), ''],
+    [
+      'burst: ceiling CPU ms per runner, bare client',
+      withSpread(burst.ceilingCpuMsPerRunner.benchProcess),
+      '',
+    ],
+    ['burst: ceiling CPU ms per runner, API server', withSpread(burst.ceilingCpuMsPerRunner.apiServer), ''],
     ['burst: API writes per runner', withSpread(burst.apiWritesPerRunner), ''],
     ['burst: reservation conflicts (409)', withSpread(burst.reservationConflictsPerRun), ''],
     ['burst: duplicate pods', `${burst.duplicatePods}`, '0'],
