@@ -10,15 +10,14 @@ import type { InfrastructureKillReason } from '../telemetry/metricCatalog.ts';
  * kill is counted once, and gives the `rerun` message for that job, unless re-runs are turned off
  * (`maxInfrastructureReruns: 0`), the pod was not killed that way, or its re-run is queued already.
  * The scaler's `completed` and the reconciler may both meet the pod; the mark keeps it to one.
- * `queue`, when given, sends the message before the mark, so a failure in between costs a duplicate
- * (which rerunKilledJob lets go), never the re-run; the scaler, which hands messages over once it
- * returns, must do nothing that can fail after this.
+ * `queue` sends the message before the mark, so a failure in between costs a duplicate (which
+ * rerunKilledJob lets go), never the re-run.
  */
 export async function rerunForKilledRunner(
   pod: RunnerPod,
   ranJob: JobMessage | undefined,
   context: { config: AutoscalerConfig; cluster: RunnerCluster; log: Log; metrics: Metrics },
-  queue?: (rerun: JobMessage) => Promise<void>,
+  queue: (rerun: JobMessage) => Promise<void>,
 ): Promise<JobMessage | undefined> {
   const rerun = rerunOfKilledJob(pod, ranJob);
   if (!pod.killedBy || !rerun) return undefined;
@@ -28,7 +27,7 @@ export async function rerunForKilledRunner(
   const runnerId = Number(pod.annotations[ANNOTATION.runnerId]);
   const claimed = runnerId ? await context.cluster.claimKilledRunner(runnerId) : undefined;
   const rerunsOn = context.config.reconciler.maxInfrastructureReruns > 0;
-  if (queue && rerunsOn) await queue(rerun);
+  if (rerunsOn) await queue(rerun);
   const marked = await context.cluster.annotatePod(pod, { [ANNOTATION.rerunQueued]: 'true' });
   if (!marked && !claimed) return undefined;
   return killedJobRerun(

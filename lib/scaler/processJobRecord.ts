@@ -16,9 +16,10 @@ import type { ScalerContext } from './scalerContext.ts';
  */
 export async function processJobRecord(
   body: string,
-  context: ScalerContext,
+  batch: Omit<ScalerContext, 'queue'>,
   queue: JobQueue,
 ): Promise<JobOutcome> {
+  const context: ScalerContext = { ...batch, queue };
   const message = parseJobMessage(body);
   if (typeof message === 'string') {
     context.log.error('job message rejected', { reason: message });

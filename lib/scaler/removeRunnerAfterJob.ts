@@ -46,18 +46,23 @@ export async function removeRunnerAfterJob(message: JobMessage, context: ScalerC
     const killed = message.runnerId ? await context.cluster.claimKilledRunner(message.runnerId) : undefined;
     if (killed) {
       const rerun = killedJobRerun(rerunMessage(message, killed.killedBy), killed, context);
-      return handOver(
-        `${gone}; the infrastructure killed it, so the job is re-run once its run completes`,
-        ...(rerun ? [rerun] : []),
-      );
+      // Claimed, the record is gone: if the re-run cannot be sent, it is put back for the retry.
+      if (rerun)
+        await context.queue.send(rerun).catch(async (error: unknown) => {
+          await context.cluster.rememberKilledRunner(killed);
+          throw error;
+        });
+      return done(`${gone}; the infrastructure killed it, so the job is re-run once its run completes`);
     }
     if (!pod || ranOn.jobId !== message.jobId) return done(gone);
     return done(`${gone}; ${await releaseSpareRunner(ownPodName, message, context)}`);
   }
-  const rerun = await rerunForKilledRunner(pod, message, context);
-  // Nothing more may fail once the pod is marked, or a retry would find the re-run queued, though
-  // it never was: the pod, and a spare it leaves, are the reconciler's.
-  if (rerun) return handOver(`${pod.name} was killed: the job is re-run once its run completes`, rerun);
+  // The re-run is sent before the pod is marked, so a failure in between costs a duplicate, never
+  // the re-run. Once it is marked, the pod and a spare it leaves are the reconciler's.
+  const rerun = await rerunForKilledRunner(pod, message, context, (killedJob) =>
+    context.queue.send(killedJob),
+  );
+  if (rerun) return done(`${pod.name} was killed: the job is re-run once its run completes`);
   // A replacement may carry another pod's name: the job it was made for is on the pod itself.
   const takenJob = jobOfPod(pod);
   const takenJobId = takenJob?.jobId ?? ranOn.jobId;

@@ -1,5 +1,5 @@
 import type { AutoscalerConfig, RunnerClass } from '../config/autoscalerConfig.ts';
-import type { Log, Metrics, RunnerCluster, RunnerRegistry } from '../ports.ts';
+import type { JobQueue, Log, Metrics, RunnerCluster, RunnerRegistry } from '../ports.ts';
 import { CapacityGate } from './capacityGate.ts';
 import { refusingAfterDeadline, timeForRecordsMs } from './recordDeadline.ts';
 
@@ -14,13 +14,15 @@ export interface ScalerContext {
   now: () => Date;
   /** Aborts when the batch's records must stop, leaving time to put back those unfinished. */
   deadline: AbortSignal;
+  /** The job queue, for a message that must be sent before a step that cannot be undone. */
+  queue: Pick<JobQueue, 'send'>;
 }
 
 export function findRunnerClass(config: AutoscalerConfig, name: string): RunnerClass | undefined {
   return config.runnerClasses.find((runnerClass) => runnerClass.name === name);
 }
 
-export type ScalerDependencies = Omit<ScalerContext, 'capacity' | 'now' | 'deadline'> & {
+export type ScalerDependencies = Omit<ScalerContext, 'capacity' | 'now' | 'deadline' | 'queue'> & {
   now?: () => Date;
 };
 
@@ -31,7 +33,7 @@ export type ScalerDependencies = Omit<ScalerContext, 'capacity' | 'now' | 'deadl
 export function newBatchContext(
   dependencies: ScalerDependencies,
   remainingTimeMs = dependencies.config.scaler.timeoutSeconds * 1000,
-): ScalerContext {
+): Omit<ScalerContext, 'queue'> {
   const deadline = AbortSignal.timeout(timeForRecordsMs(remainingTimeMs));
   const cluster = refusingAfterDeadline(deadline, dependencies.cluster);
   return {

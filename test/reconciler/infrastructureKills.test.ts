@@ -2,38 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
 import type { RunnerPod } from '../../lib/ports.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
+import { completedOn, runnerFor, runnerThatTookAJob } from '../helpers/killedRunners.ts';
 import { livePod } from '../helpers/livePod.ts';
 import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
-
-const runnerFor = (jobId: number) => `linux-small-${jobId}`;
-
-/** A harness where runner `jobId` took job `ranJobId` (its own unless said), by GitHub's runner ID. */
-async function runnerThatTookAJob(jobId: number, ranJobId = jobId, config = testConfig()) {
-  const harness = reconcilerHarness(config);
-  await harness.runBatch(jobMessage({ jobId }));
-  harness.cluster.setPhase(runnerFor(jobId), 'Running');
-  const pod = await livePod(harness.cluster, runnerFor(jobId));
-  await harness.runBatch(
-    jobMessage({
-      jobId: ranJobId,
-      runId: 500,
-      action: 'in_progress',
-      runnerName: pod.name,
-      runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-    }),
-  );
-  return harness;
-}
-
-/** The `completed` of a job in run `runId`, naming the runner pod it ran on as GitHub does: by its ID too. */
-const completedOn = (pod: RunnerPod, jobId: number, runId: number) =>
-  jobMessage({
-    jobId,
-    runId,
-    action: 'completed',
-    runnerName: pod.name,
-    runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-  });
 
 describe('runners the infrastructure killed mid-job', () => {
   it('queue the job they ran to be re-run, count the kill by its reason, and go', async () => {
@@ -103,7 +74,7 @@ describe('runners the infrastructure killed mid-job', () => {
 
     // Assess
     expect(outcome).toMatchObject({
-      kind: 'hand-over',
+      kind: 'done',
       result: expect.stringContaining('re-run once its run completes'),
     });
     expect(summary).toMatchObject({ queuedReruns: 0 });
@@ -148,9 +119,8 @@ describe('runners the infrastructure killed mid-job', () => {
 
     // Assess
     expect(outcome).toEqual({
-      kind: 'hand-over',
+      kind: 'done',
       result: 'linux-small-96 was killed: the job is re-run once its run completes',
-      messages: [expect.objectContaining({ action: 'rerun', jobId: 96, killedBy: 'evicted' })],
     });
     expect(summary).toMatchObject({ queuedReruns: 0, removedFinished: 1 });
     expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([['rerun', 96]]);
@@ -229,7 +199,7 @@ describe('runners the infrastructure killed mid-job', () => {
     const [outcome] = await runBatch(completedOn(pod, 100, 500));
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'hand-over' });
+    expect(outcome).toMatchObject({ kind: 'done' });
     expect(queue.sent.map(({ message }) => [message.action, message.jobId])).toEqual([['rerun', 100]]);
   });
 
@@ -272,7 +242,7 @@ describe('runners the infrastructure killed mid-job', () => {
     // Assess: the reconciler read job 87 and job 9, whose runner 87's took, and removed the pod.
     expect(summary).toMatchObject({ removedUnstarted: 1, gitHubCalls: 2 });
     expect(first).toMatchObject({
-      kind: 'hand-over',
+      kind: 'done',
       result: expect.stringContaining('the infrastructure killed it'),
     });
     expect(again).toEqual({ kind: 'done', result: `${pod.name}, which ran job 88, is gone` });
@@ -321,7 +291,7 @@ describe('runners the infrastructure killed mid-job', () => {
 
     // Assess: job 93 is to be re-run, and the replacement, which runs nothing yet, stays.
     expect(outcome).toMatchObject({
-      kind: 'hand-over',
+      kind: 'done',
       result: expect.stringContaining('the infrastructure killed it'),
     });
     expect(queue.sent.map(({ message }) => [message.action, message.jobId, message.killedBy])).toEqual([
