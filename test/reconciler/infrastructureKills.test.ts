@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
-import type { RunnerPod } from '../../lib/ports.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
 import { completedOn, runnerFor, runnerThatTookAJob } from '../helpers/killedRunners.ts';
 import { livePod } from '../helpers/livePod.ts';
