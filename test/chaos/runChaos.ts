@@ -221,6 +221,7 @@ export async function runChaos(
       simulator: simulator.counts,
       kubernetesFaults: proxy.counts,
       gitHubCallsPerJob: Number((gitHub.requests.length / options.jobs).toFixed(2)),
+      gitHubCallsByRoute: callsByRoute(gitHub.requests),
       deadLetters: local.queue.deadLetters.map(({ reason }) => reason).slice(0, 5),
       errors: log.errors.slice(0, 5),
       warnings: Object.fromEntries(log.warnings),
@@ -283,4 +284,18 @@ function warmPoolForTwoMinutes(size: number): NonNullable<RunnerClass['pool']> {
       { cron: daily(2), size: 0 },
     ],
   };
+}
+
+/** The GitHub stand-in's requests by route, IDs and queries left out: the eight most called. */
+function callsByRoute(requests: readonly { method: string; path: string }[]): Record<string, number> {
+  const counts = Map.groupBy(
+    requests,
+    ({ method, path }) => `${method} ${path.split('?')[0]?.replace(/\d+/g, '{n}')}`,
+  );
+  return Object.fromEntries(
+    [...counts]
+      .map(([route, calls]) => [route, calls.length] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8),
+  );
 }
