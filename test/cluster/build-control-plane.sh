@@ -15,18 +15,11 @@ BINARIES=("${COMPONENTS[@]}" etcd kwok)
 # The cache is complete when it holds this exact set, so adding a binary here rebuilds.
 MARKER="$BIN/.complete-$(echo "${BINARIES[*]} kwok-${KWOK_VERSION}" | cksum | cut -d' ' -f1)"
 
-say() { printf 'control plane: %s\n' "$*" >&2; }
+BUILD_NAME='control plane'
+source "$(dirname "$0")/build-steps.sh"
 
-if [ -f "$MARKER" ]; then
-  say "using cached Kubernetes ${KUBERNETES_VERSION} binaries in $BIN"
-  echo "$BIN"
-  exit 0
-fi
-
-command -v go >/dev/null 2>&1 || {
-  say "error: Go is not installed; the tests build kube-apiserver and etcd with it (Go 1.24 or newer)"
-  exit 1
-}
+exit_if_cached "$MARKER" "$BIN" "Kubernetes ${KUBERNETES_VERSION} binaries"
+require_go "the tests build kube-apiserver and etcd with it (Go 1.24 or newer)"
 
 started=$(date +%s)
 say "building Kubernetes ${KUBERNETES_VERSION} (${BINARIES[*]}) with $(go version | cut -d' ' -f3); a cold build takes about 13 minutes on 2 cores"
@@ -35,11 +28,7 @@ mkdir -p "$SRC" "$BIN"
 cd "$SRC"
 export GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 
-if ! go mod download -json "k8s.io/kubernetes@v${KUBERNETES_VERSION}" > kubernetes.json 2> download.err; then
-  say "error: could not download k8s.io/kubernetes v${KUBERNETES_VERSION} from the Go module proxy ($(go env GOPROXY)):"
-  sed 's/^/  /' download.err >&2
-  exit 1
-fi
+download_module "k8s.io/kubernetes@v${KUBERNETES_VERSION}" kubernetes.json
 KUBERNETES_GO_MOD=$(sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' kubernetes.json)
 
 # k8s.io/kubernetes points its staging modules at local directories; point them at the published
@@ -66,10 +55,9 @@ import (
 GO
 go mod edit -require="k8s.io/kubernetes@v${KUBERNETES_VERSION}" -require="go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
 say "resolving modules (etcd ${ETCD_VERSION})"
-go mod tidy -e 2> tidy.err || { sed 's/^/  /' tidy.err >&2; exit 1; }
+tidy_modules
 
-VERSION_PKG=k8s.io/component-base/version
-LDFLAGS="-s -w -X ${VERSION_PKG}.gitVersion=v${KUBERNETES_VERSION} -X ${VERSION_PKG}.gitMajor=1 -X ${VERSION_PKG}.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X ${VERSION_PKG}.gitTreeState=clean"
+LDFLAGS=$(kubernetes_ldflags "$KUBERNETES_VERSION")
 for component in "${COMPONENTS[@]}"; do
   say "compiling $component"
   go build -tags tools -ldflags "$LDFLAGS" -o "$BIN/$component" "k8s.io/kubernetes/cmd/$component"

@@ -13,19 +13,11 @@ CACHE="${EKS_RUNNER_AUTOSCALER_CACHE:-$HOME/.cache/eks-runner-autoscaler}/karpen
 BIN="$CACHE/bin"
 MARKER="$BIN/.complete-$(echo "karpenter-kwok-${KARPENTER_VERSION} ${KARPENTER_GO} crds" | cksum | cut -d' ' -f1)"
 MODULE=sigs.k8s.io/karpenter
+BUILD_NAME=karpenter
+source "$(dirname "$0")/build-steps.sh"
 
-say() { printf 'karpenter: %s\n' "$*" >&2; }
-
-if [ -f "$MARKER" ]; then
-  say "using cached Karpenter ${KARPENTER_VERSION} in $CACHE"
-  echo "$CACHE"
-  exit 0
-fi
-
-command -v go >/dev/null 2>&1 || {
-  say "error: Go is not installed; the tests build Karpenter's KWOK provider with it"
-  exit 1
-}
+exit_if_cached "$MARKER" "$CACHE" "Karpenter ${KARPENTER_VERSION}"
+require_go "the tests build Karpenter's KWOK provider with it"
 
 started=$(date +%s)
 say "building Karpenter ${KARPENTER_VERSION} (KWOK provider) with ${KARPENTER_GO}; a cold build takes about 4 minutes on 2 cores"
@@ -35,11 +27,7 @@ mkdir -p "$BIN" "$CACHE/crds"
 cd "$CACHE"
 export GOTOOLCHAIN="${KARPENTER_GO}+auto" GOFLAGS=-mod=mod
 
-if ! go mod download -json "${MODULE}@v${KARPENTER_VERSION}" > module.json 2> download.err; then
-  say "error: could not download ${MODULE} v${KARPENTER_VERSION} from the Go module proxy ($(go env GOPROXY)):"
-  sed 's/^/  /' download.err >&2
-  exit 1
-fi
+download_module "${MODULE}@v${KARPENTER_VERSION}" module.json
 MODULE_DIR=$(sed -n 's/.*"Dir": "\(.*\)".*/\1/p' module.json)
 # The KWOKNodeClass CRD is the provider's own; NodePool and NodeClaim are Karpenter's.
 cp "$MODULE_DIR"/kwok/charts/crds/*.yaml "$MODULE_DIR"/kwok/apis/crds/*.yaml "$CACHE/crds/"

@@ -18,7 +18,8 @@ KUBELET_MARKER="$BIN/.complete-kubelet-$(echo "kubelet-${KUBERNETES_VERSION}" | 
 # tables they made), gcc for the pause image.
 PACKAGES=(containerd runc containernetworking-plugins docker.io busybox-static iptables nftables gcc libc6-dev util-linux)
 
-say() { printf 'real node: %s\n' "$*" >&2; }
+BUILD_NAME='real node'
+source "$HERE/build-steps.sh"
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -36,7 +37,7 @@ fi
 if [ -f "$KUBELET_MARKER" ]; then
   say "using cached kubelet ${KUBERNETES_VERSION} in $BIN"
 else
-  command -v go >/dev/null 2>&1 || { say "error: Go is not installed; the tests build the kubelet with it"; exit 1; }
+  require_go "the tests build the kubelet with it"
   # The control plane's module set (build-control-plane.sh) pins the staging modules; reuse it.
   CONTROL_PLANE_BIN=$(bash "$HERE/build-control-plane.sh")
   started=$(date +%s)
@@ -53,10 +54,8 @@ import _ "k8s.io/kubernetes/cmd/kubelet"
 GO
   cd "$SRC"
   export GOFLAGS=-mod=mod GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
-  go mod tidy -e 2> tidy.err || { sed 's/^/  /' tidy.err >&2; exit 1; }
-  VERSION_PKG=k8s.io/component-base/version
-  go build -tags tools -ldflags "-s -w -X ${VERSION_PKG}.gitVersion=v${KUBERNETES_VERSION} -X ${VERSION_PKG}.gitMajor=1 -X ${VERSION_PKG}.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2) -X ${VERSION_PKG}.gitTreeState=clean" \
-    -o "$BIN/kubelet" k8s.io/kubernetes/cmd/kubelet
+  tidy_modules
+  go build -tags tools -ldflags "$(kubernetes_ldflags "$KUBERNETES_VERSION")" -o "$BIN/kubelet" k8s.io/kubernetes/cmd/kubelet
   say "built $("$BIN/kubelet" --version) in $(( $(date +%s) - started )) s (control plane in $CONTROL_PLANE_BIN)"
   touch "$KUBELET_MARKER"
 fi
