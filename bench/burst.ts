@@ -42,22 +42,21 @@ export async function runBurst(
     github: { ...baseConfig.github, apiUrl: gitHub.apiUrl },
     runnerClasses: [runnerClass],
   };
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(controlPlane.scalerKubeconfig);
-  const api = kubeConfig.makeApiClient(CoreV1Api);
   const queue = new RecordingQueue();
   const metrics = new MetricsRecorder();
-  // One scaler per Lambda instance, each with its own clients and what they keep between batches.
-  const instances = Array.from({ length: options.concurrency }, () =>
-    createScalerHandler({
+  // One scaler per Lambda instance, each with its own clients (its own connection to the API server,
+  // as each instance has) and what they keep between batches.
+  const instances = Array.from({ length: options.concurrency }, () => {
+    const api = scalerApi(controlPlane);
+    return createScalerHandler({
       config,
       cluster: new KubernetesRunnerCluster({ namespace: controlPlane.namespace, api: async () => api }),
       registry: new GitHubRunnerRegistry({ github: config.github, privateKey: gitHub.appPrivateKey }),
       queue,
       log: silentLog,
       metrics,
-    }),
-  );
+    });
+  });
 
   const firstJobId = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
   const jobs = Array.from({ length: options.jobs }, (_, index) =>
@@ -206,6 +205,13 @@ function apiServerWork(before: ApiServerCounters, after: ApiServerCounters) {
 
 function jitRequests(gitHub: GitHubStandIn): number {
   return gitHub.requests.filter((request) => request.path.endsWith('/generate-jitconfig')).length;
+}
+
+/** An API client of the scaler's identity, with a connection of its own. */
+function scalerApi(controlPlane: ControlPlaneAccess): CoreV1Api {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(controlPlane.scalerKubeconfig);
+  return kubeConfig.makeApiClient(CoreV1Api);
 }
 
 function adminApi(controlPlane: ControlPlaneAccess): CoreV1Api {
