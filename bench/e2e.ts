@@ -25,9 +25,17 @@ export async function runEndToEnd(
   runnerClass: RunnerClass,
   options: { jobsPerSecond: number; seconds: number },
 ) {
+  // Registration tokens: a JIT config is a write GitHub allows 180 a minute per App, which the
+  // scaler keeps to, so a steady 20 jobs a second would time the pacing, not the pipeline
+  // (`whatUsersFeel.gitHubLimitedBurst` measures that).
   const config: AutoscalerConfig = {
     ...baseConfig,
-    github: { ...baseConfig.github, apiUrl: gitHub.apiUrl, allowedOrgs: [] },
+    github: {
+      ...baseConfig.github,
+      apiUrl: gitHub.apiUrl,
+      allowedOrgs: [],
+      registrationMode: 'registration-token',
+    },
     runnerClasses: [runnerClass],
   };
   const scalerConfig = new KubeConfig();
