@@ -6,7 +6,7 @@ import { MetricsRecorder } from '../../lib/telemetry/MetricsRecorder.ts';
 import { captureLog } from '../helpers/captureLog.ts';
 import { testConfig } from '../helpers/factories.ts';
 import { type GitHubStandIn, startGitHubStandIn } from '../helpers/gitHubStandIn.ts';
-import { openApiResponseChecker } from '../helpers/openApiResponses.ts';
+import { departuresFromOpenApi, routesServed } from '../helpers/openApiResponses.ts';
 
 let gitHub: GitHubStandIn;
 const now = new Date();
@@ -100,16 +100,9 @@ describe('redeliverFailedWebhooks', () => {
 
 describe('the GitHub stand-in', () => {
   it("answers the delivery routes as GitHub's OpenAPI description says", () => {
-    const check = openApiResponseChecker();
-    const served = gitHub.responses.filter((response) => response.route);
-    expect(new Set(served.map(({ method, route }) => `${method} ${route}`))).toEqual(
+    expect(routesServed(gitHub.responses)).toEqual(
       new Set(['GET /app/hook/deliveries', 'POST /app/hook/deliveries/{delivery_id}/attempts']),
     );
-    const problems = served.flatMap((response) =>
-      check(response.method, response.route, response.status, response.body).map(
-        (problem) => `${response.method} ${response.route} ${response.status}: ${problem}`,
-      ),
-    );
-    expect(problems).toEqual([]);
+    expect(departuresFromOpenApi(gitHub.responses)).toEqual([]);
   });
 });

@@ -75,6 +75,37 @@ export function rateLimitChecker() {
   };
 }
 
+/** The stand-in's answers as `METHOD route` (those of a route it knows). */
+export function routesServed(responses: readonly { method: string; route: string }[]): Set<string> {
+  return new Set(responses.filter(({ route }) => route).map(({ method, route }) => `${method} ${route}`));
+}
+
+/**
+ * Where the stand-in's answers depart from GitHub's OpenAPI description, each named by its route
+ * and status: their bodies, and, with `rateLimits`, their rate-limit headers.
+ */
+export function departuresFromOpenApi(
+  responses: readonly {
+    method: string;
+    route: string;
+    status: number;
+    body: unknown;
+    headers: Record<string, string>;
+  }[],
+  { rateLimits = false } = {},
+): string[] {
+  const check = openApiResponseChecker();
+  const checkRateLimit = rateLimitChecker();
+  return responses
+    .filter(({ route }) => route)
+    .flatMap((response) =>
+      [
+        ...check(response.method, response.route, response.status, response.body),
+        ...(rateLimits ? checkRateLimit(response.headers) : []),
+      ].map((problem) => `${response.method} ${response.route} ${response.status}: ${problem}`),
+    );
+}
+
 function jsonPointerSegment(route: string): string {
   return encodeURIComponent(route.replaceAll('~', '~0').replaceAll('/', '~1'));
 }
