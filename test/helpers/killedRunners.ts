@@ -1,3 +1,4 @@
+import type { InMemoryRunnerCluster } from '../../lib/adapters/inMemoryRunnerCluster.ts';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
 import type { RunnerPod } from '../../lib/ports.ts';
 import { jobMessage, testConfig } from './factories.ts';
@@ -34,3 +35,17 @@ export const completedOn = (pod: RunnerPod, jobId: number, runId: number) =>
     runnerName: pod.name,
     runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
   });
+
+/** Evicts runner `jobId`'s pod and keeps its runner by GitHub's ID, as the reconciler does before it removes a killed pod. */
+export async function evictAndKeepRunner(cluster: InMemoryRunnerCluster, jobId: number): Promise<RunnerPod> {
+  cluster.setPhase(runnerFor(jobId), 'Failed', 'evicted', 'evicted');
+  const pod = await livePod(cluster, runnerFor(jobId));
+  await cluster.rememberKilledRunner({
+    runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
+    podName: pod.name,
+    runnerClass: pod.runnerClass,
+    killedBy: 'evicted',
+    keptAt: new Date().toISOString(),
+  });
+  return pod;
+}

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ANNOTATION } from '../../lib/pod/labels.ts';
 import { jobMessage, testConfig } from '../helpers/factories.ts';
-import { completedOn, runnerFor, runnerThatTookAJob } from '../helpers/killedRunners.ts';
+import { completedOn, evictAndKeepRunner, runnerFor, runnerThatTookAJob } from '../helpers/killedRunners.ts';
 import { livePod } from '../helpers/livePod.ts';
 import { reconcilerHarness } from '../helpers/reconcilerHarness.ts';
 
@@ -180,15 +179,7 @@ describe('runners the infrastructure killed mid-job', () => {
     // Prepare: job 100 ran on runner 101, unannounced; it was killed, and the reconciler, replacing
     // it, keeps its runner and removes the pod just as the completed reads it.
     const { cluster, queue, runBatch } = await runnerThatTookAJob(101, 100);
-    cluster.setPhase(runnerFor(101), 'Failed', 'evicted', 'evicted');
-    const pod = await livePod(cluster, runnerFor(101));
-    await cluster.rememberKilledRunner({
-      runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-      podName: pod.name,
-      runnerClass: pod.runnerClass,
-      killedBy: 'evicted',
-      keptAt: new Date().toISOString(),
-    });
+    const pod = await evictAndKeepRunner(cluster, 101);
     cluster.annotatePod = async (ref) => {
       await cluster.deletePod(ref);
       return undefined;

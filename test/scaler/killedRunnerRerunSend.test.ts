@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AutoscalerError } from '../../lib/errors.ts';
 import type { JobMessage } from '../../lib/jobMessage.ts';
 import { ANNOTATION } from '../../lib/pod/labels.ts';
-import { completedOn, runnerFor, runnerThatTookAJob } from '../helpers/killedRunners.ts';
+import { completedOn, evictAndKeepRunner, runnerFor, runnerThatTookAJob } from '../helpers/killedRunners.ts';
 import { livePod } from '../helpers/livePod.ts';
 import type { RecordingQueue } from '../helpers/scalerHarness.ts';
 
@@ -64,15 +64,7 @@ describe("a killed runner's re-run when SQS fails to take it", () => {
     // Prepare: job 112 ran on runner 113 unannounced; it was killed, its runner kept and its pod
     // removed before the completed came. SQS refuses the first re-run sent.
     const { cluster, queue, runBatch } = await runnerThatTookAJob(113, 112);
-    cluster.setPhase(runnerFor(113), 'Failed', 'evicted', 'evicted');
-    const pod = await livePod(cluster, runnerFor(113));
-    await cluster.rememberKilledRunner({
-      runnerId: Number(pod.annotations[ANNOTATION.runnerId]),
-      podName: pod.name,
-      runnerClass: pod.runnerClass,
-      killedBy: 'evicted',
-      keptAt: new Date().toISOString(),
-    });
+    const pod = await evictAndKeepRunner(cluster, 113);
     await cluster.deletePod(pod);
     failFirstRerunSend(queue);
 
